@@ -1,0 +1,24 @@
+// Compiles every AssemblyScript module the package ships or tests with.
+// The built-in kernels use asconfig.json; the rest are listed here.
+import asc from 'assemblyscript/asc';
+import { mkdirSync } from 'node:fs';
+
+const own = ['-O3', '--runtime', 'stub'];
+const builds = [
+  // Shared memory across workers: pointer-only kernels, no allocation (no AS runtime is thread-safe).
+  ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'kernels'],
+  // Each worker's own memory: the tutorial's task builds strings, which needs an allocator.
+  ['assembly/examples/seed.ts', ...own, '-o', 'build/examples/seed.wasm'],
+  ['test/fixtures/assembly/faults.ts', ...own, '--debug', '-o', 'build/fixtures/faults.wasm'],
+  ['test/fixtures/assembly/bound.ts', '-O3', '--runtime', 'incremental', '--bindings', 'raw', '-o', 'build/fixtures/bound.wasm'],
+];
+
+mkdirSync('build', { recursive: true });
+for (const args of builds) {
+  const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
+  if (error) {
+    console.error(`asc ${args.join(' ')} failed:\n${stderr.toString()}`);
+    process.exit(1);
+  }
+}
+console.log(`built ${builds.length} WebAssembly modules into build/`);

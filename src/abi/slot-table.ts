@@ -1,0 +1,74 @@
+import { SLOTS_PER_PAGE, SLOT_INDEX_MASK, SLOT_PAGE_BYTES, SLOT_PAGE_SHIFT, SlotState, viewSlotPage, type SlotPageViews } from './layout.js';
+
+/**
+ * Main-thread owner of the completion slots. Grows by whole pages rather than
+ * failing when every slot is in use, so any number of results can be in
+ * flight; a freed slot is reused first to keep the footprint flat.
+ */
+export class SlotTable {
+  readonly pages: SharedArrayBuffer[] = [];
+  private readonly views: SlotPageViews[] = [];
+  private readonly free: number[] = [];
+  private used = 0;
+
+  /** Takes a slot whose result needs `units` completions before it is ready. */
+  allocate(units: number): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      if (this.used === this.pages.length * SLOTS_PER_PAGE) this.addPage();
+      slot = this.used++;
+    }
+    const page = this.views[slot >>> SLOT_PAGE_SHIFT];
+    const index = slot & SLOT_INDEX_MASK;
+    Atomics.store(page.state, index, SlotState.PENDING);
+    Atomics.store(page.remaining, index, units);
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.free.push(slot);
+  }
+
+  /** Slots currently held by unsettled results (for leak checks). */
+  get inUse(): number {
+    return this.used - this.free.length;
+  }
+
+  get byteLength(): number {
+    return this.pages.length * SLOT_PAGE_BYTES;
+  }
+
+  page(slot: number): SlotPageViews {
+    return this.views[slot >>> SLOT_PAGE_SHIFT];
+  }
+
+  isReady(slot: number): boolean {
+    return Atomics.load(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK) === 0;
+  }
+
+  /** Records one unit settled by the main thread itself (crash, timeout, cancel). */
+  completeUnit(slot: number): void {
+    Atomics.sub(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK, 1);
+  }
+
+  /** Wins the slot from the workers if none has claimed it yet. */
+  tryCancel(slot: number): boolean {
+    const index = slot & SLOT_INDEX_MASK;
+    const state = this.views[slot >>> SLOT_PAGE_SHIFT].state;
+    return Atomics.compareExchange(state, index, SlotState.PENDING, SlotState.CANCELLED) === SlotState.PENDING;
+  }
+
+  state(slot: number): number {
+    return Atomics.load(this.views[slot >>> SLOT_PAGE_SHIFT].state, slot & SLOT_INDEX_MASK);
+  }
+
+  numberValue(slot: number): number {
+    return this.views[slot >>> SLOT_PAGE_SHIFT].value[slot & SLOT_INDEX_MASK];
+  }
+
+  private addPage(): void {
+    const buffer = new SharedArrayBuffer(SLOT_PAGE_BYTES);
+    this.pages.push(buffer);
+    this.views.push(viewSlotPage(buffer));
+  }
+}

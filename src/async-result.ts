@@ -1,0 +1,163 @@
+import { PoolCell } from './abi/layout.js';
+import { NotReadyError, TimeoutError } from './errors.js';
+import { checkMilliseconds } from './validate.js';
+
+/** What an AsyncResult needs from its pool; implemented by the dispatcher. */
+export interface ResultHost {
+  isSlotReady(slot: number): boolean;
+  /** Synchronously flushes dispatches and takes in every completion already posted. */
+  pump(): void;
+  /** Whether this thread may block in Atomics.wait. */
+  readonly canBlock: boolean;
+  /** Bumped by every worker after every unit; one address to wait on. */
+  readonly signal: Int32Array;
+  /** Longest a blocked thread may sleep before pump() has work to do (a task deadline). */
+  maxSleepMs(): number;
+}
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+/** Internal: settles a result. Not part of the public API (a symbol, so users cannot call it by accident). */
+export const settleResult = Symbol('settleResult');
+
+/**
+ * The handle on one or more submitted tasks, as Python's AsyncResult.
+ * `ready()` reads the completion flag in shared memory, so it turns true while
+ * the caller is still busy; the value itself is taken in by pump() (sync) or
+ * the worker's message (async), whichever comes first.
+ */
+export class AsyncResult<T = unknown> implements PromiseLike<T> {
+  #state = PENDING;
+  #value: T | undefined;
+  #error: Error | undefined;
+  #waiters: Array<() => void> | undefined;
+  #promise: Promise<T> | undefined;
+  readonly #host: ResultHost;
+  /** Completion slot; -1 once settled (the slot may then belong to another task). */
+  #slot: number;
+
+  /** @internal Results are created by Pool methods, not by users. */
+  constructor(host: ResultHost, slot: number) {
+    this.#host = host;
+    this.#slot = slot;
+  }
+
+  /** True once the task(s) finished, successfully or not. Never blocks, never yields. */
+  ready(): boolean {
+    if (this.#state !== PENDING) return true;
+    return this.#slot >= 0 && this.#host.isSlotReady(this.#slot);
+  }
+
+  /** True if finished without error; throws NotReadyError if not ready(). */
+  successful(): boolean {
+    if (this.#state === PENDING && this.ready()) this.#host.pump();
+    if (this.#state === PENDING) throw new NotReadyError('The result is not ready yet; call successful() after ready() is true or after wait()');
+    return this.#state === FULFILLED;
+  }
+
+  /** Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running). */
+  get(timeout?: number): Promise<T> {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (this.#state === PENDING && this.ready()) this.#host.pump();
+    if (timeout === undefined) return this.#settledPromise();
+    return this.#waitFor(timeout).then((done) => {
+      if (!done) throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get() can succeed`);
+      return this.#settledPromise();
+    });
+  }
+
+  /** Waits until done or `timeout` ms pass; never rejects because of the task. */
+  async wait(timeout?: number): Promise<void> {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    await this.#waitFor(timeout);
+  }
+
+  /** get(), blocking the calling thread with Atomics.wait instead of returning a Promise. */
+  getSync(timeout?: number): T {
+    if (!this.#block(timeout)) {
+      throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get can succeed`);
+    }
+    if (this.#state === REJECTED) throw this.#error!;
+    return this.#value as T;
+  }
+
+  /** wait(), blocking the calling thread with Atomics.wait. */
+  waitSync(timeout?: number): void {
+    this.#block(timeout);
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.get().then(onFulfilled, onRejected);
+  }
+
+  /** @internal */
+  [settleResult](ok: boolean, valueOrError: unknown): void {
+    if (this.#state !== PENDING) return;
+    if (ok) {
+      this.#state = FULFILLED;
+      this.#value = valueOrError as T;
+    } else {
+      this.#state = REJECTED;
+      this.#error = valueOrError as Error;
+      // A failure nobody asked for must not become an unhandled rejection: get() creates its own promise.
+    }
+    this.#slot = -1;
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
+    if (waiters) for (const wake of waiters) wake();
+  }
+
+  #settledPromise(): Promise<T> {
+    if (this.#state === FULFILLED) return Promise.resolve(this.#value as T);
+    if (this.#state === REJECTED) return Promise.reject(this.#error);
+    this.#promise ??= new Promise<void>((resolve) => (this.#waiters ??= []).push(resolve)).then(() => this.#settledPromise());
+    return this.#promise;
+  }
+
+  /** Resolves true when settled, false if `timeout` ms pass first. */
+  #waitFor(timeout: number | undefined): Promise<boolean> {
+    if (this.#state !== PENDING) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const wake = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(true);
+      };
+      (this.#waiters ??= []).push(wake);
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          this.#waiters = this.#waiters?.filter((w) => w !== wake);
+          resolve(false);
+        }, timeout);
+      }
+    });
+  }
+
+  /** Blocks until settled or timed out; returns whether it settled. */
+  #block(timeout: number | undefined): boolean {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    const host = this.#host;
+    host.pump();
+    if (this.#state !== PENDING) return true;
+    if (!host.canBlock) {
+      throw new TypeError(
+        "getSync()/waitSync() cannot block this thread (a browser page's main thread does not allow Atomics.wait); use `await result.get()` or `await result.wait()` instead",
+      );
+    }
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    for (;;) {
+      const seen = Atomics.load(host.signal, PoolCell.COMPLETIONS);
+      host.pump();
+      if (this.#state !== PENDING) return true;
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // Sleep until any worker finishes a unit, bounded so deadlines of running tasks are enforced.
+      Atomics.wait(host.signal, PoolCell.COMPLETIONS, seen, Math.min(left, host.maxSleepMs()));
+    }
+  }
+}

@@ -1,0 +1,14 @@
+/**
+ * wasmpool for Node: Python's Pool/AsyncResult over WebAssembly workers.
+ * Public exports only; the Node platform (worker_threads, fs) is installed here.
+ */
+import { installPlatform } from './platform.js';
+import { nodeTransport } from './transport/node.js';
+import { prepareNodeModule } from './transport/node-module.js';
+
+installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule });
+
+export { Pool } from './pool.js';
+export { AsyncResult } from './async-result.js';
+export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
+export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';

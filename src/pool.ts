@@ -1,0 +1,191 @@
+import { AsyncResult } from './async-result.js';
+import { CancelledError, PoolStateError } from './errors.js';
+import { validateMapOptions, validatePoolOptions, validateTaskOptions, type MapOptions, type PoolOptions, type TaskOptions } from './options.js';
+import { platform } from './platform.js';
+import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
+import { Dispatcher } from './scheduling/dispatcher.js';
+import { ItemStream } from './scheduling/iterate.js';
+import { ApplyJob, MapJob, type ChunkListener, type Unit } from './scheduling/jobs.js';
+import { collectItems } from './scheduling/map-items.js';
+import { checkKernelName, expected } from './validate.js';
+import { checkWasmArgs } from './wasm/check-args.js';
+import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
+
+// Browsers without explicit-resource-management still get a callable dispose method.
+(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+
+/**
+ * A pool of workers running kernels from one task module: Python's
+ * multiprocessing.pool.Pool for numeric JavaScript. Validates every input at
+ * the call, then hands units to the dispatcher.
+ */
+export class Pool {
+  readonly #dispatcher: Dispatcher;
+  readonly #module: PreparedModule;
+  /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
+  readonly memory: WebAssembly.Memory | undefined;
+
+  constructor(options?: PoolOptions) {
+    const valid = validatePoolOptions(options);
+    const { transport, prepareModule } = platform();
+    this.#module = prepareModule(valid.module);
+    this.memory = createSharedMemory(this.#module.info, this.#module.label);
+    if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
+      throw new TypeError(
+        `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
+      );
+    }
+    if (valid.initializer !== undefined) checkWasmArgs(this.#module.info, valid.initializer, valid.initargs ?? [], 'initargs');
+    const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
+    this.#dispatcher = new Dispatcher({
+      transport,
+      module: spec,
+      workers: valid.workers ?? transport.defaultWorkers(),
+      maxTasksPerWorker: valid.maxTasksPerWorker,
+      initializer: valid.initializer,
+      initargs: valid.initargs ? [...valid.initargs] : undefined,
+    });
+  }
+
+  /** Number of worker threads the pool keeps. */
+  get workers(): number {
+    return this.#dispatcher.workerCount;
+  }
+
+  /** 'open', 'closing' (after close()) or 'terminated'. */
+  get state(): 'open' | 'closing' | 'terminated' {
+    return this.#dispatcher.state;
+  }
+
+  /** Runs `kernel(...args)` in a worker. Returns at once. */
+  applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: TaskOptions<T>): AsyncResult<T> {
+    checkKernelName(kernel);
+    if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
+    const opts = validateTaskOptions(options) as TaskOptions<unknown>;
+    checkWasmArgs(this.#module.info, kernel, args);
+    this.#checkOpen();
+    const d = this.#dispatcher;
+    if (opts.signal?.aborted) {
+      const result = new AsyncResult<T>(d, -1);
+      new ApplyJob(result, -1, kernel, opts.callback, opts.errorCallback).abort(
+        new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'),
+      );
+      return result;
+    }
+    const slot = d.slots.allocate(1);
+    const result = new AsyncResult<T>(d, slot);
+    const job = new ApplyJob(result, slot, kernel, opts.callback, opts.errorCallback);
+    const unit = d.newUnit(job, { kernel, args: args as unknown[], timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
+    if (opts.signal) opts.signal.addEventListener('abort', () => d.cancel(unit), { once: true });
+    d.submit([unit]);
+    return result;
+  }
+
+  /** Runs `kernel(item)` for every item; one AsyncResult for the whole list, in input order. */
+  mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]> {
+    return this.#map<T>(kernel, items, options, false, undefined);
+  }
+
+  /** Runs `kernel(...args)` for every argument list in `items`. */
+  starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]> {
+    return this.#map<T>(kernel, items, options, true, undefined);
+  }
+
+  /** applyAsync(...).get(): the value, as a Promise. */
+  apply<T = unknown>(kernel: string, args?: readonly unknown[], options?: TaskOptions<T>): Promise<T> {
+    return settle(() => this.applyAsync<T>(kernel, args, options));
+  }
+
+  map<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): Promise<T[]> {
+    return settle(() => this.mapAsync<T>(kernel, items, options));
+  }
+
+  starmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): Promise<T[]> {
+    return settle(() => this.starmapAsync<T>(kernel, items, options));
+  }
+
+  /** Results in input order as they become available (chunksize defaults to 1, as in Python). */
+  imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, true);
+  }
+
+  /** Results in completion order. */
+  imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, false);
+  }
+
+  /** No new tasks; queued and running ones finish, then the workers exit. */
+  close(): void {
+    this.#dispatcher.close();
+  }
+
+  /** Stops every worker now; unfinished results fail with CancelledError. */
+  terminate(): Promise<void> {
+    return this.#dispatcher.terminate();
+  }
+
+  /** Resolves once every worker has exited; PoolStateError before close()/terminate(). */
+  join(): Promise<void> {
+    return this.#dispatcher.join();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.terminate();
+  }
+
+  #stream<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, ordered: boolean): AsyncIterable<T> {
+    const opts = { chunksize: 1, ...validateMapOptions(options) } as MapOptions<T>;
+    let stream: ItemStream<T> | undefined;
+    this.#map<T>(kernel, items, opts, false, (chunks) => (stream = new ItemStream<T>(ordered, chunks)));
+    return stream!;
+  }
+
+  #map<T>(
+    kernel: string,
+    items: Iterable<unknown>,
+    options: MapOptions<T> | undefined,
+    star: boolean,
+    makeListener: ((chunks: number) => ChunkListener) | undefined,
+  ): AsyncResult<T[]> {
+    checkKernelName(kernel);
+    const opts = validateMapOptions(options) as MapOptions<unknown>;
+    const list = collectItems(items, star);
+    const info = this.#module.info;
+    if (info?.kernels.has(kernel)) {
+      for (let i = 0; i < list.length; i++) checkWasmArgs(info, kernel, star ? (list[i] as unknown[]) : [list[i]], `items[${i}]`);
+    }
+    this.#checkOpen();
+    const d = this.#dispatcher;
+    const chunksize = opts.chunksize ?? defaultChunksize(list.length, d.workerCount || 1);
+    const chunks = list.length === 0 ? [] : splitIntoChunks(list, chunksize);
+    const listener = makeListener?.(chunks.length);
+    if (chunks.length === 0) {
+      const result = new AsyncResult<T[]>(d, -1);
+      new MapJob(result as AsyncResult<unknown>, -1, kernel, 0, 1, { ...opts, listener }).finishEmpty();
+      return result;
+    }
+    const slot = d.slots.allocate(chunks.length);
+    const result = new AsyncResult<T[]>(d, slot);
+    const job = new MapJob(result as AsyncResult<unknown>, slot, kernel, list.length, chunksize, { ...opts, listener });
+    const units: Unit[] = chunks.map((chunk, index) => d.newUnit(job, { kernel, items: chunk, star: star || undefined }, index, chunk.length));
+    d.submit(units);
+    return result;
+  }
+
+  #checkOpen(): void {
+    if (this.#dispatcher.state !== 'open') {
+      throw new PoolStateError(
+        `The pool is ${this.#dispatcher.state === 'closing' ? 'closed' : 'terminated'}; no new tasks can be submitted. Create a new Pool.`,
+      );
+    }
+  }
+}
+
+/** The Promise forms report bad input by rejecting, not throwing. */
+function settle<T>(submit: () => AsyncResult<T>): Promise<T> {
+  try {
+    return submit().get();
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

@@ -1,0 +1,442 @@
+import { POOL_SIGNAL_BYTES, SlotState } from '../abi/layout.js';
+import { SlotTable } from '../abi/slot-table.js';
+import type { ModuleSpec, UnitMessage, WorkerToMain } from '../abi/protocol.js';
+import type { ResultHost } from '../async-result.js';
+import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
+import type { Transport, WorkerExit } from '../transport/types.js';
+import { toTaskError } from './task-error.js';
+import type { Job, Unit } from './jobs.js';
+import { UnitQueue } from './unit-queue.js';
+import { WorkerSlot } from './worker-slot.js';
+
+export interface DispatcherConfig {
+  transport: Transport;
+  module: ModuleSpec;
+  workers: number;
+  maxTasksPerWorker: number | undefined;
+  initializer: string | undefined;
+  initargs: unknown[] | undefined;
+}
+
+/** Aim for about this much queued work per worker: enough to hide a round trip, little enough to balance. */
+const TARGET_QUEUED_MS = 2;
+const MAX_UNITS_PER_WORKER = 1024;
+/** Workers that die before finishing anything, in a row, before the pool gives up respawning. */
+const MAX_STARTUP_CRASHES = 3;
+
+export type PoolState = 'open' | 'closing' | 'terminated';
+
+/**
+ * Queue → workers → completions. Owns the workers, decides which unit goes
+ * where, settles units from worker messages, and heals the pool when a worker
+ * dies, times out or is cancelled. Runtime-agnostic: it only sees a Transport.
+ */
+export class Dispatcher implements ResultHost {
+  readonly slots = new SlotTable();
+  readonly signal = new Int32Array(new SharedArrayBuffer(POOL_SIGNAL_BYTES));
+  readonly canBlock: boolean;
+  state: PoolState = 'open';
+  private readonly workers: WorkerSlot[] = [];
+  private readonly queue = new UnitQueue();
+  private readonly timed = new Set<Unit>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private flushScheduled = false;
+  private nextId = 1;
+  /** Moving average of one unit's run time in a worker; undefined until measured. */
+  private unitMs: number | undefined;
+  private startupCrashes = 0;
+  /** Set when workers cannot start (initializer threw, module failed to load): every task fails with it. */
+  broken: Error | undefined;
+  private readonly exited: Promise<void>[] = [];
+
+  constructor(private readonly config: DispatcherConfig) {
+    this.canBlock = config.transport.canBlock;
+    for (let i = 0; i < config.workers; i++) this.spawn();
+  }
+
+  get workerCount(): number {
+    return this.workers.length;
+  }
+
+  get queuedUnits(): number {
+    return this.queue.length;
+  }
+
+  newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
+    return { id, job, message: { ...message, id, slot: job.slot }, index, size, timeout, deadline: Infinity, settled: false };
+  }
+
+  submit(units: Unit[]): void {
+    if (this.broken) {
+      for (const unit of units) this.failHere(unit, this.broken);
+      return;
+    }
+    for (const unit of units) this.queue.push(unit);
+    this.scheduleFlush();
+  }
+
+  /** AbortSignal fired: cancel the unit wherever it is. */
+  cancel(unit: Unit): void {
+    if (unit.settled) return;
+    const worker = this.ownerOf(unit);
+    if (!worker) {
+      this.queue.remove(unit);
+      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+      return;
+    }
+    // Win the slot before a worker claims it, or stop the worker that already has.
+    if (this.slots.tryCancel(unit.job.slot)) {
+      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+    } else {
+      this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
+    }
+  }
+
+  // ---- ResultHost --------------------------------------------------------
+
+  isSlotReady(slot: number): boolean {
+    return this.slots.isReady(slot);
+  }
+
+  pump(): void {
+    if (this.flushScheduled) this.flush();
+    for (const worker of [...this.workers]) {
+      worker.handle.drainSync();
+      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: undefined, error: undefined });
+    }
+    if (this.timed.size > 0) this.enforceDeadlines();
+    if (this.flushScheduled) this.flush();
+  }
+
+  maxSleepMs(): number {
+    let next = Infinity;
+    for (const unit of this.timed) next = Math.min(next, unit.deadline);
+    // Also wake now and then: a worker killed from outside sets no flag.
+    return Math.max(0, Math.min(next - performance.now(), 50));
+  }
+
+  // ---- dispatch ------------------------------------------------------------
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // Batch every submission of this synchronous run into one message per worker.
+    queueMicrotask(() => {
+      if (this.flushScheduled) this.flush();
+    });
+  }
+
+  private capacity(): number {
+    if (this.unitMs === undefined) return 1;
+    return Math.max(1, Math.min(MAX_UNITS_PER_WORKER, Math.floor(TARGET_QUEUED_MS / Math.max(this.unitMs, 1e-6))));
+  }
+
+  flush(): void {
+    this.flushScheduled = false;
+    if (this.queue.length === 0) return;
+    const capacity = this.capacity();
+    const active = this.workers.filter((w) => !w.retiring && !w.gone);
+    for (const worker of active) {
+      if (this.queue.length === 0) break;
+      let room = capacity - worker.inFlight.size;
+      if (this.config.maxTasksPerWorker !== undefined) room = Math.min(room, this.config.maxTasksPerWorker - worker.assigned);
+      room = Math.min(room, Math.ceil(this.queue.length / active.length));
+      if (room <= 0) continue;
+      const messages: UnitMessage[] = [];
+      while (messages.length < room) {
+        const unit = this.queue.shift();
+        if (!unit) break;
+        if (unit.settled) continue; // cancelled while queued
+        worker.inFlight.set(unit.id, unit);
+        unit.job.outstanding++;
+        messages.push(unit.message);
+      }
+      if (messages.length === 0) continue;
+      worker.assigned += messages.length;
+      if (this.config.maxTasksPerWorker !== undefined && worker.assigned >= this.config.maxTasksPerWorker) worker.retiring = true;
+      const pages = this.slots.pages.length > worker.pagesSent ? this.slots.pages.slice(worker.pagesSent) : undefined;
+      worker.pagesSent = this.slots.pages.length;
+      worker.handle.setBusy(true);
+      worker.handle.post({ type: 'run', units: messages, pages });
+    }
+  }
+
+  // ---- completions -----------------------------------------------------------
+
+  private onMessage(worker: WorkerSlot, message: WorkerToMain): void {
+    switch (message.type) {
+      case 'done': {
+        if (message.ids.length > 0 && message.busyMs > 0) this.observe(message.busyMs / message.ids.length);
+        for (const id of message.ids) {
+          const unit = this.takeBack(worker, id);
+          if (unit && !unit.settled) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+        }
+        break;
+      }
+      case 'result':
+      case 'error': {
+        if (message.ms !== undefined) this.observe(message.ms);
+        const unit = this.takeBack(worker, message.id);
+        if (unit && !unit.settled) {
+          if (message.type === 'result') this.settleUnit(unit, true, message.value);
+          else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
+        }
+        break;
+      }
+      case 'started': {
+        const unit = worker.inFlight.get(message.id);
+        if (unit && !unit.settled && unit.timeout !== undefined) {
+          unit.deadline = performance.now() + unit.timeout;
+          this.timed.add(unit);
+          this.armTimer();
+        }
+        return;
+      }
+      case 'init-failed': {
+        this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
+        return;
+      }
+    }
+    this.startupCrashes = 0;
+    this.afterReturn(worker);
+  }
+
+  private observe(ms: number): void {
+    this.unitMs = this.unitMs === undefined ? ms : this.unitMs * 0.7 + ms * 0.3;
+  }
+
+  private takeBack(worker: WorkerSlot, id: number): Unit | undefined {
+    const unit = worker.inFlight.get(id);
+    if (!unit) return undefined;
+    worker.inFlight.delete(id);
+    this.unitReturned(unit);
+    return unit;
+  }
+
+  private unitReturned(unit: Unit): void {
+    unit.job.outstanding--;
+    if (unit.timeout !== undefined) this.timed.delete(unit);
+    this.maybeRelease(unit.job);
+  }
+
+  private maybeRelease(job: Job): void {
+    if (job.settled && job.outstanding === 0 && job.slot >= 0) {
+      this.slots.release(job.slot);
+      (job as { slot: number }).slot = -1;
+    }
+  }
+
+  /** Settles a unit the worker could not finish (crash, timeout, cancel): the flag is counted down here. */
+  private failHere(unit: Unit, error: Error): void {
+    if (unit.settled) return;
+    if (unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
+    this.settleUnit(unit, false, error);
+  }
+
+  /** Settles a unit's share of its job. */
+  private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
+    if (unit.settled) return;
+    unit.settled = true;
+    if (unit.timeout !== undefined) this.timed.delete(unit);
+    if (ok) unit.job.unitSucceeded(unit, value);
+    else unit.job.unitFailed(unit, value as Error);
+    this.maybeRelease(unit.job);
+  }
+
+  private afterReturn(worker: WorkerSlot): void {
+    if (worker.inFlight.size === 0) {
+      worker.handle.setBusy(false);
+      if (worker.retiring && !worker.gone) this.retire(worker);
+    }
+    if (this.queue.length > 0) this.scheduleFlush();
+    else if (this.state === 'closing') this.maybeFinishClose();
+  }
+
+  // ---- deadlines, crashes and replacement ---------------------------------------
+
+  private armTimer(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.timed.size === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.enforceDeadlines();
+    }, this.maxSleepMs() + 1);
+  }
+
+  private enforceDeadlines(): void {
+    const now = performance.now();
+    for (const unit of [...this.timed]) {
+      if (unit.deadline <= now) {
+        this.timed.delete(unit);
+        this.stopWorkerFor(
+          unit,
+          new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+        );
+      }
+    }
+    this.armTimer();
+  }
+
+  private ownerOf(unit: Unit): WorkerSlot | undefined {
+    return this.workers.find((w) => w.inFlight.has(unit.id));
+  }
+
+  /** Fails `unit` with `error` now, and stops its worker; the worker's other units are requeued when it is gone. */
+  private stopWorkerFor(unit: Unit, error: Error): void {
+    const worker = this.ownerOf(unit);
+    this.failHere(unit, error);
+    if (!worker || worker.gone) return;
+    worker.gone = true;
+    void worker.handle.terminate();
+  }
+
+  /** A worker is finished with: recover what it completed, blame the unit it was running, requeue the rest. */
+  private workerGone(worker: WorkerSlot, exit: WorkerExit): void {
+    const wasExpected = worker.gone;
+    worker.gone = true;
+    const at = this.workers.indexOf(worker);
+    if (at >= 0) this.workers.splice(at, 1);
+    worker.handle.drainSync();
+    const running = worker.running;
+    const requeue: Unit[] = [];
+    let crashed = 0;
+    for (const unit of worker.inFlight.values()) {
+      this.unitReturned(unit);
+      if (unit.settled) continue;
+      const state = unit.message.items === undefined ? this.slots.state(unit.job.slot) : -1;
+      if (state === SlotState.NUMBER) {
+        this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot)); // finished; its notice died with the worker
+      } else if (unit.id === running || state === SlotState.RUNNING || state === SlotState.MESSAGE) {
+        crashed++;
+        this.failHere(unit, crashError(unit, exit));
+      } else {
+        requeue.push(unit);
+      }
+    }
+    worker.inFlight.clear();
+    this.queue.unshiftAll(requeue);
+    worker.exited();
+    if (!wasExpected && crashed === 0 && requeue.length > 0) this.startupCrashes++;
+    if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
+      this.breakPool(
+        new WorkerCrashError(
+          `Workers keep dying before finishing any task (${MAX_STARTUP_CRASHES} in a row; last exit code ${exit.code}); the pool stopped replacing them`,
+          { kernel: '(startup)', exitCode: exit.code, cause: exit.error },
+        ),
+      );
+      return;
+    }
+    if (this.state !== 'terminated' && !this.broken && (this.state === 'open' || this.queue.length > 0 || this.workers.length === 0)) {
+      if (this.state === 'open' || this.queue.length > 0) this.spawn();
+    }
+    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.state === 'closing') this.maybeFinishClose();
+  }
+
+  private retire(worker: WorkerSlot): void {
+    worker.gone = true;
+    const at = this.workers.indexOf(worker);
+    if (at >= 0) this.workers.splice(at, 1);
+    void worker.handle.terminate();
+    if (this.state === 'open') this.spawn();
+  }
+
+  private spawn(): void {
+    const worker = new WorkerSlot();
+    this.exited.push(new Promise<void>((resolve) => (worker.exited = resolve)));
+    worker.handle = this.config.transport.spawn({
+      message: (message) => this.onMessage(worker, message),
+      exit: (exit) => {
+        if (this.workers.includes(worker) || worker.inFlight.size > 0) this.workerGone(worker, exit);
+        worker.exited();
+      },
+    });
+    const spec = this.config.module;
+    worker.handle.post({
+      type: 'init',
+      module: spec,
+      control: worker.control,
+      signal: this.signal.buffer as SharedArrayBuffer,
+      initializer: this.config.initializer,
+      initargs: this.config.initargs,
+    });
+    this.workers.push(worker);
+  }
+
+  private breakPool(error: Error): void {
+    if (this.broken) return;
+    this.broken = error;
+    for (const unit of this.queue.drain()) this.failHere(unit, error);
+    for (const worker of [...this.workers]) {
+      for (const unit of worker.inFlight.values()) {
+        this.unitReturned(unit);
+        this.failHere(unit, error);
+      }
+      worker.inFlight.clear();
+      worker.gone = true;
+      void worker.handle.terminate();
+    }
+    this.workers.length = 0;
+    if (this.state === 'closing') this.maybeFinishClose();
+  }
+
+  // ---- lifecycle ----------------------------------------------------------------
+
+  close(): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    this.maybeFinishClose();
+  }
+
+  private maybeFinishClose(): void {
+    if (this.queue.length > 0) return;
+    if (this.workers.some((w) => w.inFlight.size > 0)) return;
+    for (const worker of this.workers) {
+      worker.gone = true;
+      void worker.handle.terminate();
+    }
+    this.workers.length = 0;
+  }
+
+  async terminate(): Promise<void> {
+    if (this.state === 'terminated') return this.join();
+    this.state = 'terminated';
+    const error = (what: string): CancelledError => new CancelledError(`The pool was terminated before the task ${what}`);
+    for (const unit of this.queue.drain()) this.failHere(unit, error('started'));
+    const stopping: Promise<void>[] = [];
+    for (const worker of this.workers) {
+      worker.gone = true;
+      for (const unit of worker.inFlight.values()) {
+        this.unitReturned(unit);
+        this.failHere(unit, error('finished'));
+      }
+      worker.inFlight.clear();
+      stopping.push(worker.handle.terminate());
+    }
+    this.workers.length = 0;
+    this.timed.clear();
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    await Promise.all(stopping);
+    return this.join();
+  }
+
+  /** Resolves once every worker this pool started has exited. */
+  async join(): Promise<void> {
+    if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
+    for (let seen = 0; seen < this.exited.length; seen = this.exited.length) {
+      await Promise.all(this.exited.slice(seen));
+    }
+  }
+}
+
+function crashError(unit: Unit, exit: WorkerExit): WorkerCrashError {
+  const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
+  return new WorkerCrashError(`The worker running kernel \`${unit.job.kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
+    kernel: unit.job.kernel,
+    exitCode: exit.code,
+    cause: exit.error,
+  });
+}

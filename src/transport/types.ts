@@ -1,0 +1,33 @@
+import type { MainToWorker, WorkerToMain } from '../abi/protocol.js';
+
+/** How a worker's end is reported to the pool. */
+export interface WorkerExit {
+  code: number | undefined;
+  /** The uncaught error that killed the worker, if the runtime reported one. */
+  error: unknown;
+}
+
+export interface WorkerEvents {
+  message(message: WorkerToMain): void;
+  exit(exit: WorkerExit): void;
+}
+
+/** One worker as the pool sees it; the pool never asks which runtime it is. */
+export interface WorkerHandle {
+  post(message: MainToWorker, transfer?: Transferable[]): void;
+  /**
+   * Delivers every message already queued from this worker, synchronously.
+   * Returns false where the runtime cannot (a browser's MessagePort).
+   */
+  drainSync(): boolean;
+  /** Keeps the process alive while the worker has work; lets it exit when idle. */
+  setBusy(busy: boolean): void;
+  terminate(): Promise<void>;
+}
+
+export interface Transport {
+  /** Whether Atomics.wait may block the calling thread (false on a browser's main thread). */
+  readonly canBlock: boolean;
+  defaultWorkers(): number;
+  spawn(events: WorkerEvents): WorkerHandle;
+}

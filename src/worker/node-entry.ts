@@ -1,0 +1,22 @@
+/**
+ * Entry point of a Node worker thread. The port to the pool arrives in
+ * workerData, so messages posted before this thread even started are already
+ * queued on it: dispatch never waits for a ready handshake.
+ */
+import { writeSync } from 'node:fs';
+import { workerData, type MessagePort } from 'node:worker_threads';
+import type { MainToWorker } from '../abi/protocol.js';
+import { WorkerRuntime } from './runtime.js';
+
+const { port } = workerData as { port: MessagePort };
+
+const runtime = new WorkerRuntime({
+  post: (message) => port.postMessage(message),
+  // writeSync to fd 1, not console.log: console output from a worker is relayed
+  // through the main thread's event loop and would appear after the result.
+  services: { writeLine: (line) => void writeSync(1, line + '\n') },
+  importUrl: (url) => import(url) as Promise<object>,
+});
+
+process.on('exit', () => runtime.markExiting());
+port.on('message', (message: MainToWorker) => runtime.handle(message));
