@@ -5,6 +5,11 @@ import { checkMilliseconds } from './validate.js';
 /** What an AsyncResult needs from its pool; implemented by the dispatcher. */
 export interface ResultHost {
   isSlotReady(slot: number): boolean;
+  /**
+   * Called by ready() while a result is not done: if work is still waiting for a worker, take in
+   * completions and dispatch, so a caller that never yields still sees queued tasks run.
+   */
+  advance(): void;
   /** Synchronously flushes dispatches and takes in every completion already posted. */
   pump(): void;
   /** Whether this thread may block in Atomics.wait. */
@@ -47,7 +52,10 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
   /** True once the task(s) finished, successfully or not. Never blocks, never yields. */
   ready(): boolean {
     if (this.#state !== PENDING) return true;
-    return this.#slot >= 0 && this.#host.isSlotReady(this.#slot);
+    if (this.#slot < 0) return false;
+    if (this.#host.isSlotReady(this.#slot)) return true;
+    this.#host.advance();
+    return false;
   }
 
   /** True if finished without error; throws NotReadyError if not ready(). */

@@ -100,6 +100,10 @@ export class Dispatcher implements ResultHost {
     return this.slots.isReady(slot);
   }
 
+  advance(): void {
+    if (this.queue.length > 0) this.pump();
+  }
+
   pump(): void {
     if (this.flushScheduled) this.flush();
     for (const worker of [...this.workers]) {

@@ -1,0 +1,105 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { NotReadyError, Pool, TaskError, TimeoutError } from 'wasmpool';
+import { JS_TASKS, rejection, thrown } from '../helpers.js';
+
+let pool: Pool | undefined;
+afterEach(async () => {
+  await pool?.terminate();
+  pool = undefined;
+});
+
+describe('AsyncResult', () => {
+  it('get(timeout) rejects with TimeoutError after about the timeout, and the task still completes', async () => {
+    pool = new Pool({ workers: 1 });
+    const result = pool.applyAsync<number>('spin', [400]);
+    const started = performance.now();
+    const error = await rejection(result.get(50));
+    const waited = performance.now() - started;
+    expect(error).toBeInstanceOf(TimeoutError);
+    expect(waited).toBeGreaterThanOrEqual(45);
+    expect(waited).toBeLessThan(2000);
+    expect(await result.get()).toBeGreaterThan(0);
+  });
+
+  it('wait(timeout) resolves without a value when time runs out and never rejects for a failed task', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const slow = pool.applyAsync('busy', [300]);
+    await expect(slow.wait(20)).resolves.toBeUndefined();
+    expect(slow.ready()).toBe(false);
+    const failing = pool.applyAsync('fail', ['boom']);
+    await expect(failing.wait()).resolves.toBeUndefined();
+    expect(failing.ready()).toBe(true);
+    expect(failing.successful()).toBe(false);
+  });
+
+  it('successful() throws NotReadyError before completion, then tells success from failure', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const result = pool.applyAsync('busy', [200]);
+    const error = thrown(() => result.successful());
+    expect(error).toBeInstanceOf(NotReadyError);
+    expect(error.name).toBe('NotReadyError');
+    await result.wait();
+    expect(result.successful()).toBe(true);
+    const failed = pool.applyAsync('fail', ['x']);
+    await failed.wait();
+    expect(failed.successful()).toBe(false);
+  });
+
+  it('ready() turns true inside a synchronous busy loop that never yields', () => {
+    pool = new Pool({ workers: 1 });
+    const result = pool.applyAsync('spin', [20]);
+    const giveUp = performance.now() + 10_000;
+    let polls = 0;
+    while (!result.ready() && performance.now() < giveUp) polls++;
+    expect(result.ready()).toBe(true);
+    expect(polls).toBeGreaterThan(0);
+    // Still in the same synchronous run: the value is readable without an event-loop turn.
+    expect(result.successful()).toBe(true);
+    expect(result.getSync()).toBeGreaterThan(0);
+  });
+
+  it('ready() of a task queued behind others also turns true without yielding', () => {
+    pool = new Pool({ workers: 1 });
+    const results = [pool.applyAsync('spin', [30]), pool.applyAsync('spin', [30]), pool.applyAsync('spin', [30])];
+    const last = results[2];
+    const giveUp = performance.now() + 10_000;
+    while (!last.ready() && performance.now() < giveUp);
+    expect(results.map((r) => r.ready())).toEqual([true, true, true]);
+  });
+
+  it('getSync(timeout) throws TimeoutError and a later getSync still succeeds', () => {
+    pool = new Pool({ workers: 1 });
+    const result = pool.applyAsync<number>('spin', [200]);
+    const started = performance.now();
+    expect(thrown(() => result.getSync(30))).toBeInstanceOf(TimeoutError);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
+    expect(result.getSync()).toBeGreaterThan(0);
+  });
+
+  it('getSync throws the task error; waitSync only waits', () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const result = pool.applyAsync('fail', ['Something bad happened']);
+    result.waitSync();
+    expect(result.ready()).toBe(true);
+    const error = thrown(() => result.getSync());
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toBe('Something bad happened');
+    expect((error as TaskError).kernel).toBe('fail');
+  });
+
+  it('waitSync(timeout) returns after about the timeout when the task is slow', () => {
+    pool = new Pool({ workers: 1 });
+    const result = pool.applyAsync('spin', [300]);
+    const started = performance.now();
+    result.waitSync(40);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    expect(result.ready()).toBe(false);
+  });
+
+  it('rejects a bad timeout at the call', () => {
+    pool = new Pool({ workers: 1 });
+    const result = pool.applyAsync('add', [1, 2]);
+    expect(thrown(() => result.getSync(-1))).toBeInstanceOf(RangeError);
+    expect(() => result.get(Number.NaN)).toThrow(/`timeout`/);
+  });
+});
