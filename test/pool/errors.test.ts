@@ -1,0 +1,109 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { Pool, TaskError, WorkerCrashError } from 'wasmpool';
+import { FAULTS_WASM, JS_TASKS, rejection } from '../helpers.js';
+
+let pool: Pool | undefined;
+afterEach(async () => {
+  await pool?.terminate();
+  pool = undefined;
+});
+
+describe('errors from tasks', () => {
+  it('a JS kernel throw fails only its result, with kernel, cause and worker stack', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const bad = pool.applyAsync('fail', ['Something bad happened']);
+    const good = pool.applyAsync('add', [1, 2]);
+    const error = (await rejection(bad)) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.name).toBe('TaskError');
+    expect(error.message).toBe('Something bad happened');
+    expect(error.kernel).toBe('fail');
+    expect((error.cause as Error).message).toBe('Something bad happened');
+    expect(error.workerStack).toMatch(/tasks\.mjs/);
+    expect(await good).toBe(3);
+  });
+
+  it('an AssemblyScript abort carries its message (a bare abort(msg) call passes no location)', async () => {
+    pool = new Pool({ workers: 1, module: FAULTS_WASM });
+    const error = (await rejection(pool.applyAsync('aborts', [1]))) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toBe('x must not be positive');
+    expect(error.kernel).toBe('aborts');
+    expect(await pool.apply('aborts', [-3])).toBe(-3);
+  });
+
+  it('an AssemblyScript throw carries its message', async () => {
+    pool = new Pool({ workers: 1, module: FAULTS_WASM });
+    const error = await rejection(pool.applyAsync('throws'));
+    expect(error.message).toMatch(/^Something bad happened at test\/fixtures\/assembly\/faults\.ts:\d+:\d+$/);
+  });
+
+  it.each([
+    ['unreachableTrap', [], /unreachable/],
+    ['outOfBounds', [], /memory access out of bounds/],
+    ['divideByZero', [1, 0], /divide by zero/],
+    ['recurse', [0], /call stack/i],
+  ])('a WASM trap (%s) fails only its result, and the worker keeps serving', async (kernel, args, pattern) => {
+    pool = new Pool({ workers: 1, module: FAULTS_WASM });
+    const error = (await rejection(pool.applyAsync(kernel, args))) as TaskError;
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toMatch(new RegExp(`^Kernel \`${kernel}\` trapped: `));
+    expect(error.message).toMatch(pattern);
+    expect(error.cause).toBeInstanceOf(Error);
+    expect(await pool.apply('ok', [41])).toBe(42);
+  });
+
+  it('an unknown kernel fails the result with the list of kernels', async () => {
+    pool = new Pool({ workers: 1 });
+    const error = await rejection(pool.applyAsync('nope'));
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toMatch(/Unknown kernel `nope`; the module exports: .*add.*square/);
+  });
+
+  it('a worker that exits mid-task fails that task with WorkerCrashError; the pool heals', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const crash = pool.applyAsync('exit', [3]);
+    const after = [pool.applyAsync('add', [1, 1]), pool.applyAsync('add', [2, 2])];
+    const error = (await rejection(crash)) as WorkerCrashError;
+    expect(error).toBeInstanceOf(WorkerCrashError);
+    expect(error.kernel).toBe('exit');
+    expect(error.exitCode).toBe(3);
+    expect(await Promise.all(after)).toEqual([2, 4]);
+    expect(pool.workers).toBe(1);
+  });
+
+  it('getSync on a task whose worker exits does not hang', () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const crash = pool.applyAsync('exit', [5]);
+    let error: unknown;
+    try {
+      crash.getSync(10_000);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(WorkerCrashError);
+    expect(pool.applyAsync('add', [2, 3]).getSync(10_000)).toBe(5);
+  });
+
+  it('a crash during a large map fails only the crashed chunk', async () => {
+    pool = new Pool({ workers: 2, module: JS_TASKS });
+    const items = Array.from({ length: 2_000 }, (_, i) => [i === 1234 ? 'exit' : 'ok', i]);
+    const map = pool.starmapAsync('exitIf', items, { chunksize: 100 });
+    const error = await rejection(map);
+    expect(error).toBeInstanceOf(WorkerCrashError);
+    // The pool is whole again and every other unit ran.
+    expect(pool.workers).toBe(2);
+    const again = await pool.starmapAsync<number>('exitIf', items.filter(([, i]) => i !== 1234), { chunksize: 100 });
+    expect(again.length).toBe(1999);
+  });
+
+  it('a crash outside any kernel (uncaught error on a later turn) is reported and healed', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    expect(await pool.apply('crashLater')).toBe('scheduled');
+    const next = await pool.apply('add', [20, 22]).catch((e: Error) => e);
+    // The task submitted right after may land on the dying worker: it either succeeds or is a crash, never a hang.
+    if (next instanceof Error) expect(next).toBeInstanceOf(WorkerCrashError);
+    else expect(next).toBe(42);
+    expect(await pool.apply('add', [1, 2])).toBe(3);
+  });
+});
