@@ -1,3 +1,4 @@
+import { allocateFlagBuffer } from './shared-buffer.js';
 import { SLOTS_PER_PAGE, SLOT_INDEX_MASK, SLOT_PAGE_BYTES, SLOT_PAGE_SHIFT, SlotState, viewSlotPage, type SlotPageViews } from './layout.js';
 
 /**
@@ -9,10 +10,13 @@ export class SlotTable {
   readonly pages: SharedArrayBuffer[] = [];
   private readonly views: SlotPageViews[] = [];
   private readonly free: number[] = [];
+  /** Released slots a worker may still be counting down (it posts the value before the decrement). */
+  private draining: number[] = [];
   private used = 0;
 
   /** Takes a slot whose result needs `units` completions before it is ready. */
   allocate(units: number): number {
+    if (this.free.length === 0 && this.draining.length > 0) this.sweep();
     let slot = this.free.pop();
     if (slot === undefined) {
       if (this.used === this.pages.length * SLOTS_PER_PAGE) this.addPage();
@@ -25,8 +29,20 @@ export class SlotTable {
     return slot;
   }
 
+  /**
+   * Gives a settled result's slot back. The main thread may read a worker's message before that
+   * worker's final Atomics.sub lands; reusing the slot then would let the late decrement mark the
+   * next task ready. So a slot is reused only once its count has reached zero.
+   */
   release(slot: number): void {
-    this.free.push(slot);
+    if (this.isReady(slot)) this.free.push(slot);
+    else this.draining.push(slot);
+  }
+
+  private sweep(): void {
+    const still: number[] = [];
+    for (const slot of this.draining) (this.isReady(slot) ? this.free : still).push(slot);
+    this.draining = still;
   }
 
   /** Slots currently held by unsettled results (for leak checks). */
@@ -67,7 +83,7 @@ export class SlotTable {
   }
 
   private addPage(): void {
-    const buffer = new SharedArrayBuffer(SLOT_PAGE_BYTES);
+    const buffer = allocateFlagBuffer(SLOT_PAGE_BYTES);
     this.pages.push(buffer);
     this.views.push(viewSlotPage(buffer));
   }

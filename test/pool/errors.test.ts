@@ -53,6 +53,16 @@ describe('errors from tasks', () => {
     expect(await pool.apply('ok', [41])).toBe(42);
   });
 
+  it('failures and successes interleaved keep every value with its own task (slots are not reused early)', async () => {
+    pool = new Pool({ workers: 2, module: FAULTS_WASM });
+    const results = Array.from({ length: 2_000 }, (_, i) => (i % 3 === 0 ? pool!.applyAsync('divideByZero', [i, 0]) : pool!.applyAsync('ok', [i])));
+    const settled = await Promise.allSettled(results.map((r) => r.get()));
+    settled.forEach((outcome, i) => {
+      if (i % 3 === 0) expect(outcome.status).toBe('rejected');
+      else expect(outcome).toEqual({ status: 'fulfilled', value: i + 1 });
+    });
+  });
+
   it('an unknown kernel fails the result with the list of kernels', async () => {
     pool = new Pool({ workers: 1 });
     const error = await rejection(pool.applyAsync('nope'));
