@@ -1,4 +1,5 @@
 import { POOL_SIGNAL_BYTES, SlotState } from '../abi/layout.js';
+import { SHARED_MEMORY_AVAILABLE, allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
 import type { ModuleSpec, UnitMessage, WorkerToMain } from '../abi/protocol.js';
 import type { ResultHost } from '../async-result.js';
@@ -33,7 +34,7 @@ export type PoolState = 'open' | 'closing' | 'terminated';
  */
 export class Dispatcher implements ResultHost {
   readonly slots = new SlotTable();
-  readonly signal = new Int32Array(new SharedArrayBuffer(POOL_SIGNAL_BYTES));
+  readonly signal = new Int32Array(allocateFlagBuffer(POOL_SIGNAL_BYTES));
   readonly canBlock: boolean;
   state: PoolState = 'open';
   private readonly workers: WorkerSlot[] = [];
@@ -175,7 +176,7 @@ export class Dispatcher implements ResultHost {
         if (message.ids.length > 0 && message.busyMs > 0) this.observe(message.busyMs / message.ids.length);
         for (const id of message.ids) {
           const unit = this.takeBack(worker, id);
-          if (unit && !unit.settled) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+          if (unit && !unit.settled) this.settleFromWorker(unit, true, this.slots.numberValue(unit.job.slot));
         }
         break;
       }
@@ -184,8 +185,8 @@ export class Dispatcher implements ResultHost {
         if (message.ms !== undefined) this.observe(message.ms);
         const unit = this.takeBack(worker, message.id);
         if (unit && !unit.settled) {
-          if (message.type === 'result') this.settleUnit(unit, true, message.value);
-          else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
+          if (message.type === 'result') this.settleFromWorker(unit, true, message.value);
+          else this.settleFromWorker(unit, false, toTaskError(unit.job.kernel, message.error));
         }
         break;
       }
@@ -237,6 +238,15 @@ export class Dispatcher implements ResultHost {
     if (unit.settled) return;
     if (unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
     this.settleUnit(unit, false, error);
+  }
+
+  /**
+   * Settles a unit its worker reported. Without shared memory the worker's countdown
+   * happened on its own copy of the slot, so it is repeated here on the main thread's.
+   */
+  private settleFromWorker(unit: Unit, ok: boolean, value: unknown): void {
+    if (!SHARED_MEMORY_AVAILABLE && unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
+    this.settleUnit(unit, ok, value);
   }
 
   /** Settles a unit's share of its job. */
@@ -304,7 +314,7 @@ export class Dispatcher implements ResultHost {
     const at = this.workers.indexOf(worker);
     if (at >= 0) this.workers.splice(at, 1);
     worker.handle.drainSync();
-    const running = worker.running;
+    const running = SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
     const requeue: Unit[] = [];
     let crashed = 0;
     for (const unit of worker.inFlight.values()) {
@@ -434,6 +444,16 @@ export class Dispatcher implements ResultHost {
       await Promise.all(this.exited.slice(seen));
     }
   }
+}
+
+/**
+ * Without shared memory the worker's RUNNING cell is its own copy. A worker runs
+ * its units in order and, in that mode, reports each one by message as it
+ * finishes, so the first unit not yet reported is the one it was running.
+ */
+function firstUnsettled(worker: WorkerSlot): number {
+  for (const unit of worker.inFlight.values()) if (!unit.settled) return unit.id;
+  return 0;
 }
 
 function crashError(unit: Unit, exit: WorkerExit): WorkerCrashError {

@@ -1,10 +1,11 @@
 import { WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
+import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import type { WorkerHandle } from '../transport/types.js';
 import type { Unit } from './jobs.js';
 
 /** The pool's bookkeeping for one live worker. */
 export class WorkerSlot {
-  readonly control = new SharedArrayBuffer(WORKER_CONTROL_BYTES);
+  readonly control = allocateFlagBuffer(WORKER_CONTROL_BYTES);
   readonly cells = new Int32Array(this.control);
   /** Units posted to this worker and not yet given back, in the order it runs them. */
   readonly inFlight = new Map<number, Unit>();

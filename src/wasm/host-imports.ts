@@ -4,6 +4,7 @@
  *   wasmpool.log / sleep / now / ...   the helper library in assembly/lib/
  * They run inside a worker, on the worker's own instance.
  */
+import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 
 /** Thrown by `env.abort`; the worker turns it into a TaskError with origin 'abort'. */
 export class KernelAbort extends Error {
@@ -29,10 +30,17 @@ export function readAsString(memory: WebAssembly.Memory, pointer: number): strin
   return text;
 }
 
-const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+const sleepCell = SHARED_MEMORY_AVAILABLE ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
 
 export function sleepMs(ms: number): void {
-  if (ms > 0) Atomics.wait(sleepCell, 0, 0, ms);
+  if (ms <= 0) return;
+  if (sleepCell) {
+    Atomics.wait(sleepCell, 0, 0, ms);
+    return;
+  }
+  // Atomics.wait needs shared memory; a worker of a page that is not isolated can only spin.
+  const end = performance.now() + ms;
+  while (performance.now() < end);
 }
 
 export function createHostImports(getMemory: () => WebAssembly.Memory, services: HostServices): WebAssembly.Imports {

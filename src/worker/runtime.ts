@@ -1,4 +1,5 @@
 import { PoolCell, SlotState, WorkerCell, viewSlotPage, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, type SlotPageViews } from '../abi/layout.js';
+import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import type { MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
 import type { HostServices } from '../wasm/host-imports.js';
 import { loadModule, type Kernel, type LoadedModule } from './load-module.js';
@@ -194,7 +195,8 @@ export class WorkerRuntime {
   }
 
   private succeed(unit: UnitMessage, page: SlotPageViews, index: number, value: unknown): void {
-    if (unit.items === undefined && typeof value === 'number') {
+    // Without shared memory the slab is this worker's own copy: the value must travel by message.
+    if (unit.items === undefined && typeof value === 'number' && SHARED_MEMORY_AVAILABLE) {
       page.value[index] = value;
       Atomics.store(page.state, index, SlotState.NUMBER);
       this.doneIds.push(unit.id);
