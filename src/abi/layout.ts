@@ -46,15 +46,22 @@ export function viewSlotPage(buffer: SharedArrayBuffer): SlotPageViews {
 /**
  * Per-worker control block (Int32 cells). RUNNING holds the id of the unit the
  * worker is inside (0 between units), so after a crash the main thread knows
- * which in-flight unit to blame; the others are requeued, not failed.
+ * which in-flight unit to blame; the others are requeued, not failed. The
+ * worker claims it with compareExchange(0 → id) and releases it (id → 0); the
+ * main thread stops a worker with compareExchange(id → STOPPED), after which
+ * the worker can neither finish that unit nor start another, so its waiting
+ * units can be requeued at once, before the thread has actually exited.
  * EXITING is set by the worker's own exit hook so a thread blocked in
  * getSync() notices a dead worker without an event-loop turn.
  */
 export const WorkerCell = {
   RUNNING: 0,
   EXITING: 1,
+  /** The code the worker is exiting with, valid once EXITING is set. */
+  EXIT_CODE: 2,
 } as const;
-export const WORKER_CONTROL_BYTES = 8;
+export const WORKER_CONTROL_BYTES = 12;
+export const RUNNING_STOPPED = -1;
 
 /**
  * Pool-wide signal block (Int32 cells). Every worker bumps COMPLETIONS and

@@ -1,4 +1,4 @@
-import { POOL_SIGNAL_BYTES, SlotState } from '../abi/layout.js';
+import { POOL_SIGNAL_BYTES, RUNNING_STOPPED, SlotState, WorkerCell } from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE, allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
 import type { ModuleSpec, UnitMessage, WorkerToMain } from '../abi/protocol.js';
@@ -109,7 +109,7 @@ export class Dispatcher implements ResultHost {
     if (this.flushScheduled) this.flush();
     for (const worker of [...this.workers]) {
       worker.handle.drainSync();
-      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: undefined, error: undefined });
+      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
     }
     if (this.timed.size > 0) this.enforceDeadlines();
     if (this.flushScheduled) this.flush();
@@ -298,18 +298,25 @@ export class Dispatcher implements ResultHost {
     return this.workers.find((w) => w.inFlight.has(unit.id));
   }
 
-  /** Fails `unit` with `error` now, and stops its worker; the worker's other units are requeued when it is gone. */
+  /**
+   * Fails a running `unit` with `error` and stops its worker. If the unit is no longer running
+   * (it finished a moment ago), nothing happens: its result is already on the way.
+   */
   private stopWorkerFor(unit: Unit, error: Error): void {
     const worker = this.ownerOf(unit);
+    if (!worker) return this.failHere(unit, error);
+    if (Atomics.compareExchange(worker.cells, WorkerCell.RUNNING, unit.id, RUNNING_STOPPED) !== unit.id) {
+      worker.handle.drainSync();
+      return;
+    }
     this.failHere(unit, error);
-    if (!worker || worker.gone) return;
-    worker.gone = true;
     void worker.handle.terminate();
+    // No need to wait for the thread to exit: with RUNNING stopped it can start nothing else.
+    this.workerGone(worker, { code: undefined, error: undefined }, true);
   }
 
   /** A worker is finished with: recover what it completed, blame the unit it was running, requeue the rest. */
-  private workerGone(worker: WorkerSlot, exit: WorkerExit): void {
-    const wasExpected = worker.gone;
+  private workerGone(worker: WorkerSlot, exit: WorkerExit, stoppedByUs = false): void {
     worker.gone = true;
     const at = this.workers.indexOf(worker);
     if (at >= 0) this.workers.splice(at, 1);
@@ -332,8 +339,7 @@ export class Dispatcher implements ResultHost {
     }
     worker.inFlight.clear();
     this.queue.unshiftAll(requeue);
-    worker.exited();
-    if (!wasExpected && crashed === 0 && requeue.length > 0) this.startupCrashes++;
+    if (!stoppedByUs && crashed === 0 && requeue.length > 0) this.startupCrashes++;
     if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
       this.breakPool(
         new WorkerCrashError(
@@ -364,7 +370,7 @@ export class Dispatcher implements ResultHost {
     worker.handle = this.config.transport.spawn({
       message: (message) => this.onMessage(worker, message),
       exit: (exit) => {
-        if (this.workers.includes(worker) || worker.inFlight.size > 0) this.workerGone(worker, exit);
+        if (this.workers.includes(worker)) this.workerGone(worker, exit);
         worker.exited();
       },
     });

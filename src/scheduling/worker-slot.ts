@@ -26,6 +26,10 @@ export class WorkerSlot {
     return Atomics.load(this.cells, WorkerCell.RUNNING);
   }
 
+  get exitCode(): number {
+    return Atomics.load(this.cells, WorkerCell.EXIT_CODE);
+  }
+
   get exiting(): boolean {
     return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
   }

@@ -18,5 +18,5 @@ const runtime = new WorkerRuntime({
   importUrl: (url) => import(url) as Promise<object>,
 });
 
-process.on('exit', () => runtime.markExiting());
+process.on('exit', (code) => runtime.markExiting(code));
 port.on('message', (message: MainToWorker) => runtime.handle(message));

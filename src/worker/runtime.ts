@@ -43,8 +43,9 @@ export class WorkerRuntime {
   constructor(private readonly endpoint: WorkerEndpoint) {}
 
   /** Marks this worker as exiting, for a main thread blocked in getSync(). */
-  markExiting(): void {
+  markExiting(code: number): void {
     if (!this.control) return;
+    Atomics.store(this.control, WorkerCell.EXIT_CODE, code);
     Atomics.store(this.control, WorkerCell.EXITING, 1);
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
     Atomics.notify(this.signal, PoolCell.COMPLETIONS);
@@ -119,14 +120,16 @@ export class WorkerRuntime {
 
   /** Runs one unit; returns a promise only when a kernel returned one (JS modules). */
   private runUnit(unit: UnitMessage): Promise<void> | undefined {
+    // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
+    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return this.stopped();
     const page = this.pages[unit.slot >>> SLOT_PAGE_SHIFT];
     const index = unit.slot & SLOT_INDEX_MASK;
     const single = unit.items === undefined;
     if (single && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
+      Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
       this.doneIds.push(unit.id); // cancelled by the main thread before we got here
       return undefined;
     }
-    Atomics.store(this.control, WorkerCell.RUNNING, unit.id);
     this.unitStart = performance.now();
     if (unit.timed) this.endpoint.post({ type: 'started', id: unit.id });
     if (this.dirty) {
@@ -194,7 +197,22 @@ export class WorkerRuntime {
     this.succeed(unit, page, index, results);
   }
 
+  /** The main thread gave up on this worker (timeout, cancel) and is terminating it: run nothing more. */
+  private stopped(): undefined {
+    this.queue.length = 0;
+    this.head = 0;
+    return undefined;
+  }
+
+  /** Releases the RUNNING cell; false if the main thread stopped this worker meanwhile (drop the outcome). */
+  private release(unit: UnitMessage): boolean {
+    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id) return true;
+    this.stopped();
+    return false;
+  }
+
   private succeed(unit: UnitMessage, page: SlotPageViews, index: number, value: unknown): void {
+    if (!this.release(unit)) return;
     // Without shared memory the slab is this worker's own copy: the value must travel by message.
     if (unit.items === undefined && typeof value === 'number' && SHARED_MEMORY_AVAILABLE) {
       page.value[index] = value;
@@ -209,6 +227,7 @@ export class WorkerRuntime {
   }
 
   private fail(unit: UnitMessage, page: SlotPageViews, index: number, error: SerializedError): void {
+    if (!this.release(unit)) return;
     if (this.module!.resettable && error.origin !== 'unknown-kernel') this.dirty = true;
     this.flushDone();
     this.endpoint.post({ type: 'error', id: unit.id, error, ms: performance.now() - this.unitStart });
@@ -217,7 +236,6 @@ export class WorkerRuntime {
   }
 
   private complete(page: SlotPageViews, index: number): void {
-    Atomics.store(this.control, WorkerCell.RUNNING, 0);
     // Decrement after the value is published: a reader that sees 0 must find the value.
     Atomics.sub(page.remaining, index, 1);
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { CancelledError, Pool, PoolStateError } from 'wasmpool';
+import { JS_TASKS, rejection, thrown } from '../helpers.js';
+
+describe('lifecycle', () => {
+  it('close() lets queued and running tasks finish, then join() resolves', async () => {
+    const pool = new Pool({ workers: 2, module: JS_TASKS });
+    const results = Array.from({ length: 10 }, (_, i) => pool.applyAsync('busy', [10 + i]));
+    pool.close();
+    expect(pool.state).toBe('closing');
+    await pool.join();
+    expect(results.every((r) => r.ready() && r.successful())).toBe(true);
+    expect(pool.workers).toBe(0);
+  });
+
+  it('submitting after close() or terminate() throws PoolStateError (and the Promise forms reject)', async () => {
+    const pool = new Pool({ workers: 1 });
+    pool.close();
+    const error = thrown(() => pool.applyAsync('add', [1, 2]));
+    expect(error).toBeInstanceOf(PoolStateError);
+    expect(error.message).toMatch(/closed/);
+    expect(() => pool.mapAsync('square', [1])).toThrow(PoolStateError);
+    expect(await rejection(pool.apply('add', [1, 2]))).toBeInstanceOf(PoolStateError);
+    await pool.terminate();
+    expect(() => pool.starmapAsync('add', [[1, 2]])).toThrow(/terminated/);
+  });
+
+  it('join() before close() or terminate() rejects with PoolStateError', async () => {
+    const pool = new Pool({ workers: 1 });
+    const error = await rejection(pool.join());
+    expect(error).toBeInstanceOf(PoolStateError);
+    expect(error.message).toMatch(/before close\(\) or terminate\(\)/);
+    await pool.terminate();
+  });
+
+  it('terminate() with a queue of work fails every unfinished result with CancelledError', async () => {
+    const pool = new Pool({ workers: 1, module: JS_TASKS });
+    const done = pool.applyAsync('add', [1, 2]);
+    await done;
+    const running = pool.applyAsync('busy', [5_000]);
+    const queued = Array.from({ length: 20 }, () => pool.applyAsync('add', [1, 1]));
+    const map = pool.mapAsync('echo', [1, 2, 3]);
+    await pool.terminate();
+    for (const result of [running, ...queued, map]) {
+      expect(result.ready()).toBe(true);
+      expect(await rejection(result)).toBeInstanceOf(CancelledError);
+    }
+    expect(await done).toBe(3);
+    expect(pool.state).toBe('terminated');
+  });
+
+  it('await using terminates the pool at the end of the block', async () => {
+    let escaped: Pool | undefined;
+    {
+      await using pool = new Pool({ workers: 1 });
+      escaped = pool;
+      expect(await pool.apply('add', [1, 2])).toBe(3);
+    }
+    expect(escaped.state).toBe('terminated');
+    await escaped.join();
+  });
+
+  it('join() after terminate() resolves once every worker has exited', async () => {
+    const pool = new Pool({ workers: 2 });
+    await pool.apply('add', [1, 1]);
+    void pool.terminate();
+    await expect(pool.join()).resolves.toBeUndefined();
+  });
+});
