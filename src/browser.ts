@@ -1,0 +1,17 @@
+/**
+ * wasmpool for browsers (the `browser` condition of the exports map, or import
+ * dist/browser.js from a `<script type="module">`): the same Pool and
+ * AsyncResult as in Node, over module Web Workers. Public exports only.
+ */
+import { installPlatform } from './platform.js';
+import { browserTransport } from './transport/browser.js';
+import { prepareBrowserModule, preloadBuiltinKernels } from './transport/browser-module.js';
+
+// Fetching is asynchronous in a browser; loading the built-in kernels here keeps `new Pool()` synchronous.
+await preloadBuiltinKernels();
+installPlatform({ transport: browserTransport, prepareModule: prepareBrowserModule });
+
+export { Pool } from './pool.js';
+export { AsyncResult } from './async-result.js';
+export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
+export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';

@@ -1,0 +1,103 @@
+import type { MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
+import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
+import { moduleInfo, resolveModuleSpec } from './browser-module.js';
+import type { Transport, WorkerEvents, WorkerHandle } from './types.js';
+
+const WORKER_ENTRY = new URL('../worker/browser-entry.js', import.meta.url);
+
+/** Memory limits sent instead of the Memory itself when it cannot be posted (see forThisPage). */
+export interface MemoryType {
+  initial: number;
+  maximum: number;
+}
+
+/** The `init` message as the browser worker entry receives it. */
+export type BrowserInit = Extract<MainToWorker, { type: 'init' }> & { memoryType?: MemoryType };
+
+/**
+ * A page that is not cross-origin isolated cannot post a shared WebAssembly.Memory.
+ * Each worker then creates its own with the same limits: the kernels still run,
+ * but workers no longer see one another's memory.
+ */
+function forThisPage(message: MainToWorker): MainToWorker | BrowserInit {
+  if (SHARED_MEMORY_AVAILABLE || message.type !== 'init' || message.module.kind !== 'wasm' || !message.module.memory) return message;
+  const { memory, ...module } = message.module;
+  const declared = moduleInfo(module.module)?.memoryImport;
+  const initial = declared?.initial ?? memory.buffer.byteLength / 65536;
+  return { ...message, module, memoryType: { initial, maximum: declared?.maximum ?? initial } };
+}
+
+function loadFailure(error: unknown): WorkerToMain {
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return { type: 'init-failed', error: { name: cause.name, message: cause.message, stack: cause.stack, origin: 'load' } };
+}
+
+/**
+ * Browser transport: one module Web Worker per worker, messages on the Worker
+ * object itself. A browser cannot read a MessagePort synchronously, so
+ * drainSync() says no and getSync() is refused on a page's main thread.
+ */
+export const browserTransport: Transport = {
+  canBlock: false,
+  defaultWorkers: () => globalThis.navigator?.hardwareConcurrency || 4,
+  spawn(events: WorkerEvents): WorkerHandle {
+    const worker = new Worker(WORKER_ENTRY, { type: 'module', name: 'wasmpool' });
+    let exited = false;
+    /** Messages posted while the task module is still being fetched; sent in order once it is ready. */
+    let held: Array<[MainToWorker, Transferable[] | undefined]> | undefined;
+
+    const send = (message: MainToWorker, transfer?: Transferable[]): void => worker.postMessage(forThisPage(message), transfer ?? []);
+    // A browser reports no exit for a dead Web Worker; an uncaught error is the
+    // closest sign, so it ends the worker and is reported as its exit.
+    const end = (error: unknown): void => {
+      if (exited) return;
+      exited = true;
+      held = undefined;
+      worker.terminate();
+      events.exit({ code: undefined, error });
+    };
+
+    worker.addEventListener('message', (event: MessageEvent<WorkerToMain>) => {
+      if (!exited) events.message(event.data);
+    });
+    worker.addEventListener('error', (event: ErrorEvent) => {
+      event.preventDefault();
+      end(event.error instanceof Error ? event.error : new Error(event.message || 'the worker script failed to load or threw outside any task'));
+    });
+    worker.addEventListener('messageerror', () => end(new Error('a message from the worker could not be deserialized')));
+
+    const postInit = (message: Extract<MainToWorker, { type: 'init' }>): void => {
+      const spec = resolveModuleSpec(message.module);
+      if (!(spec instanceof Promise)) return send(message);
+      held = [];
+      spec.then(
+        (module: ModuleSpec) => {
+          if (exited) return;
+          send({ ...message, module });
+          for (const [queued, transfer] of held ?? []) send(queued, transfer);
+          held = undefined;
+        },
+        (error: unknown) => {
+          if (!exited) events.message(loadFailure(error));
+        },
+      );
+    };
+
+    return {
+      post(message: MainToWorker, transfer?: Transferable[]) {
+        if (exited) return;
+        if (held) held.push([message, transfer]);
+        else if (message.type === 'init') postInit(message);
+        else send(message, transfer);
+      },
+      drainSync: () => false,
+      setBusy() {},
+      async terminate() {
+        if (exited) return;
+        // Reported after this turn, as Node does: the pool may be iterating its workers right now.
+        await Promise.resolve();
+        end(undefined);
+      },
+    };
+  },
+};

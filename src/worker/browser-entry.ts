@@ -1,0 +1,30 @@
+/**
+ * Entry point of a browser module Web Worker. Messages arrive on the worker's
+ * own global scope; the task loop is the shared WorkerRuntime.
+ */
+import type { BrowserInit } from '../transport/browser.js';
+import type { MainToWorker, WorkerToMain } from '../abi/protocol.js';
+import { WorkerRuntime } from './runtime.js';
+
+/** The part of DedicatedWorkerGlobalScope used here (the DOM lib types `self` as a Window). */
+interface WorkerScope {
+  postMessage(message: WorkerToMain): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<MainToWorker | BrowserInit>) => void): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+
+const runtime = new WorkerRuntime({
+  post: (message) => scope.postMessage(message),
+  services: { writeLine: (line) => console.log(line) },
+  importUrl: (url) => import(url) as Promise<object>,
+});
+
+scope.addEventListener('message', (event) => {
+  const message = event.data;
+  // A page that is not cross-origin isolated cannot post a shared Memory; make this worker's own.
+  if (message.type === 'init' && 'memoryType' in message && message.memoryType && message.module.kind === 'wasm' && !message.module.memory) {
+    message.module.memory = new WebAssembly.Memory({ ...message.memoryType, shared: true });
+  }
+  runtime.handle(message);
+});
