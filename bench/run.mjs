@@ -1,0 +1,69 @@
+// `npm run bench [-- --quick] [-- --only kernels,dispatch]`
+// Runs every question, prints the targets and figures as markdown tables,
+// and writes bench/results/latest.json and latest.svg.
+//
+// Each question lives in its own file and only records figures and targets
+// on the context; this file decides nothing about what is measured.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
+import { createContext, endProgress } from './lib/context.mjs';
+import { figureTable, targetTable } from './lib/report.mjs';
+import { drawSvg } from './lib/svg.mjs';
+
+const QUESTIONS = {
+  kernels: () => import('./kernels.mjs'),
+  scaling: () => import('./scaling.mjs'),
+  dispatch: () => import('./dispatch.mjs'),
+  'end-to-end': () => import('./end-to-end.mjs'),
+};
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : Object.keys(QUESTIONS);
+for (const name of only) {
+  if (!(name in QUESTIONS))
+    throw new RangeError(`Expected \`--only\` to list questions from ${Object.keys(QUESTIONS).join(', ')}, got ${JSON.stringify(name)}`);
+}
+
+const loadBefore = loadavg();
+const started = performance.now();
+const ctx = createContext({ quick });
+for (const name of only) {
+  const question = await QUESTIONS[name]();
+  await question.run(ctx);
+}
+endProgress();
+
+const machine = {
+  cpu: cpus()[0]?.model ?? 'unknown',
+  cpus: cpus().length,
+  availableParallelism: availableParallelism(),
+  memoryGiB: +(totalmem() / 2 ** 30).toFixed(1),
+  platform: `${process.platform} ${process.arch}`,
+  node: process.version,
+  loadAverageBefore: loadBefore.map((l) => +l.toFixed(2)),
+  loadAverageAfter: loadavg().map((l) => +l.toFixed(2)),
+};
+const report = {
+  date: new Date().toISOString(),
+  mode: quick ? 'quick (smoke test: sizes scaled down, do not quote these numbers)' : 'full',
+  questions: only,
+  seconds: +((performance.now() - started) / 1000).toFixed(1),
+  machine,
+  targets: ctx.targets,
+  figures: ctx.figures,
+  notes: ctx.notes,
+};
+
+const header = `${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, ${report.mode}, load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}, ${report.seconds} s`;
+console.log(`\n## Targets\n${header}\n\n${targetTable(ctx.targets)}\n`);
+console.log(`## Figures (median and min–max over ${ctx.reps} repetitions after warm-up)\n\n${figureTable(ctx.figures)}\n`);
+if (ctx.notes.length > 0) console.log(`## Notes\n\n${ctx.notes.map((n) => `- ${n}`).join('\n')}\n`);
+
+const dir = new URL('./results/', import.meta.url);
+mkdirSync(dir, { recursive: true });
+writeFileSync(new URL('latest.json', dir), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(new URL('latest.svg', dir), drawSvg(ctx.targets, header));
+const met = ctx.targets.filter((t) => t.status === 'met').length;
+console.log(`${met} of ${ctx.targets.length} targets met; wrote bench/results/latest.json and latest.svg`);
