@@ -1,5 +1,6 @@
 // Compiles every AssemblyScript module the package ships or tests with.
-// The built-in kernels use asconfig.json; the rest are listed here.
+// The built-in kernels use asconfig.json's `kernels` target; the rest are listed here. asc reads
+// ./asconfig.json for every build, so its shared-memory settings live in that target, not in `options`.
 import asc from 'assemblyscript/asc';
 import { mkdirSync } from 'node:fs';
 

@@ -9,6 +9,7 @@ import { ApplyJob, MapJob, type ChunkListener, type Unit } from './scheduling/jo
 import { collectItems } from './scheduling/map-items.js';
 import { checkKernelName, expected } from './validate.js';
 import { checkWasmArgs } from './wasm/check-args.js';
+import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
@@ -22,6 +23,8 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
 export class Pool {
   readonly #dispatcher: Dispatcher;
   readonly #module: PreparedModule;
+  /** Signatures to check arguments against: plain WASM only (bindings convert arguments themselves). */
+  readonly #signatures: WasmModuleInfo | undefined;
   /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
   readonly memory: WebAssembly.Memory | undefined;
 
@@ -30,12 +33,13 @@ export class Pool {
     const { transport, prepareModule } = platform();
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
+    this.#signatures = this.#module.spec.kind === 'wasm' && !this.#module.spec.bindingsUrl ? this.#module.info : undefined;
     if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
       throw new TypeError(
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
       );
     }
-    if (valid.initializer !== undefined) checkWasmArgs(this.#module.info, valid.initializer, valid.initargs ?? [], 'initargs');
+    if (valid.initializer !== undefined) checkWasmArgs(this.#signatures, valid.initializer, valid.initargs ?? [], 'initargs');
     const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
     this.#dispatcher = new Dispatcher({
       transport,
@@ -62,7 +66,7 @@ export class Pool {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
-    checkWasmArgs(this.#module.info, kernel, args);
+    checkWasmArgs(this.#signatures, kernel, args);
     this.#checkOpen();
     const d = this.#dispatcher;
     if (opts.signal?.aborted) {
@@ -150,7 +154,7 @@ export class Pool {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
     const list = collectItems(items, star);
-    const info = this.#module.info;
+    const info = this.#signatures;
     if (info?.kernels.has(kernel)) {
       for (let i = 0; i < list.length; i++) checkWasmArgs(info, kernel, star ? (list[i] as unknown[]) : [list[i]], `items[${i}]`);
     }
