@@ -58,7 +58,8 @@ export class WasmKernels {
     const kernel = this.exports[name];
     if (typeof kernel !== 'function') throw new Error(`no kernel ${name}`);
     const result = kernel(...lowered);
-    for (const [arg, offset] of copies) new Uint8Array(arg.buffer, arg.byteOffset, arg.byteLength).set(new Uint8Array(this.memory.buffer, offset, arg.byteLength));
+    for (const [arg, offset] of copies)
+      new Uint8Array(arg.buffer, arg.byteOffset, arg.byteLength).set(new Uint8Array(this.memory.buffer, offset, arg.byteLength));
     return result;
   }
 
