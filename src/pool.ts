@@ -23,8 +23,6 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
 export class Pool {
   readonly #dispatcher: Dispatcher;
   readonly #module: PreparedModule;
-  /** Signatures to check arguments against: plain WASM only (bindings convert arguments themselves). */
-  readonly #signatures: WasmModuleInfo | undefined;
   /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
   readonly memory: WebAssembly.Memory | undefined;
 
@@ -33,7 +31,6 @@ export class Pool {
     const { transport, prepareModule } = platform();
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
-    this.#signatures = this.#module.spec.kind === 'wasm' && !this.#module.spec.bindingsUrl ? this.#module.info : undefined;
     if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
       throw new TypeError(
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
@@ -49,6 +46,15 @@ export class Pool {
       initializer: valid.initializer,
       initargs: valid.initargs ? [...valid.initargs] : undefined,
     });
+  }
+
+  /**
+   * Signatures to check arguments against: plain WASM only (bindings convert arguments themselves).
+   * Read per call, not once: a browser compiles a module given by URL after the Pool exists.
+   */
+  get #signatures(): WasmModuleInfo | undefined {
+    const { spec, info } = this.#module;
+    return spec.kind === 'wasm' && !spec.bindingsUrl ? info : undefined;
   }
 
   /** Number of worker threads the pool keeps. */
