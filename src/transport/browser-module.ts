@@ -102,7 +102,8 @@ export async function preloadBuiltinKernels(): Promise<void> {
  * A .wasm URL cannot be fetched synchronously, so the Pool gets a placeholder
  * at once and its workers get the module when it is compiled. Until then the
  * pool has no signatures, so arguments are checked against the WASM signature
- * only from then on (earlier tasks are checked by the JS API's own coercion).
+ * only from then on (earlier tasks get the JS API's own coercion). The workers
+ * keep the placeholder as their spec; the transport swaps in the real one.
  * The shared memory such a module imports is created here, once per pool, and
  * is not visible as `pool.memory`: pass bytes or the built-in module for that.
  */
@@ -112,6 +113,8 @@ function deferWasm(url: string): PreparedModule {
   deferred.set(
     placeholder,
     compileFromUrl(url, url, true).then(({ spec, info }) => {
+      // The Pool reads these per call, so its argument checks start now.
+      prepared.spec = spec;
       prepared.info = info;
       const memory = createSharedMemory(info, url);
       return spec.kind === 'wasm' && memory ? { ...spec, memory } : spec;
