@@ -75,7 +75,7 @@ export class Dispatcher implements ResultHost {
       return;
     }
     for (const unit of units) this.queue.push(unit);
-    this.scheduleFlush();
+    this.dispatchSoon();
   }
 
   /** AbortSignal fired: cancel the unit wherever it is. */
@@ -88,7 +88,8 @@ export class Dispatcher implements ResultHost {
       return;
     }
     // Win the slot before a worker claims it, or stop the worker that already has.
-    if (this.slots.tryCancel(unit.job.slot)) {
+    // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
+    if (SHARED_MEMORY_AVAILABLE && this.slots.tryCancel(unit.job.slot)) {
       this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
     } else {
       this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
@@ -124,10 +125,21 @@ export class Dispatcher implements ResultHost {
 
   // ---- dispatch ------------------------------------------------------------
 
+  /**
+   * The first submission of a synchronous run is posted at once, so it runs even if the caller then
+   * blocks (Atomics.wait, a busy loop) without yielding; everything else submitted in the same run is
+   * batched into one message per worker at the end of the run (a microtask).
+   */
+  private dispatchSoon(): void {
+    if (this.flushScheduled) return;
+    this.scheduleFlush();
+    this.flush();
+    this.flushScheduled = true;
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Batch every submission of this synchronous run into one message per worker.
     queueMicrotask(() => {
       if (this.flushScheduled) this.flush();
     });
@@ -305,7 +317,8 @@ export class Dispatcher implements ResultHost {
   private stopWorkerFor(unit: Unit, error: Error): void {
     const worker = this.ownerOf(unit);
     if (!worker) return this.failHere(unit, error);
-    if (Atomics.compareExchange(worker.cells, WorkerCell.RUNNING, unit.id, RUNNING_STOPPED) !== unit.id) {
+    // Without shared memory the RUNNING cell is the worker's own copy; an unsettled unit is taken as running.
+    if (SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(worker.cells, WorkerCell.RUNNING, unit.id, RUNNING_STOPPED) !== unit.id) {
       worker.handle.drainSync();
       return;
     }
@@ -321,7 +334,7 @@ export class Dispatcher implements ResultHost {
     const at = this.workers.indexOf(worker);
     if (at >= 0) this.workers.splice(at, 1);
     worker.handle.drainSync();
-    const running = SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
+    const running = stoppedByUs ? 0 : SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
     const requeue: Unit[] = [];
     let crashed = 0;
     for (const unit of worker.inFlight.values()) {

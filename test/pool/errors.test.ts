@@ -103,7 +103,11 @@ describe('errors from tasks', () => {
     expect(error).toBeInstanceOf(WorkerCrashError);
     // The pool is whole again and every other unit ran.
     expect(pool.workers).toBe(2);
-    const again = await pool.starmapAsync<number>('exitIf', items.filter(([, i]) => i !== 1234), { chunksize: 100 });
+    const again = await pool.starmapAsync<number>(
+      'exitIf',
+      items.filter(([, i]) => i !== 1234),
+      { chunksize: 100 },
+    );
     expect(again.length).toBe(1999);
   });
 

@@ -18,7 +18,13 @@ describe('mapAsync / starmapAsync', () => {
 
   it('starmaps argument lists', async () => {
     pool = new Pool({ workers: 2 });
-    expect(await pool.starmapAsync('add', [[1, 2], [3, 4], [5, 6]])).toEqual([3, 7, 11]);
+    expect(
+      await pool.starmapAsync('add', [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ]),
+    ).toEqual([3, 7, 11]);
     expect(await pool.starmap('add', [[0.5, 0.25]])).toEqual([0.75]);
   });
 
@@ -43,17 +49,25 @@ describe('mapAsync / starmapAsync', () => {
   it('reports progress by items: constant total, never decreasing, ending at total', async () => {
     pool = new Pool({ workers: 2 });
     const progress: Array<[number, number]> = [];
-    await pool.mapAsync('square', Array.from({ length: 50 }, (_, i) => i), { chunksize: 7, onProgress: (done, total) => progress.push([done, total]) });
+    await pool.mapAsync(
+      'square',
+      Array.from({ length: 50 }, (_, i) => i),
+      { chunksize: 7, onProgress: (done, total) => progress.push([done, total]) },
+    );
     expect(progress.length).toBe(Math.ceil(50 / 7));
     expect(progress.every(([, total]) => total === 50)).toBe(true);
     for (let i = 1; i < progress.length; i++) expect(progress[i][0]).toBeGreaterThan(progress[i - 1][0]);
     expect(progress.at(-1)).toEqual([50, 50]);
   });
 
-  it('uses Python\'s default chunksize: ceil(len / (4 * workers))', async () => {
+  it("uses Python's default chunksize: ceil(len / (4 * workers))", async () => {
     pool = new Pool({ workers: 2 });
     const progress: number[] = [];
-    await pool.mapAsync('square', Array.from({ length: 100 }, (_, i) => i), { onProgress: (done) => progress.push(done) });
+    await pool.mapAsync(
+      'square',
+      Array.from({ length: 100 }, (_, i) => i),
+      { onProgress: (done) => progress.push(done) },
+    );
     // 100 items on 2 workers: chunks of 13 (the last one 9), so 8 progress steps.
     const steps = progress.map((done, i) => done - (progress[i - 1] ?? 0)).sort((a, b) => a - b);
     expect(steps).toEqual([9, 13, 13, 13, 13, 13, 13, 13]);
@@ -105,7 +119,7 @@ describe('imap / imapUnordered', () => {
     expect(out.at(-1)).toBe(200);
   });
 
-  it('imap throws the failing item\'s error when iteration reaches it', async () => {
+  it("imap throws the failing item's error when iteration reaches it", async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
     const seen: unknown[] = [];
     const error = await rejection(

@@ -26,7 +26,12 @@ describe('task modules', () => {
 
   it('takes a .wasm path, its bytes, or a compiled WebAssembly.Module', async () => {
     const bytes = readFileSync(FAULTS_WASM);
-    for (const module of [FAULTS_WASM, new Uint8Array(bytes), bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength), new WebAssembly.Module(bytes)]) {
+    for (const module of [
+      FAULTS_WASM,
+      new Uint8Array(bytes),
+      bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength),
+      new WebAssembly.Module(bytes),
+    ]) {
       pool = new Pool({ workers: 1, module });
       expect(await pool.apply('ok', [1])).toBe(2);
       await pool.terminate();

@@ -54,7 +54,12 @@ const callCases: Case[] = [
   ['items null', () => pool.mapAsync('square', null as unknown as number[]), TypeError, /`items`.*got null/],
   ['items throwing midway', () => pool.mapAsync('square', throwingMidway()), TypeError, /Iterating `items` threw.*source broke/],
   ['map item of wrong type', () => pool.mapAsync('square', [1, 'x']), TypeError, /`items\[1\]\[0\]`.*got "x"/],
-  ['starmap item not an array', () => pool.starmapAsync('add', [[1, 2], 3 as unknown as number[]]), TypeError, /`items\[1\]` to be an array of arguments, got 3/],
+  [
+    'starmap item not an array',
+    () => pool.starmapAsync('add', [[1, 2], 3 as unknown as number[]]),
+    TypeError,
+    /`items\[1\]` to be an array of arguments, got 3/,
+  ],
   ['chunksize 0', () => pool.mapAsync('square', [1], { chunksize: 0 }), RangeError, /`chunksize`/],
   ['chunksize 2.5', () => pool.mapAsync('square', [1], { chunksize: 2.5 }), TypeError, /`chunksize`.*got 2.5/],
   ['onProgress not a function', () => pool.mapAsync('square', [1], { onProgress: 'x' as unknown as () => void }), TypeError, /`onProgress`/],
