@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('..', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'wasmpool-pack-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+// What a user gets from npm: pack the package, install the tarball into an empty project, run a task.
+describe('the published package', () => {
+  it('installs from its tarball into an empty project and runs tasks, with types and kernels inside', async () => {
+    const { stdout } = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], { cwd: root, timeout: 60_000 });
+    const [{ filename, files }] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
+    const paths = files.map((f) => f.path);
+    expect(paths).toContain('build/kernels.wasm');
+    expect(paths).toContain('dist/index.d.ts');
+    expect(paths).toContain('dist/worker/node-entry.js');
+    expect(paths.some((p) => p.startsWith('test/') || p.startsWith('build/fixtures/'))).toBe(false);
+
+    const project = join(scratch, 'app');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
+    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, filename)], { cwd: project, timeout: 120_000 });
+    writeFileSync(
+      join(project, 'main.mjs'),
+      [
+        "import { Pool, TaskError } from 'wasmpool';",
+        'const pool = new Pool({ workers: 2 });',
+        "const sync = pool.applyAsync('add', [20, 22]).getSync();",
+        "const mapped = await pool.mapAsync('square', [1, 2, 3]);",
+        'console.log(JSON.stringify({ sync, mapped, errorClass: typeof TaskError }));',
+        'await pool.terminate();',
+      ].join('\n'),
+    );
+    const { stdout: output } = await run(process.execPath, ['main.mjs'], { cwd: project, timeout: 30_000 });
+    expect(JSON.parse(output)).toEqual({ sync: 42, mapped: [1, 4, 9], errorClass: 'function' });
+    expect(readdirSync(join(project, 'node_modules', 'wasmpool', 'dist'))).toContain('index.d.ts');
+  });
+});
