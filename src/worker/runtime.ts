@@ -125,7 +125,8 @@ export class WorkerRuntime {
     const page = this.pages[unit.slot >>> SLOT_PAGE_SHIFT];
     const index = unit.slot & SLOT_INDEX_MASK;
     const single = unit.items === undefined;
-    if (single && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
+    // Without shared memory this page is a stale copy (its slots are reused): cancellation is the main thread's alone.
+    if (single && SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
       Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
       this.doneIds.push(unit.id); // cancelled by the main thread before we got here
       return undefined;
