@@ -75,7 +75,7 @@ export class Dispatcher implements ResultHost {
       return;
     }
     for (const unit of units) this.queue.push(unit);
-    this.scheduleFlush();
+    this.dispatchSoon();
   }
 
   /** AbortSignal fired: cancel the unit wherever it is. */
@@ -125,10 +125,21 @@ export class Dispatcher implements ResultHost {
 
   // ---- dispatch ------------------------------------------------------------
 
+  /**
+   * The first submission of a synchronous run is posted at once, so it runs even if the caller then
+   * blocks (Atomics.wait, a busy loop) without yielding; everything else submitted in the same run is
+   * batched into one message per worker at the end of the run (a microtask).
+   */
+  private dispatchSoon(): void {
+    if (this.flushScheduled) return;
+    this.scheduleFlush();
+    this.flush();
+    this.flushScheduled = true;
+  }
+
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    // Batch every submission of this synchronous run into one message per worker.
     queueMicrotask(() => {
       if (this.flushScheduled) this.flush();
     });
