@@ -12,3 +12,6 @@ export { Pool } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';
+export { splitRange, type ParallelOptions } from './parallel/split.js';
+export { parallelSort } from './parallel/sort.js';
+export type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';

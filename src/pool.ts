@@ -9,6 +9,10 @@ import { ApplyJob, MapJob, type ChunkListener, type Unit } from './scheduling/jo
 import { collectItems } from './scheduling/map-items.js';
 import { checkKernelName, expected } from './validate.js';
 import { checkWasmArgs } from './wasm/check-args.js';
+import { resultFor } from './shared/lowered-result.js';
+import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
+import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
+import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 
@@ -25,12 +29,15 @@ export class Pool {
   readonly #module: PreparedModule;
   /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
   readonly memory: WebAssembly.Memory | undefined;
+  /** Zero-copy arrays in `memory`, and the lowering of typed-array arguments to (byteOffset, length). */
+  readonly #arrays: SharedArrays;
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
     const { transport, prepareModule } = platform();
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
+    this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
     if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
       throw new TypeError(
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
@@ -72,10 +79,11 @@ export class Pool {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
-    checkWasmArgs(this.#signatures, kernel, args);
-    this.#checkOpen();
+    const call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
+    this.#checkOpen(call);
     const d = this.#dispatcher;
     if (opts.signal?.aborted) {
+      this.#arrays.release(call, false);
       const result = new AsyncResult<T>(d, -1);
       new ApplyJob(result, -1, kernel, opts.callback, opts.errorCallback).abort(
         new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'),
@@ -83,9 +91,9 @@ export class Pool {
       return result;
     }
     const slot = d.slots.allocate(1);
-    const result = new AsyncResult<T>(d, slot);
-    const job = new ApplyJob(result, slot, kernel, opts.callback, opts.errorCallback);
-    const unit = d.newUnit(job, { kernel, args: args as unknown[], timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
+    const result = resultFor<T>(d, slot, this.#arrays, call);
+    const job = new ApplyJob(result as AsyncResult<unknown>, slot, kernel, opts.callback, opts.errorCallback);
+    const unit = d.newUnit(job, { kernel, args: call.args, timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
     if (opts.signal) opts.signal.addEventListener('abort', () => d.cancel(unit), { once: true });
     d.submit([unit]);
     return result;
@@ -124,6 +132,24 @@ export class Pool {
     return this.#stream<T>(kernel, items, options, false);
   }
 
+  /**
+   * A zero-filled typed array of `length` elements in the pool's shared memory: kernels given it
+   * (or a subarray of it) read and write it in place. Needs a module that imports a shared memory.
+   */
+  alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C> {
+    return this.#arrays.alloc(type, length);
+  }
+
+  /** Returns an array from alloc() to the pool; it must not be used afterwards. */
+  free(view: SharedTypedArray): void {
+    this.#arrays.free(view);
+  }
+
+  /** Splits [0, length) into parts, runs `kernel` on every part across the workers, and combines the results. */
+  parallel<P = unknown, R = P[]>(kernel: string, options: ParallelOptions<P, R>): Promise<R> {
+    return runParallel<P, R>(this, kernel, options);
+  }
+
   /** No new tasks; queued and running ones finish, then the workers exit. */
   close(): void {
     this.#dispatcher.close();
@@ -159,12 +185,10 @@ export class Pool {
   ): AsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
-    const list = collectItems(items, star);
-    const info = this.#signatures;
-    if (info?.kernels.has(kernel)) {
-      for (let i = 0; i < list.length; i++) checkWasmArgs(info, kernel, star ? (list[i] as unknown[]) : [list[i]], `items[${i}]`);
-    }
-    this.#checkOpen();
+    const call = this.#arrays.lowerItems(this.#signatures, kernel, collectItems(items, star), star);
+    const list = call.args;
+    star = call.star;
+    this.#checkOpen(call);
     const d = this.#dispatcher;
     const chunksize = opts.chunksize ?? defaultChunksize(list.length, d.workerCount || 1);
     const chunks = list.length === 0 ? [] : splitIntoChunks(list, chunksize);
@@ -175,15 +199,17 @@ export class Pool {
       return result;
     }
     const slot = d.slots.allocate(chunks.length);
-    const result = new AsyncResult<T[]>(d, slot);
+    const result = resultFor<T[]>(d, slot, this.#arrays, call);
     const job = new MapJob(result as AsyncResult<unknown>, slot, kernel, list.length, chunksize, { ...opts, listener });
     const units: Unit[] = chunks.map((chunk, index) => d.newUnit(job, { kernel, items: chunk, star: star || undefined }, index, chunk.length));
     d.submit(units);
     return result;
   }
 
-  #checkOpen(): void {
+  /** Throws PoolStateError unless open, first freeing the temporary copies `call` made. */
+  #checkOpen(call?: Lowered): void {
     if (this.#dispatcher.state !== 'open') {
+      if (call) this.#arrays.release(call, false);
       throw new PoolStateError(
         `The pool is ${this.#dispatcher.state === 'closing' ? 'closed' : 'terminated'}; no new tasks can be submitted. Create a new Pool.`,
       );

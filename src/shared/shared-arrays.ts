@@ -1,0 +1,201 @@
+import { checkWasmArgs } from '../wasm/check-args.js';
+import type { WasmModuleInfo } from '../wasm/inspect.js';
+import { describe, expected } from '../validate.js';
+import { SharedHeap, type Block } from './heap.js';
+import { isTypedArray, SHARED_ARRAY_CONSTRUCTORS, type SharedArrayConstructor, type SharedTypedArray } from './typed-arrays.js';
+
+/** Which SharedArrays owns a buffer: every `memory.buffer` object a pool's memory has had. */
+const owners = new WeakMap<ArrayBufferLike, SharedArrays>();
+
+/** A plain typed array copied into the heap for one task: copied back and freed when it settles. */
+export interface TempCopy {
+  readonly source: SharedTypedArray;
+  readonly block: Block;
+}
+
+/** Arguments as the kernel receives them, plus the temporary copies made to get there. */
+export interface Lowered {
+  readonly args: unknown[];
+  readonly temps: TempCopy[];
+}
+
+const CONSTRUCTOR_NAMES = SHARED_ARRAY_CONSTRUCTORS.map((c) => c.name).join(', ');
+
+/**
+ * The pool's zero-copy arrays: typed-array views on the shared WebAssembly.Memory that every
+ * worker's instance imports. Allocation happens here, on the main thread; kernels get pointers.
+ *
+ * Lowering: a typed-array argument of a plain WASM kernel becomes two i32 arguments,
+ * (byteOffset, length). A view from `alloc` (or any subarray of one) is passed as is — the kernel
+ * reads and writes the caller's memory. Any other typed array is copied into a temporary block
+ * first and copied back when the task succeeds (we cannot tell whether a kernel writes an array,
+ * so every such array is copied back), then the block is freed.
+ */
+export class SharedArrays {
+  readonly #memory: WebAssembly.Memory | undefined;
+  readonly #info: () => WasmModuleInfo | undefined;
+  readonly #label: string;
+  #heap: SharedHeap | undefined;
+  /** The block behind each view `alloc` returned, to recognise a freed view and free by view. */
+  readonly #views = new WeakMap<SharedTypedArray, Block>();
+
+  constructor(memory: WebAssembly.Memory | undefined, info: () => WasmModuleInfo | undefined, label: string) {
+    this.#memory = memory;
+    this.#info = info;
+    this.#label = label;
+    if (memory) owners.set(memory.buffer, this);
+  }
+
+  /** A zero-filled `length`-element view of type `type` in the pool's shared memory. */
+  alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C> {
+    const heap = this.#heapOrThrow('alloc');
+    if (!SHARED_ARRAY_CONSTRUCTORS.includes(type)) throw new TypeError(expected('type', `a typed-array constructor (${CONSTRUCTOR_NAMES})`, type));
+    if (typeof length !== 'number' || !Number.isInteger(length)) throw new TypeError(expected('length', 'an integer number of elements', length));
+    const bytes = length * type.BYTES_PER_ELEMENT;
+    if (length < 0 || bytes > heap.capacity) {
+      throw new RangeError(
+        expected('length', `an integer from 0 to ${Math.floor(heap.capacity / type.BYTES_PER_ELEMENT)} (the shared memory's maximum)`, length),
+      );
+    }
+    const block = heap.allocate(bytes);
+    if (!block) {
+      throw new RangeError(
+        `pool.alloc(${type.name}, ${length}) needs ${bytes} bytes, but the shared memory cannot grow that far: ${heap.used} of at most ${heap.capacity} bytes are in use; free() views you no longer need`,
+      );
+    }
+    const view = new type(this.#memory!.buffer, block.start, length) as InstanceType<C>;
+    view.fill(0 as never); // a reused block holds whatever its last owner left
+    this.#views.set(view, block);
+    return view;
+  }
+
+  /** Returns a view's block to the heap. The view must not be used (or passed to a kernel) afterwards. */
+  free(view: SharedTypedArray): void {
+    this.#heapOrThrow('free');
+    if (!isTypedArray(view)) throw new TypeError(expected('view', 'a typed array returned by pool.alloc()', view));
+    this.#checkOwner(view, 'view');
+    const block = this.#views.get(view);
+    if (!block) {
+      throw new TypeError(
+        `Expected \`view\` to be a typed array returned by pool.alloc(), got a view at byte ${view.byteOffset} that alloc() did not return (a subarray or a view you built); free the view alloc() gave you`,
+      );
+    }
+    if (!block.live) throw new TypeError(`Expected \`view\` to be a live shared array, but this ${view.constructor.name} was already freed`);
+    this.#heap!.release(block);
+  }
+
+  /**
+   * Lowers typed arrays in `args` for a plain WASM kernel and checks the result against its
+   * signature. `signatures` is undefined for JS modules and AssemblyScript bindings, which take
+   * typed arrays themselves: their arguments pass through untouched.
+   */
+  lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
+    if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
+      checkWasmArgs(signatures, kernel, args, where);
+      return { args: args as unknown[], temps: [] };
+    }
+    const lowered: unknown[] = [];
+    const temps: TempCopy[] = [];
+    try {
+      for (let i = 0; i < args.length; i++) {
+        const arg = args[i];
+        if (!isTypedArray(arg)) lowered.push(arg);
+        else lowered.push(...this.#pointerOf(arg, `${where}[${i}]`, kernel, temps));
+      }
+      checkWasmArgs(signatures, kernel, lowered, `${where} (typed arrays lowered to byteOffset, length)`);
+    } catch (error) {
+      this.release({ args: lowered, temps }, false);
+      throw error;
+    }
+    return { args: lowered, temps };
+  }
+
+  /**
+   * lower() for every item of a map. Lowering turns one typed array into two arguments, so a
+   * plain map whose items needed lowering becomes a starmap over the lowered argument lists.
+   */
+  lowerItems(signatures: WasmModuleInfo | undefined, kernel: string, items: readonly unknown[], star: boolean): Lowered & { star: boolean } {
+    if (!signatures?.kernels.has(kernel)) return { args: items as unknown[], temps: [], star };
+    const lists: unknown[][] = [];
+    const temps: TempCopy[] = [];
+    let changed = false;
+    try {
+      for (let i = 0; i < items.length; i++) {
+        const args = star ? (items[i] as unknown[]) : [items[i]];
+        const lowered = this.lower(signatures, kernel, args, `items[${i}]`);
+        if (lowered.args !== args) changed = true;
+        lists.push(lowered.args);
+        temps.push(...lowered.temps);
+      }
+    } catch (error) {
+      this.release({ args: [], temps }, false);
+      throw error;
+    }
+    return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
+  }
+
+  /** After the task settled: copy temporaries back on success, and free them. */
+  release(lowered: Lowered, ok: boolean, error?: unknown): void {
+    // A stopped (timed-out or cancelled) worker may still be writing for a moment: keep its blocks.
+    if (!ok && error instanceof Error && (error.name === 'TimeoutError' || error.name === 'CancelledError')) return;
+    for (const { source, block } of lowered.temps) {
+      if (ok) new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
+      this.#heap!.release(block);
+    }
+  }
+
+  #pointerOf(view: SharedTypedArray, where: string, kernel: string, temps: TempCopy[]): [number, number] {
+    const heap = this.#heap ?? (this.#memory ? this.#heapOrThrow('lower') : undefined);
+    if (!heap) {
+      throw new TypeError(
+        `Expected \`${where}\` of kernel \`${kernel}\` to be a number, got ${describe(view)}: typed arrays can be passed only to modules that import a shared memory (build with --importMemory --sharedMemory), and ${this.#label} does not`,
+      );
+    }
+    if (owners.get(view.buffer) === this) {
+      const block = this.#views.get(view) ?? heap.blockAt(view.byteOffset);
+      if (block && (!block.live || block.free)) {
+        throw new TypeError(
+          `Expected \`${where}\` of kernel \`${kernel}\` to be a live shared array, but this ${view.constructor.name} was freed with pool.free()`,
+        );
+      }
+      if (view.length === 0) return [view.byteOffset, 0]; // e.g. an empty subarray at a block's end: nothing to read
+      if (!block) {
+        throw new RangeError(
+          `Expected \`${where}\` of kernel \`${kernel}\` to lie inside a block from pool.alloc(), but byte ${view.byteOffset} is outside every block`,
+        );
+      }
+      if (view.byteOffset + view.byteLength > block.end) {
+        throw new RangeError(`Expected \`${where}\` of kernel \`${kernel}\` to lie inside one block from pool.alloc(), but it runs past the block's end`);
+      }
+      return [view.byteOffset, view.length];
+    }
+    this.#checkOwner(view, where);
+    const block = heap.allocate(view.byteLength);
+    if (!block)
+      throw new RangeError(
+        `Could not copy \`${where}\` (${view.byteLength} bytes) into the pool's shared memory: it is full; pass a view from pool.alloc() instead`,
+      );
+    new Uint8Array(this.#memory!.buffer, block.start, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+    temps.push({ source: view, block });
+    return [block.start, view.length];
+  }
+
+  #checkOwner(view: SharedTypedArray, where: string): void {
+    const owner = owners.get(view.buffer);
+    if (owner && owner !== this) throw new TypeError(`Expected \`${where}\` to be a shared array of this pool, but it was allocated by another pool`);
+    if (!owner && where === 'view') throw new TypeError(expected('view', 'a typed array returned by pool.alloc() of this pool', view));
+  }
+
+  #heapOrThrow(what: string): SharedHeap {
+    if (this.#heap) return this.#heap;
+    const memory = this.#memory;
+    const limits = this.#info()?.memoryImport;
+    if (!memory || !limits) {
+      throw new TypeError(
+        `pool.${what}() needs a task module that imports a shared memory (the built-in kernels do; build yours with \`asc --importMemory --sharedMemory --maximumMemory N\`), and ${this.#label} does not`,
+      );
+    }
+    this.#heap = new SharedHeap(memory, this.#info()!.dataEnd, limits.maximum ?? limits.initial, (buffer) => owners.set(buffer, this));
+    return this.#heap;
+  }
+}
