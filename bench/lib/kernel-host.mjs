@@ -63,14 +63,19 @@ export class Arena {
     this.next = ARENA_START;
   }
 
-  /** A view of the same type and contents as `source`, placed in WASM memory. */
-  copyOf(source) {
+  /** A zeroed `Type` view of `length` elements in WASM memory. */
+  alloc(Type, length) {
     const ptr = this.next;
-    const end = ptr + source.byteLength;
+    const end = ptr + length * Type.BYTES_PER_ELEMENT;
     this.next = Math.ceil(end / ALIGN) * ALIGN;
     const needed = Math.ceil(end / PAGE) - this.memory.buffer.byteLength / PAGE;
     if (needed > 0) this.memory.grow(needed);
-    const view = new source.constructor(this.memory.buffer, ptr, source.length);
+    return new Type(this.memory.buffer, ptr, length).fill(0);
+  }
+
+  /** A view of the same type and contents as `source`, placed in WASM memory. */
+  copyOf(source) {
+    const view = this.alloc(source.constructor, source.length);
     view.set(source);
     return view;
   }
