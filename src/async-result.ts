@@ -58,9 +58,14 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     return false;
   }
 
+  /** The shared flag says done, but the value has not been taken in yet. */
+  #flagSet(): boolean {
+    return this.#slot >= 0 && this.#host.isSlotReady(this.#slot);
+  }
+
   /** True if finished without error; throws NotReadyError if not ready(). */
   successful(): boolean {
-    if (this.#state === PENDING && this.ready()) this.#host.pump();
+    if (this.#state === PENDING && this.#flagSet()) this.#host.pump();
     if (this.#state === PENDING) throw new NotReadyError('The result is not ready yet; call successful() after ready() is true or after wait()');
     return this.#state === FULFILLED;
   }
@@ -68,7 +73,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
   /** Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running). */
   get(timeout?: number): Promise<T> {
     if (timeout !== undefined) checkMilliseconds('timeout', timeout);
-    if (this.#state === PENDING && this.ready()) this.#host.pump();
+    if (this.#state === PENDING && this.#flagSet()) this.#host.pump();
     if (timeout === undefined) return this.#settledPromise();
     return this.#waitFor(timeout).then((done) => {
       if (!done) throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get() can succeed`);

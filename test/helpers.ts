@@ -27,3 +27,12 @@ export function thrown(fn: () => unknown): Error {
   }
   throw new Error('expected the call to throw, but it returned');
 }
+
+/** Resolves once `condition()` holds: a handshake on state the test can observe, polled each millisecond. */
+export async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const giveUp = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > giveUp) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}

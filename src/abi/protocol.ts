@@ -22,8 +22,8 @@ export interface UnitMessage {
   kernel: string;
   /** Apply: the argument list. */
   args?: unknown[];
-  /** Map chunk: the items; each is one call (spread when `star`). */
-  items?: unknown[];
+  /** Map chunk: the items; each is one call (spread when `star`). All-number chunks travel as a Float64Array. */
+  items?: unknown[] | Float64Array;
   star?: boolean;
   /** The main thread wants a `started` message (it runs a timer for this unit). */
   timed?: boolean;

@@ -66,7 +66,9 @@ export class Dispatcher implements ResultHost {
   newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
-    return { id, job, message: { ...message, id, slot: job.slot }, index, size, timeout, deadline: Infinity, settled: false };
+    // One object shape for every unit message (no spread): the hot path of a 10,000-task burst.
+    const unitMessage: UnitMessage = { id, slot: job.slot, kernel: message.kernel, args: message.args, items: message.items, star: message.star, timed: message.timed };
+    return { id, job, message: unitMessage, index, size, timeout, deadline: Infinity, settled: false };
   }
 
   submit(units: Unit[]): void {

@@ -11,7 +11,7 @@ import { WorkerRuntime } from './runtime.js';
 const { port } = workerData as { port: MessagePort };
 
 const runtime = new WorkerRuntime({
-  post: (message) => port.postMessage(message),
+  post: (message, transfer) => port.postMessage(message, transfer as never),
   // writeSync to fd 1, not console.log: console output from a worker is relayed
   // through the main thread's event loop and would appear after the result.
   services: { writeLine: (line) => void writeSync(1, line + '\n') },

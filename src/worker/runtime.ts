@@ -7,7 +7,8 @@ import { serializeError } from './serialize-error.js';
 
 /** What a runtime-specific worker entry (Node thread, Web Worker) provides. */
 export interface WorkerEndpoint {
-  post(message: WorkerToMain): void;
+  /** `transfer` moves buffers instead of copying them (a runtime may ignore it and copy). */
+  post(message: WorkerToMain, transfer?: Transferable[]): void;
   services: HostServices;
   importUrl(url: string): Promise<object>;
 }
@@ -168,9 +169,25 @@ export class WorkerRuntime {
 
   private runChunk(unit: UnitMessage, kernel: Kernel, page: SlotPageViews, index: number): Promise<void> | undefined {
     const items = unit.items!;
-    const results = new Array<unknown>(items.length);
-    for (let i = 0; i < items.length; i++) {
-      const value = unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
+    if (items instanceof Float64Array) {
+      // Numbers in, numbers out: a typed array moves back by transfer instead of per-element cloning.
+      const numbers = new Float64Array(items.length);
+      for (let i = 0; i < items.length; i++) {
+        const value = kernel(items[i]);
+        if (typeof value !== 'number') return this.continueChunk(unit, kernel, page, index, Array.from(numbers.subarray(0, i)), i, value);
+        numbers[i] = value;
+      }
+      this.succeed(unit, page, index, numbers);
+      return undefined;
+    }
+    return this.continueChunk(unit, kernel, page, index, new Array<unknown>(items.length), 0, undefined);
+  }
+
+  /** The general path: any values; `first` is item `from`'s value if already computed. */
+  private continueChunk(unit: UnitMessage, kernel: Kernel, page: SlotPageViews, index: number, results: unknown[], from: number, first: unknown): Promise<void> | undefined {
+    const items = unit.items!;
+    for (let i = from; i < items.length; i++) {
+      const value = i === from && from > 0 ? first : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
       if (isThenable(value)) return this.finishChunkAsync(unit, kernel, page, index, results, i, value);
       results[i] = value;
     }
@@ -221,7 +238,7 @@ export class WorkerRuntime {
       this.doneIds.push(unit.id);
     } else {
       this.flushDone();
-      this.endpoint.post({ type: 'result', id: unit.id, value, ms: performance.now() - this.unitStart });
+      this.endpoint.post({ type: 'result', id: unit.id, value, ms: performance.now() - this.unitStart }, value instanceof Float64Array && unit.items ? [value.buffer] : undefined);
       if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
     }
     this.complete(page, index);

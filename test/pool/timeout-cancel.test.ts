@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CancelledError, Pool, TimeoutError } from 'wasmpool';
-import { JS_TASKS, rejection, thrown } from '../helpers.js';
+import { JS_TASKS, rejection, thrown, until } from '../helpers.js';
 
 let pool: Pool | undefined;
 afterEach(async () => {
@@ -65,11 +65,12 @@ describe('AbortSignal', () => {
   });
 
   it('aborting a running task stops it and replaces the worker', async () => {
-    pool = new Pool({ workers: 1 });
+    pool = new Pool({ workers: 1, module: JS_TASKS });
     const controller = new AbortController();
-    const running = pool.applyAsync('loopForever', [], { signal: controller.signal });
+    const started = new Int32Array(new SharedArrayBuffer(4));
+    const running = pool.applyAsync('announceThenLoop', [started.buffer], { signal: controller.signal });
     const next = pool.applyAsync('add', [3, 4]);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => Atomics.load(started, 0) === 1);
     controller.abort();
     const error = await rejection(running);
     expect(error).toBeInstanceOf(CancelledError);
