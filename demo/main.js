@@ -26,16 +26,12 @@ async function poolFor(kernel, workers) {
   const bytes = WIDTH * HEIGHT * 4;
   if (kernel === 'wasm') {
     const pool = new Pool({ workers });
-    // The built-in kernels allocate nothing, so fresh pages grown at the top of the pool's shared
-    // memory are ours: the kernel writes each band's pixels there, at (pointer, length).
-    const memory = pool.memory;
-    const base = memory.grow(Math.ceil(bytes / 65536)) * 65536;
-    current = { kernel, workers, pool, base, pixels: () => new Uint8ClampedArray(memory.buffer, base, bytes) };
+    // A zero-copy array in the pool's shared WebAssembly.Memory: the kernel writes each band in place.
+    current = { kernel, workers, pool, pixels: pool.alloc(Uint8ClampedArray, bytes) };
   } else {
     const pool = new Pool({ workers, module: new URL('../kernels-js/index.js', import.meta.url) });
     // A view of a SharedArrayBuffer is shared, not copied, when it is posted to a worker.
-    const shared = new Uint8ClampedArray(new SharedArrayBuffer(bytes));
-    current = { kernel, workers, pool, shared, pixels: () => shared };
+    current = { kernel, workers, pool, pixels: new Uint8ClampedArray(new SharedArrayBuffer(bytes)) };
   }
   // Warm up every worker with a cheap render (start-up and compiling are not what the timing is about).
   await current.pool.starmap('mandelbrotRGBA', bandArgs(current, 1), { chunksize: 1 });
@@ -48,8 +44,8 @@ function bandArgs(setup, maxIter) {
     const rows = Math.min(ROWS_PER_TASK, HEIGHT - row);
     const start = row * WIDTH * 4;
     const length = rows * WIDTH * 4;
-    const out = setup.kernel === 'wasm' ? [setup.base + start, length] : [setup.shared.subarray(start, start + length)];
-    tasks.push([...out, WIDTH, row, maxIter, X0, Y0, STEP]);
+    // The same arguments for both kernels: the pool passes a subarray of an alloc() view to WASM as (pointer, length).
+    tasks.push([setup.pixels.subarray(start, start + length), WIDTH, row, maxIter, X0, Y0, STEP]);
   }
   return tasks;
 }
@@ -71,7 +67,7 @@ async function render({ kernel, workers, maxIter }) {
     });
     const ms = performance.now() - started;
     // ImageData cannot wrap shared memory: copy the pixels out.
-    context.putImageData(new ImageData(setup.pixels().slice(), WIDTH, HEIGHT), 0, 0);
+    context.putImageData(new ImageData(setup.pixels.slice(), WIDTH, HEIGHT), 0, 0);
     const label = kernel === 'wasm' ? 'WebAssembly' : 'JavaScript';
     $('time').textContent = `${label}, ${workers} worker${workers === 1 ? '' : 's'}: ${ms.toFixed(1)} ms`;
     $('results').tBodies[0].insertAdjacentHTML('afterbegin', `<tr><td>${label}</td><td>${workers}</td><td>${maxIter}</td><td>${ms.toFixed(1)} ms</td></tr>`);
