@@ -1,17 +1,9 @@
-import {
-  ISOLATION_HINT,
-  SHARED_MEMORY_AVAILABLE,
-} from "../abi/shared-buffer.js";
-import { checkWasmArgs } from "../wasm/check-args.js";
-import type { WasmModuleInfo } from "../wasm/inspect.js";
-import { describe, expected } from "../validate.js";
-import { SharedHeap, type Block } from "./heap.js";
-import {
-  isTypedArray,
-  SHARED_ARRAY_CONSTRUCTORS,
-  type SharedArrayConstructor,
-  type SharedTypedArray,
-} from "./typed-arrays.js";
+import { ISOLATION_HINT, SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
+import { checkWasmArgs } from '../wasm/check-args.js';
+import type { WasmModuleInfo } from '../wasm/inspect.js';
+import { describe, expected } from '../validate.js';
+import { SharedHeap, type Block } from './heap.js';
+import { isTypedArray, SHARED_ARRAY_CONSTRUCTORS, type SharedArrayConstructor, type SharedTypedArray } from './typed-arrays.js';
 
 /** Which SharedArrays owns a buffer: every `memory.buffer` object a pool's memory has had. */
 const owners = new WeakMap<ArrayBufferLike, SharedArrays>();
@@ -28,9 +20,7 @@ export interface Lowered {
   readonly temps: TempCopy[];
 }
 
-const CONSTRUCTOR_NAMES = SHARED_ARRAY_CONSTRUCTORS.map((c) => c.name).join(
-  ", ",
-);
+const CONSTRUCTOR_NAMES = SHARED_ARRAY_CONSTRUCTORS.map((c) => c.name).join(', ');
 
 /**
  * The pool's zero-copy arrays: typed-array views on the shared WebAssembly.Memory that every
@@ -50,11 +40,7 @@ export class SharedArrays {
   /** The block behind each view `alloc` returned, to recognise a freed view and free by view. */
   readonly #views = new WeakMap<SharedTypedArray, Block>();
 
-  constructor(
-    memory: WebAssembly.Memory | undefined,
-    info: () => WasmModuleInfo | undefined,
-    label: string,
-  ) {
+  constructor(memory: WebAssembly.Memory | undefined, info: () => WasmModuleInfo | undefined, label: string) {
     this.#memory = memory;
     this.#info = info;
     this.#label = label;
@@ -62,31 +48,14 @@ export class SharedArrays {
   }
 
   /** A zero-filled `length`-element view of type `type` in the pool's shared memory. */
-  alloc<C extends SharedArrayConstructor>(
-    type: C,
-    length: number,
-  ): InstanceType<C> {
-    const heap = this.#heapOrThrow("alloc");
-    if (!SHARED_ARRAY_CONSTRUCTORS.includes(type))
-      throw new TypeError(
-        expected(
-          "type",
-          `a typed-array constructor (${CONSTRUCTOR_NAMES})`,
-          type,
-        ),
-      );
-    if (typeof length !== "number" || !Number.isInteger(length))
-      throw new TypeError(
-        expected("length", "an integer number of elements", length),
-      );
+  alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C> {
+    const heap = this.#heapOrThrow('alloc');
+    if (!SHARED_ARRAY_CONSTRUCTORS.includes(type)) throw new TypeError(expected('type', `a typed-array constructor (${CONSTRUCTOR_NAMES})`, type));
+    if (typeof length !== 'number' || !Number.isInteger(length)) throw new TypeError(expected('length', 'an integer number of elements', length));
     const bytes = length * type.BYTES_PER_ELEMENT;
     if (length < 0 || bytes > heap.capacity) {
       throw new RangeError(
-        expected(
-          "length",
-          `an integer from 0 to ${Math.floor(heap.capacity / type.BYTES_PER_ELEMENT)} (the shared memory's maximum)`,
-          length,
-        ),
+        expected('length', `an integer from 0 to ${Math.floor(heap.capacity / type.BYTES_PER_ELEMENT)} (the shared memory's maximum)`, length),
       );
     }
     const block = heap.allocate(bytes);
@@ -95,11 +64,7 @@ export class SharedArrays {
         `pool.alloc(${type.name}, ${length}) needs ${bytes} bytes, but the shared memory cannot grow that far: ${heap.used} of at most ${heap.capacity} bytes are in use; free() views you no longer need`,
       );
     }
-    const view = new type(
-      this.#memory!.buffer,
-      block.start,
-      length,
-    ) as InstanceType<C>;
+    const view = new type(this.#memory!.buffer, block.start, length) as InstanceType<C>;
     view.fill(0 as never); // a reused block holds whatever its last owner left
     this.#views.set(view, block);
     return view;
@@ -107,22 +72,16 @@ export class SharedArrays {
 
   /** Returns a view's block to the heap. The view must not be used (or passed to a kernel) afterwards. */
   free(view: SharedTypedArray): void {
-    this.#heapOrThrow("free");
-    if (!isTypedArray(view))
-      throw new TypeError(
-        expected("view", "a typed array returned by pool.alloc()", view),
-      );
-    this.#checkOwner(view, "view");
+    this.#heapOrThrow('free');
+    if (!isTypedArray(view)) throw new TypeError(expected('view', 'a typed array returned by pool.alloc()', view));
+    this.#checkOwner(view, 'view');
     const block = this.#views.get(view);
     if (!block) {
       throw new TypeError(
         `Expected \`view\` to be a typed array returned by pool.alloc(), got a view at byte ${view.byteOffset} that alloc() did not return (a subarray or a view you built); free the view alloc() gave you`,
       );
     }
-    if (!block.live)
-      throw new TypeError(
-        `Expected \`view\` to be a live shared array, but this ${view.constructor.name} was already freed`,
-      );
+    if (!block.live) throw new TypeError(`Expected \`view\` to be a live shared array, but this ${view.constructor.name} was already freed`);
     this.#heap!.release(block);
   }
 
@@ -131,12 +90,7 @@ export class SharedArrays {
    * signature. `signatures` is undefined for JS modules and AssemblyScript bindings, which take
    * typed arrays themselves: their arguments pass through untouched.
    */
-  lower(
-    signatures: WasmModuleInfo | undefined,
-    kernel: string,
-    args: readonly unknown[],
-    where: string,
-  ): Lowered {
+  lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
     if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
       checkWasmArgs(signatures, kernel, args, where);
       return { args: args as unknown[], temps: [] };
@@ -147,17 +101,9 @@ export class SharedArrays {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         if (!isTypedArray(arg)) lowered.push(arg);
-        else
-          lowered.push(
-            ...this.#pointerOf(arg, `${where}[${i}]`, kernel, temps),
-          );
+        else lowered.push(...this.#pointerOf(arg, `${where}[${i}]`, kernel, temps));
       }
-      checkWasmArgs(
-        signatures,
-        kernel,
-        lowered,
-        `${where} (typed arrays lowered to byteOffset, length)`,
-      );
+      checkWasmArgs(signatures, kernel, lowered, `${where} (typed arrays lowered to byteOffset, length)`);
     } catch (error) {
       this.release({ args: lowered, temps }, false);
       throw error;
@@ -169,14 +115,8 @@ export class SharedArrays {
    * lower() for every item of a map. Lowering turns one typed array into two arguments, so a
    * plain map whose items needed lowering becomes a starmap over the lowered argument lists.
    */
-  lowerItems(
-    signatures: WasmModuleInfo | undefined,
-    kernel: string,
-    items: readonly unknown[],
-    star: boolean,
-  ): Lowered & { star: boolean } {
-    if (!signatures?.kernels.has(kernel))
-      return { args: items as unknown[], temps: [], star };
+  lowerItems(signatures: WasmModuleInfo | undefined, kernel: string, items: readonly unknown[], star: boolean): Lowered & { star: boolean } {
+    if (!signatures?.kernels.has(kernel)) return { args: items as unknown[], temps: [], star };
     const lists: unknown[][] = [];
     const temps: TempCopy[] = [];
     let changed = false;
@@ -192,37 +132,21 @@ export class SharedArrays {
       this.release({ args: [], temps }, false);
       throw error;
     }
-    return changed
-      ? { args: lists, temps, star: true }
-      : { args: items as unknown[], temps, star };
+    return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
   }
 
   /** After the task settled: copy temporaries back on success, and free them. */
   release(lowered: Lowered, ok: boolean, error?: unknown): void {
     // A stopped (timed-out or cancelled) worker may still be writing for a moment: keep its blocks.
-    if (
-      !ok &&
-      error instanceof Error &&
-      (error.name === "TimeoutError" || error.name === "CancelledError")
-    )
-      return;
+    if (!ok && error instanceof Error && (error.name === 'TimeoutError' || error.name === 'CancelledError')) return;
     for (const { source, block } of lowered.temps) {
-      if (ok)
-        new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(
-          new Uint8Array(this.#memory!.buffer, block.start, source.byteLength),
-        );
+      if (ok) new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
       this.#heap!.release(block);
     }
   }
 
-  #pointerOf(
-    view: SharedTypedArray,
-    where: string,
-    kernel: string,
-    temps: TempCopy[],
-  ): [number, number] {
-    const heap =
-      this.#heap ?? (this.#memory ? this.#heapOrThrow("lower") : undefined);
+  #pointerOf(view: SharedTypedArray, where: string, kernel: string, temps: TempCopy[]): [number, number] {
+    const heap = this.#heap ?? (this.#memory ? this.#heapOrThrow('lower') : undefined);
     if (!heap) {
       throw new TypeError(
         `Expected \`${where}\` of kernel \`${kernel}\` to be a number, got ${describe(view)}: typed arrays can be passed only to modules that import a shared memory (build with --importMemory --sharedMemory), and ${this.#label} does not`,
@@ -242,9 +166,7 @@ export class SharedArrays {
         );
       }
       if (view.byteOffset + view.byteLength > block.end) {
-        throw new RangeError(
-          `Expected \`${where}\` of kernel \`${kernel}\` to lie inside one block from pool.alloc(), but it runs past the block's end`,
-        );
+        throw new RangeError(`Expected \`${where}\` of kernel \`${kernel}\` to lie inside one block from pool.alloc(), but it runs past the block's end`);
       }
       return [view.byteOffset, view.length];
     }
@@ -254,34 +176,22 @@ export class SharedArrays {
       throw new RangeError(
         `Could not copy \`${where}\` (${view.byteLength} bytes) into the pool's shared memory: it is full; pass a view from pool.alloc() instead`,
       );
-    new Uint8Array(this.#memory!.buffer, block.start, view.byteLength).set(
-      new Uint8Array(view.buffer, view.byteOffset, view.byteLength),
-    );
+    new Uint8Array(this.#memory!.buffer, block.start, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
     temps.push({ source: view, block });
     return [block.start, view.length];
   }
 
   #checkOwner(view: SharedTypedArray, where: string): void {
     const owner = owners.get(view.buffer);
-    if (owner && owner !== this)
-      throw new TypeError(
-        `Expected \`${where}\` to be a shared array of this pool, but it was allocated by another pool`,
-      );
-    if (!owner && where === "view")
-      throw new TypeError(
-        expected(
-          "view",
-          "a typed array returned by pool.alloc() of this pool",
-          view,
-        ),
-      );
+    if (owner && owner !== this) throw new TypeError(`Expected \`${where}\` to be a shared array of this pool, but it was allocated by another pool`);
+    if (!owner && where === 'view') throw new TypeError(expected('view', 'a typed array returned by pool.alloc() of this pool', view));
   }
 
   #heapOrThrow(what: string): SharedHeap {
     // A page's shared Memory can be created but not posted without isolation: workers would not see it.
     if (!SHARED_MEMORY_AVAILABLE) {
       throw new TypeError(
-        `${what === "lower" ? "A typed-array argument of a WASM kernel" : `pool.${what}()`} needs memory shared with the workers, but ${ISOLATION_HINT}`,
+        `${what === 'lower' ? 'A typed-array argument of a WASM kernel' : `pool.${what}()`} needs memory shared with the workers, but ${ISOLATION_HINT}`,
       );
     }
     if (this.#heap) return this.#heap;
@@ -292,12 +202,7 @@ export class SharedArrays {
         `pool.${what}() needs a task module that imports a shared memory (the built-in kernels do; build yours with \`asc --importMemory --sharedMemory --maximumMemory N\`), and ${this.#label} does not`,
       );
     }
-    this.#heap = new SharedHeap(
-      memory,
-      this.#info()!.dataEnd,
-      limits.maximum ?? limits.initial,
-      (buffer) => owners.set(buffer, this),
-    );
+    this.#heap = new SharedHeap(memory, this.#info()!.dataEnd, limits.maximum ?? limits.initial, (buffer) => owners.set(buffer, this));
     return this.#heap;
   }
 }
