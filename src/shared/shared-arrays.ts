@@ -5,7 +5,12 @@ import { describe, expected } from '../validate.js';
 import { SharedHeap, type Block } from './heap.js';
 import { isTypedArray, SHARED_ARRAY_CONSTRUCTORS, type SharedArrayConstructor, type SharedTypedArray } from './typed-arrays.js';
 
-/** Which SharedArrays owns a buffer: every `memory.buffer` object a pool's memory has had. */
+/**
+ * Which SharedArrays owns a buffer. A shared memory's `buffer` is a new SharedArrayBuffer object
+ * after every growth — and V8 may swap in yet another one for the same memory later, when it
+ * propagates the growth to every thread — so each buffer object is registered as it is seen:
+ * when alloc() builds a view on it, and the current one before every ownership check.
+ */
 const owners = new WeakMap<ArrayBufferLike, SharedArrays>();
 
 /** A plain typed array copied into the heap for one task: copied back and freed when it settles. */
@@ -64,8 +69,8 @@ export class SharedArrays {
         `pool.alloc(${type.name}, ${length}) needs ${bytes} bytes, but the shared memory cannot grow that far: ${heap.used} of at most ${heap.capacity} bytes are in use; free() views you no longer need`,
       );
     }
-    const view = new type(this.#memory!.buffer, block.start, length) as InstanceType<C>;
-    view.fill(0 as never); // a reused block holds whatever its last owner left
+    const view = new type(this.#currentBuffer() as ArrayBuffer, block.start, length) as InstanceType<C>;
+    new Uint8Array(view.buffer, block.start, bytes).fill(0); // a reused block holds whatever its last owner left
     this.#views.set(view, block);
     return view;
   }
@@ -152,6 +157,7 @@ export class SharedArrays {
         `Expected \`${where}\` of kernel \`${kernel}\` to be a number, got ${describe(view)}: typed arrays can be passed only to modules that import a shared memory (build with --importMemory --sharedMemory), and ${this.#label} does not`,
       );
     }
+    this.#currentBuffer();
     if (owners.get(view.buffer) === this) {
       const block = this.#views.get(view) ?? heap.blockAt(view.byteOffset);
       if (block && (!block.live || block.free)) {
@@ -182,9 +188,16 @@ export class SharedArrays {
   }
 
   #checkOwner(view: SharedTypedArray, where: string): void {
+    this.#currentBuffer();
     const owner = owners.get(view.buffer);
     if (owner && owner !== this) throw new TypeError(`Expected \`${where}\` to be a shared array of this pool, but it was allocated by another pool`);
     if (!owner && where === 'view') throw new TypeError(expected('view', 'a typed array returned by pool.alloc() of this pool', view));
+  }
+
+  #currentBuffer(): ArrayBufferLike {
+    const buffer = this.#memory!.buffer;
+    owners.set(buffer, this);
+    return buffer;
   }
 
   #heapOrThrow(what: string): SharedHeap {
