@@ -14,7 +14,7 @@ export async function run(ctx) {
   ctx.begin('dispatch');
   const size = ctx.quick
     ? { roundtrips: 300, budgetMs: 400, burst: 10_000, items: 1_000_000, peerItems: 20_000 }
-    : { roundtrips: 2_000, budgetMs: 3_000, burst: 10_000, items: 1_000_000, peerItems: 1_000_000 };
+    : { roundtrips: 2_000, budgetMs: 3_000, burst: 10_000, items: 1_000_000, peerItems: peerItemsOption() ?? 1_000_000 };
   const opts = { warmup: ctx.warmup, reps: ctx.reps, progress: ctx.progress };
 
   // Every pool stays open for the whole question so repetitions can interleave;
@@ -141,21 +141,31 @@ async function tinyItems(ctx, pools, size, opts) {
       `quick mode: peers run ${size.peerItems.toLocaleString('en')} items per repetition, not ${size.items.toLocaleString('en')}; rates are items/s either way`,
     );
   }
-  const timed = (map, list) => async () => {
+  // The warm-up round uses a small list: its job is to warm the JIT, not to spend 30 s per peer.
+  let warm = true;
+  const timed = (map, full) => async () => {
+    const list = warm ? full.slice(0, 20_000) : full;
     const t = performance.now();
     const out = await map(list);
     if (out.length !== list.length || out[list.length - 1] !== (list.length - 1) ** 2) throw new Error('a map returned wrong results');
     return list.length / ((performance.now() - t) / 1000);
   };
-  const samples = await interleave(
-    {
-      'wasmpool mapAsync': timed(pools.wasmpool.map, items),
-      tinypool: timed(pools.tinypool.map, peerItems),
-      piscina: timed(pools.piscina.map, peerItems),
-      workerpool: timed(pools.workerpool.map, peerItems),
-    },
-    { ...opts, label: 'tiny items' },
-  );
+  const contenders = {
+    'wasmpool mapAsync': timed(pools.wasmpool.map, items),
+    tinypool: timed(pools.tinypool.map, peerItems),
+    piscina: timed(pools.piscina.map, peerItems),
+    workerpool: timed(pools.workerpool.map, peerItems),
+  };
+  // Interleave by hand so the warm-up flag can drop after the first round.
+  const samples = Object.fromEntries(Object.keys(contenders).map((name) => [name, []]));
+  for (let round = -opts.warmup; round < opts.reps; round++) {
+    warm = round < 0;
+    for (const [name, run] of Object.entries(contenders)) {
+      opts.progress(`tiny items: ${name} ${warm ? 'warm-up' : `rep ${round + 1}/${opts.reps}`}`);
+      const sample = await run();
+      if (!warm) samples[name].push(sample);
+    }
+  }
   for (const [name, reps] of Object.entries(samples)) {
     const n = name.startsWith('wasmpool') ? size.items : size.peerItems;
     ctx.figure(`items.${name}`, `tiny items (square): ${name}, ${n.toLocaleString('en')} items`, 'items/s', reps, { items: n });
@@ -169,6 +179,15 @@ async function tinyItems(ctx, pools, size, opts) {
     ctx.ratio(ours, theirs),
     `${fmt(ours.median)}/s vs ${fmt(theirs.median)}/s`,
   );
+}
+
+/** `--peer-items N`: fewer items per peer repetition (1,000,000 at ~30k/s is about 30 s each). */
+function peerItemsOption() {
+  const at = process.argv.indexOf('--peer-items');
+  if (at < 0) return undefined;
+  const n = Number(process.argv[at + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`Expected \`--peer-items\` to be a positive integer, got ${process.argv[at + 1]}`);
+  return n;
 }
 
 /** Runs bench/peers/python_pool.py; its figures join the same table. */

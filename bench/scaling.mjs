@@ -6,7 +6,6 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readFileSync } from 'node:fs';
 import { Pool } from 'wasmpool';
-import { Arena } from './lib/kernel-host.mjs';
 import { fmt } from './lib/format.mjs';
 import { parallelJobs } from './lib/parallel-jobs.mjs';
 import { interleave, summarize } from './lib/stats.mjs';
@@ -20,7 +19,7 @@ export async function run(ctx) {
   const pools = counts.map((workers) => {
     const pool = new Pool({ workers });
     if (!pool.memory) throw new Error('the built-in module has no shared memory; scaling needs it');
-    return { workers, pool, arena: new Arena(pool.memory) };
+    return { workers, pool };
   });
   const exported = new Set(WebAssembly.Module.exports(builtInModule()).map((e) => e.name));
   try {
@@ -29,10 +28,7 @@ export async function run(ctx) {
         ctx.note(`${job.name}: kernel not built yet`);
         continue;
       }
-      const states = pools.map((p) => {
-        p.arena.reset();
-        return job.setup(p.arena);
-      });
+      const states = pools.map((p) => job.setup(p.pool));
       const contenders = Object.fromEntries(
         pools.map((p, i) => [
           `${p.workers} worker${p.workers > 1 ? 's' : ''}`,
@@ -61,6 +57,21 @@ export async function run(ctx) {
         }
       }
       if (job.bytes) await bandwidth(ctx, job, pools.at(-1), states.at(-1), times.at(-1));
+      // Give the shared memory back before the next job (views on plain buffers are the job's own).
+      states.forEach((state, i) => {
+        for (const [name, view] of Object.entries(state)) {
+          if (!(view.buffer instanceof SharedArrayBuffer)) continue;
+          try {
+            pools[i].pool.free(view);
+          } catch (error) {
+            // Seen on this branch: the pool no longer recognises a view it allocated. If free()
+            // cannot, lowering cannot either, and the kernel got a copy instead of the view.
+            ctx.note(
+              `${job.name} on ${pools[i].workers} worker(s): pool.free(${name}) failed (${error.message.slice(0, 80)}…); its tasks may have been given copies, not the shared view`,
+            );
+          }
+        }
+      });
     }
   } finally {
     await Promise.all(pools.map((p) => p.pool.terminate()));
@@ -78,9 +89,9 @@ function builtInModule() {
 }
 
 /**
- * The shared-array sum on N pool workers, as a fraction of what N bare
- * threads reach running the same WASM sum over the same memory. Also records
- * a one-thread memcpy (bytes read + written) for scale.
+ * The shared-array sum on N pool workers, as a fraction of the machine's
+ * bandwidth: the better of N bare threads running the same WASM sum over the
+ * same memory (no pool), and a one-thread memcpy (bytes read + written).
  */
 async function bandwidth(ctx, job, { pool, workers }, { x }, poolTime) {
   const module = builtInModule();
@@ -91,7 +102,7 @@ async function bandwidth(ctx, job, { pool, workers }, { x }, poolTime) {
   try {
     const n = x.length;
     const ask = (worker, args) => new Promise((resolve) => worker.once('message', resolve).postMessage({ kernel: 'sumF64', args }));
-    const raw = async () => {
+    const bare = async () => {
       const t = performance.now();
       const parts = threads.map((_, i) => {
         const start = Math.floor((n * i) / workers);
@@ -109,24 +120,24 @@ async function bandwidth(ctx, job, { pool, workers }, { x }, poolTime) {
       copyTo.set(copyFrom);
       return performance.now() - t;
     };
-    const samples = await interleave({ raw, memcpy }, { warmup: ctx.warmup, reps: ctx.reps, progress: ctx.progress, label: 'bandwidth reference' });
+    const samples = await interleave({ raw: bare, memcpy }, { warmup: ctx.warmup, reps: ctx.reps, progress: ctx.progress, label: 'bandwidth reference' });
     const gbs = (ms, b = job.bytes) => b / 1e9 / (ms / 1000);
     const flip = (t, b) => ({ median: gbs(t.median, b), min: gbs(t.max, b), max: gbs(t.min, b) });
-    const rawT = summarize(samples.raw);
-    const reference = ctx.figure('bandwidth.reference', `memory bandwidth: bare ${workers}-thread WASM SIMD sum (no pool)`, 'GB/s', flip(rawT));
-    ctx.figure(
+    const raw = ctx.figure('bandwidth.raw', `memory bandwidth: bare ${workers}-thread WASM SIMD sum (no pool)`, 'GB/s', flip(summarize(samples.raw)));
+    const copy = ctx.figure(
       'bandwidth.memcpy',
       'memory bandwidth: one-thread memcpy (bytes read + written)',
       'GB/s',
       flip(summarize(samples.memcpy), copyFrom.byteLength * 2),
     );
+    const reference = raw.median >= copy.median ? raw : copy;
     const ours = ctx.figure('bandwidth.pool', `memory bandwidth: shared-array sum on ${workers} pool workers`, 'GB/s', flip(poolTime));
     ctx.target(
       'bandwidth',
       `shared-array sum: fraction of memory bandwidth`,
       { op: '>=', value: 0.8 },
       ctx.ratio(ours, reference),
-      `${fmt(ours.median)} vs ${fmt(reference.median)} GB/s`,
+      `${fmt(ours.median)} vs ${fmt(reference.median)} GB/s (${reference === raw ? 'bare-thread sum' : 'memcpy'})`,
     );
   } finally {
     await Promise.all(threads.map((t) => t.terminate()));

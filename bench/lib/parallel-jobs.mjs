@@ -1,27 +1,15 @@
-// The parallel jobs of question 2, each split into ranges across the pool's
-// workers over arrays in the pool's shared memory (no copies: each task gets
-// pointers), with a combine step on the main thread. One job = setup once
-// per pool, then run(pool, workers) per repetition.
+// The parallel jobs of question 2, written as a user would: arrays from
+// pool.alloc() (the pool's shared memory, so tasks get pointers, no copies),
+// split with pool.parallel() (a starmap with chunksize 1 plus a combine step),
+// and parallelSort() for the sort. One job = setup(pool) once per pool, then
+// run(pool, state, workers) per repetition; prepare(state), when a job has
+// one, runs untimed before every repetition.
 //
-// prepare(state), when a job has one, runs untimed before every repetition.
-//
-// Ranges are handed out with starmapAsync and chunksize 1, several per
-// worker where the cost per range is uneven (mandelbrot's rows), so a worker
-// that finishes early takes the next range.
+// Several parts per worker where the cost per part is uneven (mandelbrot's
+// rows), so a worker that finishes early takes the next part.
+import { parallelSort } from 'wasmpool';
 
 const F64 = 8;
-
-function split(total, parts) {
-  const out = [];
-  for (let p = 0; p < parts; p++) {
-    const start = Math.floor((total * p) / parts);
-    const end = Math.floor((total * (p + 1)) / parts);
-    if (end > start) out.push({ start, end, length: end - start });
-  }
-  return out;
-}
-
-const starmap = (pool, kernel, list) => pool.starmapAsync(kernel, list, { chunksize: 1 }).get();
 
 export function parallelJobs(quick) {
   // Quick sizes still leave the 32 MiB L3 for the sum, so its bandwidth figure means something.
@@ -30,6 +18,7 @@ export function parallelJobs(quick) {
   const mw = quick ? 768 : 2048;
   const primesBelow = quick ? 100_000_000 : 500_000_000;
   const sortN = quick ? 2 ** 20 : 2 ** 22;
+  const sum = (values) => values.reduce((a, b) => a + b, 0);
   return [
     {
       name: 'sumF64',
@@ -37,19 +26,11 @@ export function parallelJobs(quick) {
       label: `sum of ${n.toLocaleString('en')} f64 (${Math.round((n * F64) / 2 ** 20)} MiB)`,
       computeBound: false,
       bytes: n * F64,
-      setup(arena) {
-        const x = arena.alloc(Float64Array, n);
-        x.fill(1);
-        return { x };
+      setup(pool) {
+        return { x: pool.alloc(Float64Array, n).fill(1) };
       },
       async run(pool, { x }, workers) {
-        const parts = split(n, workers);
-        const partial = await starmap(
-          pool,
-          'sumF64',
-          parts.map((r) => [x.byteOffset + r.start * F64, r.length]),
-        );
-        const total = partial.reduce((a, b) => a + b, 0);
+        const total = await pool.parallel('sumF64', { length: n, parts: workers, args: (s, e) => [x.subarray(s, e)], combine: sum });
         if (total !== n) throw new Error(`sumF64 gave ${total}, expected ${n}`);
       },
     },
@@ -58,23 +39,21 @@ export function parallelJobs(quick) {
       kernels: ['histogramF64'],
       label: `histogram of ${n.toLocaleString('en')} f64 into 256 bins`,
       computeBound: false,
-      setup(arena) {
-        const values = arena.alloc(Float64Array, n);
+      setup(pool) {
+        const values = pool.alloc(Float64Array, n);
         for (let i = 0; i < n; i++) values[i] = (i * 0.6180339887) % 1;
-        // One bin array per range: ranges run at once and must not share counters.
-        const bins = Array.from({ length: 16 }, () => arena.alloc(Uint32Array, 256));
-        return { values, bins };
+        // One bin array per part: parts run at once and must not share counters.
+        return { values, bins: pool.alloc(Uint32Array, 256 * 16) };
       },
       async run(pool, { values, bins }, workers) {
-        const parts = split(n, Math.min(bins.length, workers * 2));
-        for (const b of bins) b.fill(0);
-        await starmap(
-          pool,
-          'histogramF64',
-          parts.map((r, i) => [values.byteOffset + r.start * F64, r.length, 0, 1, bins[i].byteOffset, 256]),
-        );
-        let total = 0;
-        for (const b of bins) for (const c of b) total += c;
+        bins.fill(0);
+        const parts = workers * 2;
+        await pool.parallel('histogramF64', {
+          length: n,
+          parts,
+          args: (s, e, part) => [values.subarray(s, e), 0, 1, bins.subarray(part * 256, part * 256 + 256)],
+        });
+        const total = sum(bins);
         if (total !== n) throw new Error(`histogramF64 counted ${total}, expected ${n}`);
       },
     },
@@ -83,29 +62,15 @@ export function parallelJobs(quick) {
       kernels: ['matmulF64'],
       label: `matmul ${mm}×${mm} f64, bands of rows`,
       computeBound: true,
-      setup(arena) {
-        const a = arena.alloc(Float64Array, mm * mm).fill(1);
-        const b = arena.alloc(Float64Array, mm * mm).fill(2);
-        const c = arena.alloc(Float64Array, mm * mm);
-        return { a, b, c };
+      setup(pool) {
+        return { a: pool.alloc(Float64Array, mm * mm).fill(1), b: pool.alloc(Float64Array, mm * mm).fill(2), c: pool.alloc(Float64Array, mm * mm) };
       },
       async run(pool, { a, b, c }, workers) {
-        const bands = split(mm, workers * 4);
-        await starmap(
-          pool,
-          'matmulF64',
-          bands.map((r) => [
-            a.byteOffset + r.start * mm * F64,
-            r.length * mm,
-            b.byteOffset,
-            mm * mm,
-            c.byteOffset + r.start * mm * F64,
-            r.length * mm,
-            r.length,
-            mm,
-            mm,
-          ]),
-        );
+        await pool.parallel('matmulF64', {
+          length: mm,
+          parts: workers * 4,
+          args: (r0, r1) => [a.subarray(r0 * mm, r1 * mm), b, c.subarray(r0 * mm, r1 * mm), r1 - r0, mm, mm],
+        });
         if (c[c.length - 1] !== 2 * mm) throw new Error('matmulF64 gave a wrong product');
       },
     },
@@ -114,16 +79,15 @@ export function parallelJobs(quick) {
       kernels: ['mandelbrot'],
       label: `mandelbrot ${mw}×${mw}, 256 iterations, bands of rows`,
       computeBound: true,
-      setup(arena) {
-        return { out: arena.alloc(Uint32Array, mw * mw) };
+      setup(pool) {
+        return { out: pool.alloc(Uint32Array, mw * mw) };
       },
       async run(pool, { out }, workers) {
-        const bands = split(mw, workers * 8);
-        await starmap(
-          pool,
-          'mandelbrot',
-          bands.map((r) => [out.byteOffset + r.start * mw * 4, r.length * mw, mw, r.start, 256, -2, -1.25, 2.5 / mw]),
-        );
+        await pool.parallel('mandelbrot', {
+          length: mw,
+          parts: workers * 8,
+          args: (r0, r1) => [out.subarray(r0 * mw, r1 * mw), mw, r0, 256, -2, -1.25, 2.5 / mw],
+        });
         if (out[(mw / 2) * mw + mw / 2] !== 256) throw new Error('mandelbrot: the centre of the set did not reach maxIter');
       },
     },
@@ -132,17 +96,17 @@ export function parallelJobs(quick) {
       kernels: ['countPrimes'],
       label: `countPrimes below ${primesBelow.toExponential(0)}, ranges`,
       computeBound: true,
-      setup(arena) {
-        return { scratch: Array.from({ length: 16 }, () => arena.alloc(Uint8Array, 65536)) };
+      setup(pool) {
+        // One scratch block per part: parts run at once.
+        return { scratch: pool.alloc(Uint8Array, 65536 * 16) };
       },
       async run(pool, { scratch }, workers) {
-        const ranges = split(primesBelow, Math.min(scratch.length, workers * 4));
-        const counts = await starmap(
-          pool,
-          'countPrimes',
-          ranges.map((r, i) => [r.start, r.end, scratch[i].byteOffset, 65536]),
-        );
-        const total = counts.reduce((a, b) => a + b, 0);
+        const total = await pool.parallel('countPrimes', {
+          length: primesBelow,
+          parts: workers * 4,
+          args: (lo, hi, part) => [lo, hi, scratch.subarray(part * 65536, part * 65536 + 65536)],
+          combine: sum,
+        });
         const known = { 1e8: 5761455, 5e8: 26355867 }[primesBelow];
         if (known !== undefined && total !== known) throw new Error(`countPrimes gave ${total}, expected ${known}`);
       },
@@ -150,52 +114,20 @@ export function parallelJobs(quick) {
     {
       name: 'sortF64',
       kernels: ['sortF64', 'mergeF64'],
-      label: `sort ${sortN.toLocaleString('en')} f64: sorted runs, then merges`,
+      label: `parallelSort of ${sortN.toLocaleString('en')} f64 (sorted runs, then merges)`,
       computeBound: true,
-      setup(arena) {
+      setup(pool) {
         const pristine = new Float64Array(sortN);
         let s = 7;
         for (let i = 0; i < sortN; i++) pristine[i] = (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-        return { pristine, x: arena.alloc(Float64Array, sortN), y: arena.alloc(Float64Array, sortN) };
+        return { pristine, x: pool.alloc(Float64Array, sortN) };
       },
       prepare({ pristine, x }) {
         x.set(pristine);
       },
-      async run(pool, { x, y }, workers) {
-        let runs = split(sortN, workers);
-        await starmap(
-          pool,
-          'sortF64',
-          runs.map((r) => [x.byteOffset + r.start * F64, r.length]),
-        );
-        // Merge neighbouring runs level by level, ping-ponging between x and y.
-        let [from, to] = [x, y];
-        while (runs.length > 1) {
-          const next = [];
-          const merges = [];
-          for (let i = 0; i < runs.length; i += 2) {
-            const a = runs[i];
-            const b = runs[i + 1];
-            if (!b) {
-              to.set(from.subarray(a.start, a.end), a.start);
-              next.push(a);
-              continue;
-            }
-            merges.push([
-              from.byteOffset + a.start * F64,
-              a.length,
-              from.byteOffset + b.start * F64,
-              b.length,
-              to.byteOffset + a.start * F64,
-              a.length + b.length,
-            ]);
-            next.push({ start: a.start, end: b.end, length: a.length + b.length });
-          }
-          await starmap(pool, 'mergeF64', merges);
-          runs = next;
-          [from, to] = [to, from];
-        }
-        for (let i = 1; i < sortN; i += sortN >> 4) if (from[i - 1] > from[i]) throw new Error('sortF64 left the array unsorted');
+      async run(pool, { x }, workers) {
+        await parallelSort(pool, x, { parts: workers });
+        for (let i = 1; i < sortN; i += sortN >> 4) if (x[i - 1] > x[i]) throw new Error('parallelSort left the array unsorted');
       },
     },
   ];
