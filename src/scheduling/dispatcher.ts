@@ -67,7 +67,15 @@ export class Dispatcher implements ResultHost {
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
     // One object shape for every unit message (no spread): the hot path of a 10,000-task burst.
-    const unitMessage: UnitMessage = { id, slot: job.slot, kernel: message.kernel, args: message.args, items: message.items, star: message.star, timed: message.timed };
+    const unitMessage: UnitMessage = {
+      id,
+      slot: job.slot,
+      kernel: message.kernel,
+      args: message.args,
+      items: message.items,
+      star: message.star,
+      timed: message.timed,
+    };
     return { id, job, message: unitMessage, index, size, timeout, deadline: Infinity, settled: false };
   }
 
@@ -111,11 +119,28 @@ export class Dispatcher implements ResultHost {
   pump(): void {
     if (this.flushScheduled) this.flush();
     for (const worker of [...this.workers]) {
-      worker.handle.drainSync();
+      if (!worker.handle.drainSync()) this.settleFromSlots(worker);
       if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
     }
     if (this.timed.size > 0) this.enforceDeadlines();
     if (this.flushScheduled) this.flush();
+  }
+
+  /**
+   * Where a worker's messages cannot be read synchronously (a browser), settles what the shared
+   * slots alone tell: an apply whose number is already in the slab. So successful() agrees with
+   * ready() without an event-loop turn; a value that travels by message still needs one.
+   */
+  private settleFromSlots(worker: WorkerSlot): void {
+    if (!SHARED_MEMORY_AVAILABLE) return;
+    let settled = false;
+    for (const unit of [...worker.inFlight.values()]) {
+      if (unit.settled || unit.message.items !== undefined || this.slots.state(unit.job.slot) !== SlotState.NUMBER) continue;
+      this.takeBack(worker, unit.id);
+      this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+      settled = true;
+    }
+    if (settled) this.afterReturn(worker);
   }
 
   maxSleepMs(): number {
