@@ -159,13 +159,15 @@ export class SharedArrays {
     }
     this.#currentBuffer();
     if (owners.get(view.buffer) === this) {
-      const block = this.#views.get(view) ?? heap.blockAt(view.byteOffset);
+      const allocated = this.#views.get(view);
+      // An empty subarray may sit exactly at a block's end (the next block's start): nothing to read.
+      if (view.length === 0 && (!allocated || allocated.live)) return [view.byteOffset, 0];
+      const block = allocated ?? heap.blockAt(view.byteOffset);
       if (block && (!block.live || block.free)) {
         throw new TypeError(
           `Expected \`${where}\` of kernel \`${kernel}\` to be a live shared array, but this ${view.constructor.name} was freed with pool.free()`,
         );
       }
-      if (view.length === 0) return [view.byteOffset, 0]; // e.g. an empty subarray at a block's end: nothing to read
       if (!block) {
         throw new RangeError(
           `Expected \`${where}\` of kernel \`${kernel}\` to lie inside a block from pool.alloc(), but byte ${view.byteOffset} is outside every block`,

@@ -176,6 +176,10 @@ describe('typed-array arguments', () => {
     const theirs = other.alloc(Float64Array, 4);
     expect(() => pool.applyAsync('sumF64', [theirs])).toThrow(/allocated by another pool/);
     other.free(theirs);
+    // A view the caller built on the memory itself, over the module's static data: not a block of ours.
+    expect(() => pool.applyAsync('sumF64', [new Float64Array(pool.memory!.buffer, 8, 4)])).toThrow(
+      /to lie inside a block from pool.alloc\(\), but byte 8 is outside every block/,
+    );
     expect(() => pool.applyAsync('identity', [new Float64Array(1)])).toThrow(/Kernel `identity` takes 1 argument \(f64\), got 2/);
     expect(() => pool.applyAsync('sumF64', [new Float64Array(1), 3])).toThrow(RangeError);
   });
