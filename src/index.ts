@@ -8,10 +8,10 @@ import { prepareNodeModule } from './transport/node-module.js';
 
 installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule });
 
-export { Pool } from './pool.js';
+export { Pool, type PoolStats } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
-export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';
+export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';
 export { splitRange, type ParallelOptions } from './parallel/split.js';
 export { parallelSort } from './parallel/sort.js';
 export type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';

@@ -25,6 +25,20 @@ export interface PoolOptions {
    * `maxtasksperchild`. @default unlimited
    */
   maxTasksPerWorker?: number;
+  /**
+   * Node only (ignored in browsers): heap limits for each worker thread, as `worker_threads`' `resourceLimits`.
+   * A JS kernel that exceeds them kills only its worker: the task fails with `WorkerCrashError` and the worker
+   * is replaced. Without limits, a runaway JS heap is bounded only by the process's own limit.
+   */
+  resourceLimits?: WorkerResourceLimits;
+}
+
+/** Per-worker heap limits in MB (Node's `ResourceLimits`). */
+export interface WorkerResourceLimits {
+  maxOldGenerationSizeMb?: number;
+  maxYoungGenerationSizeMb?: number;
+  codeRangeSizeMb?: number;
+  stackSizeMb?: number;
 }
 
 export interface TaskOptions<T = unknown> {
@@ -52,7 +66,8 @@ export interface MapOptions<T = unknown> {
   onProgress?: (done: number, total: number) => void;
 }
 
-const POOL_KEYS = ['workers', 'module', 'initializer', 'initargs', 'maxTasksPerWorker'] as const;
+const POOL_KEYS = ['workers', 'module', 'initializer', 'initargs', 'maxTasksPerWorker', 'resourceLimits'] as const;
+const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal'] as const;
 const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress'] as const;
 
@@ -63,6 +78,14 @@ export function validatePoolOptions(value: unknown): PoolOptions {
   if (options.maxTasksPerWorker !== undefined) checkPositiveInteger('maxTasksPerWorker', options.maxTasksPerWorker);
   if (options.initializer !== undefined && (typeof options.initializer !== 'string' || options.initializer === '')) {
     throw new TypeError(expected('initializer', 'the name of an export of the task module (a non-empty string)', options.initializer));
+  }
+  if (options.resourceLimits !== undefined) {
+    const limits = checkOptionsObject('resourceLimits', options.resourceLimits);
+    checkKnownKeys('resourceLimits', limits, LIMIT_KEYS);
+    for (const key of LIMIT_KEYS) {
+      const value = (limits as Record<string, unknown>)[key];
+      if (value !== undefined) checkPositiveInteger(`resourceLimits.${key}`, value, 1 << 20);
+    }
   }
   if (options.initargs !== undefined) {
     if (!Array.isArray(options.initargs)) throw new TypeError(expected('initargs', 'an array', options.initargs));

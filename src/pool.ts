@@ -24,6 +24,20 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
  * multiprocessing.pool.Pool for numeric JavaScript. Validates every input at
  * the call, then hands units to the dispatcher.
  */
+/** What `pool.stats()` reports. */
+export interface PoolStats {
+  /** Live worker threads. */
+  workers: number;
+  /** Units (apply tasks or map chunks) waiting for a worker. */
+  queued: number;
+  /** Units handed to workers and not yet back. */
+  running: number;
+  /** Completion slots held by unsettled results (0 when idle: nothing leaks). */
+  slotsInUse: number;
+  /** Shared memory held by completion slots, in bytes (grows by 64 KiB pages, never shrinks). */
+  slotBytes: number;
+}
+
 export class Pool {
   readonly #dispatcher: Dispatcher;
   readonly #module: PreparedModule;
@@ -52,6 +66,7 @@ export class Pool {
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
       initargs: valid.initargs ? [...valid.initargs] : undefined,
+      spawnOptions: valid.resourceLimits ? { resourceLimits: { ...valid.resourceLimits } } : undefined,
     });
   }
 
@@ -67,6 +82,17 @@ export class Pool {
   /** Number of worker threads the pool keeps. */
   get workers(): number {
     return this.#dispatcher.workerCount;
+  }
+
+  /** A snapshot of the pool's load and footprint: for monitoring, and for leak checks. */
+  stats(): PoolStats {
+    const d = this.#dispatcher;
+    return { workers: d.workerCount, queued: d.queuedUnits, running: d.runningUnits, slotsInUse: d.slots.inUse, slotBytes: d.slots.byteLength };
+  }
+
+  /** Not public API: the dispatcher, for fault-injection tests. */
+  [Symbol.for('wasmpool.internals')](): Dispatcher {
+    return this.#dispatcher;
   }
 
   /** 'open', 'closing' (after close()) or 'terminated'. */

@@ -4,7 +4,7 @@ import { SlotTable } from '../abi/slot-table.js';
 import type { ModuleSpec, UnitMessage, WorkerToMain } from '../abi/protocol.js';
 import type { ResultHost } from '../async-result.js';
 import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
-import type { Transport, WorkerExit } from '../transport/types.js';
+import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { toTaskError } from './task-error.js';
 import type { Job, Unit } from './jobs.js';
 import { UnitQueue } from './unit-queue.js';
@@ -17,6 +17,7 @@ export interface DispatcherConfig {
   maxTasksPerWorker: number | undefined;
   initializer: string | undefined;
   initargs: unknown[] | undefined;
+  spawnOptions?: SpawnOptions;
 }
 
 /** Aim for about this much queued work per worker: enough to hide a round trip, little enough to balance. */
@@ -61,6 +62,18 @@ export class Dispatcher implements ResultHost {
 
   get queuedUnits(): number {
     return this.queue.length;
+  }
+
+  /** Units handed to workers and not yet back. */
+  get runningUnits(): number {
+    let running = 0;
+    for (const worker of this.workers) running += worker.inFlight.size;
+    return running;
+  }
+
+  /** Kills worker `index` as if from outside (no exit hook runs): for fault-injection tests only. */
+  async killWorkerForTesting(index: number): Promise<void> {
+    await this.workers[index].handle.terminate();
   }
 
   newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
@@ -407,13 +420,16 @@ export class Dispatcher implements ResultHost {
   private spawn(): void {
     const worker = new WorkerSlot();
     this.exited.push(new Promise<void>((resolve) => (worker.exited = resolve)));
-    worker.handle = this.config.transport.spawn({
-      message: (message) => this.onMessage(worker, message),
-      exit: (exit) => {
-        if (this.workers.includes(worker)) this.workerGone(worker, exit);
-        worker.exited();
+    worker.handle = this.config.transport.spawn(
+      {
+        message: (message) => this.onMessage(worker, message),
+        exit: (exit) => {
+          if (this.workers.includes(worker)) this.workerGone(worker, exit);
+          worker.exited();
+        },
       },
-    });
+      this.config.spawnOptions,
+    );
     const spec = this.config.module;
     worker.handle.post({
       type: 'init',

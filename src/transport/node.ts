@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
 import type { MainToWorker, WorkerToMain } from '../abi/protocol.js';
-import type { Transport, WorkerEvents, WorkerHandle } from './types.js';
+import type { SpawnOptions, Transport, WorkerEvents, WorkerHandle } from './types.js';
 
 const WORKER_ENTRY = new URL('../worker/node-entry.js', import.meta.url);
 
@@ -14,9 +14,9 @@ const WORKER_ENTRY = new URL('../worker/node-entry.js', import.meta.url);
 export const nodeTransport: Transport = {
   canBlock: true,
   defaultWorkers: () => availableParallelism(),
-  spawn(events: WorkerEvents): WorkerHandle {
+  spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle {
     const { port1, port2 } = new MessageChannel();
-    const worker = new Worker(WORKER_ENTRY, { workerData: { port: port2 }, transferList: [port2] });
+    const worker = new Worker(WORKER_ENTRY, { workerData: { port: port2 }, transferList: [port2], resourceLimits: options?.resourceLimits });
     let fatal: unknown;
     let exited = false;
     port1.on('message', (message: WorkerToMain) => events.message(message));

@@ -25,9 +25,14 @@ export interface WorkerHandle {
   terminate(): Promise<void>;
 }
 
+/** Per-worker settings a transport may honour (where the runtime has them). */
+export interface SpawnOptions {
+  resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
+}
+
 export interface Transport {
   /** Whether Atomics.wait may block the calling thread (false on a browser's main thread). */
   readonly canBlock: boolean;
   defaultWorkers(): number;
-  spawn(events: WorkerEvents): WorkerHandle;
+  spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle;
 }
