@@ -1,6 +1,7 @@
 // `npm run bench [-- --quick] [-- --only kernels,dispatch]`
 // Runs every question, prints the targets and figures as markdown tables,
-// and writes bench/results/latest.json and latest.svg.
+// and writes bench/results/latest.json and latest.svg (quick.json/quick.svg
+// in --quick mode).
 //
 // Each question lives in its own file and only records figures and targets
 // on the context; this file decides nothing about what is measured.
@@ -61,9 +62,11 @@ console.log(`\n## Targets\n${header}\n\n${targetTable(ctx.targets)}\n`);
 console.log(`## Figures (median and min–max over ${ctx.reps} repetitions after warm-up)\n\n${figureTable(ctx.figures)}\n`);
 if (ctx.notes.length > 0) console.log(`## Notes\n\n${ctx.notes.map((n) => `- ${n}`).join('\n')}\n`);
 
+// Quick runs get their own files, so a smoke test never overwrites the full results the README shows.
+const name = quick ? 'quick' : 'latest';
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
-writeFileSync(new URL('latest.json', dir), JSON.stringify(report, null, 2) + '\n');
-writeFileSync(new URL('latest.svg', dir), drawSvg(ctx.targets, header));
+writeFileSync(new URL(`${name}.json`, dir), JSON.stringify(report, null, 2) + '\n');
+writeFileSync(new URL(`${name}.svg`, dir), drawSvg(ctx.targets, header));
 const met = ctx.targets.filter((t) => t.status === 'met').length;
-console.log(`${met} of ${ctx.targets.length} targets met; wrote bench/results/latest.json and latest.svg`);
+console.log(`${met} of ${ctx.targets.length} targets met; wrote bench/results/${name}.json and ${name}.svg`);
