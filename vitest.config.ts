@@ -10,5 +10,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     pool: 'forks',
     fileParallelism: false,
+    // Lets leak checks collect garbage before measuring the heap.
+    execArgv: ['--expose-gc'],
   },
 });

@@ -1,0 +1,109 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool } from 'wasmpool';
+import { JS_TASKS } from '../helpers.js';
+
+// Short enough for `npm test`; `npm run test:soak` runs the full sizes (SOAK=full): 1,000,000 map items
+// and 100,000 applies.
+const FULL = process.env.SOAK === 'full';
+const MAP_ITEMS = FULL ? 1_000_000 : 200_000;
+const APPLIES = FULL ? 100_000 : 30_000;
+
+const pool = new Pool({ workers: 2 });
+afterAll(() => pool.terminate());
+
+function heapAfterGc(): number {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('load and soak', () => {
+  it(`${MAP_ITEMS.toLocaleString('en')} items through mapAsync: all settle once, in order`, async () => {
+    const items = Array.from({ length: MAP_ITEMS }, (_, i) => i);
+    const values = await pool.mapAsync<number>('identity', items);
+    expect(values.length).toBe(MAP_ITEMS);
+    let wrong = 0;
+    for (let i = 0; i < MAP_ITEMS; i++) if (values[i] !== i) wrong++;
+    expect(wrong).toBe(0);
+  });
+
+  it(`${APPLIES.toLocaleString('en')} applyAsync tasks: none lost, none duplicated, callbacks once each`, async () => {
+    const calls = new Uint8Array(APPLIES);
+    const results = Array.from({ length: APPLIES }, (_, i) => pool.applyAsync<number>('add', [i, 0], { callback: () => calls[i]++ }));
+    const values = await Promise.all(results.map((r) => r.get()));
+    expect(values.every((v, i) => v === i)).toBe(true);
+    expect(calls.every((c) => c === 1)).toBe(true);
+  });
+
+  it('more results in flight than one page of completion slots: the table grows, nothing is corrupted', async () => {
+    const fresh = new Pool({ workers: 2 });
+    const before = fresh.stats().slotBytes;
+    const results = Array.from({ length: 12_000 }, (_, i) => fresh.applyAsync<number>('add', [i, 0.25]));
+    expect(fresh.stats().slotsInUse).toBeGreaterThanOrEqual(12_000);
+    expect(fresh.stats().slotBytes).toBeGreaterThan(before);
+    const values = await Promise.all(results.map((r) => r.get()));
+    expect(values.every((v, i) => v === i + 0.25)).toBe(true);
+    expect(fresh.stats().slotsInUse).toBe(0);
+    await fresh.terminate();
+  });
+
+  it('slots, queue and heap return to their baseline after a burst', async () => {
+    await pool.mapAsync('identity', [1, 2, 3]);
+    const heapBefore = heapAfterGc();
+    for (let round = 0; round < 5; round++) {
+      const results = Array.from({ length: 10_000 }, (_, i) => pool.applyAsync<number>('add', [i, 1]));
+      await Promise.all(results.map((r) => r.get()));
+      await pool.mapAsync(
+        'identity',
+        Array.from({ length: 50_000 }, (_, i) => i),
+      );
+    }
+    const stats = pool.stats();
+    expect(stats).toMatchObject({ queued: 0, running: 0, slotsInUse: 0, workers: 2 });
+    const growth = heapAfterGc() - heapBefore;
+    // Without --expose-gc the number is noisy; with it (test:soak) it is tight.
+    expect(growth).toBeLessThan((globalThis as { gc?: unknown }).gc ? 8 * 2 ** 20 : 64 * 2 ** 20);
+  });
+
+  it('terminate racing with submissions: every result settles exactly once', async () => {
+    const racing = new Pool({ workers: 2, module: JS_TASKS });
+    const settled = new Uint8Array(2_000);
+    const results = Array.from({ length: 1_000 }, (_, i) =>
+      racing.applyAsync('add', [i, 1], { callback: () => settled[i]++, errorCallback: () => settled[i]++ }),
+    );
+    const terminating = racing.terminate();
+    let rejectedAtCall = 0;
+    for (let i = 1_000; i < 2_000; i++) {
+      try {
+        racing.applyAsync('add', [i, 1]);
+      } catch {
+        rejectedAtCall++;
+      }
+    }
+    await terminating;
+    expect(rejectedAtCall).toBe(1_000);
+    await Promise.allSettled(results.map((r) => r.get()));
+    expect(settled.subarray(0, 1_000).every((c) => c === 1)).toBe(true);
+    expect(results.every((r) => r.ready())).toBe(true);
+  });
+
+  it('close() and join() while work is still being submitted from callbacks', async () => {
+    const closing = new Pool({ workers: 2 });
+    const late: unknown[] = [];
+    const first = closing.applyAsync('add', [1, 1], {
+      callback: () => {
+        try {
+          closing.applyAsync('add', [2, 2]);
+        } catch (error) {
+          late.push(error);
+        }
+      },
+    });
+    closing.close();
+    await closing.join();
+    expect(await first).toBe(2);
+    expect(late).toHaveLength(1);
+    expect((late[0] as Error).name).toBe('PoolStateError');
+  });
+});
