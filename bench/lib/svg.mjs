@@ -11,14 +11,17 @@ const PLOT_W = 420;
 const VALUE_W = 230;
 const TOP = 64;
 
-export function drawSvg(targets, meta) {
+export function drawSvg(targets, meta, figures = []) {
   const rows = targets.map((t) => ({ t, score: t.value ? scoreOf(t, t.value) : undefined }));
   const finite = rows.flatMap((r) => (r.score ? [r.score.low, r.score.high, r.score.median] : [])).filter((v) => v > 0 && Number.isFinite(v));
-  const lo = Math.min(0.1, ...finite);
-  const hi = Math.max(10, ...finite);
+  // Clamped so one wild whisker cannot squash every bar against the goal line.
+  const lo = Math.max(0.01, Math.min(0.1, ...finite));
+  const hi = Math.min(1e4, Math.max(10, ...finite));
   const x = (v) => LABEL_W + (PLOT_W * (Math.log10(clamp(v, lo, hi)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
   const width = LABEL_W + PLOT_W + VALUE_W;
-  const height = TOP + rows.length * ROW + 40;
+  const speedups = figures.filter((f) => f.ideal !== undefined);
+  const scalingTop = TOP + rows.length * ROW + 50;
+  const height = scalingTop + (speedups.length > 0 ? 40 + speedups.length * ROW : 0) + 10;
   const out = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12">`);
   out.push(`<rect width="100%" height="100%" fill="#fff"/>`);
@@ -55,8 +58,26 @@ export function drawSvg(targets, meta) {
       ),
     );
   });
+  if (speedups.length > 0) out.push(...scalingPanel(speedups, scalingTop));
   out.push('</svg>');
   return out.join('\n') + '\n';
+}
+
+/** Speed-up of each parallel job over one worker (green/red bar) next to the ideal (grey outline). */
+function scalingPanel(speedups, top) {
+  const out = [text(10, top, 'Scaling: speed-up over 1 worker (bar, with min–max whisker) next to the ideal (outline)', 'font-weight="bold" font-size="14"')];
+  const most = Math.max(...speedups.map((f) => Math.max(f.ideal, f.max)));
+  const x = (v) => LABEL_W + (PLOT_W * Math.max(0, v)) / most;
+  speedups.forEach((f, i) => {
+    const y = top + 14 + i * ROW;
+    const good = f.median >= 0.95 * f.ideal;
+    out.push(text(LABEL_W - 8, y + 16, esc(f.label), 'text-anchor="end"'));
+    out.push(`<rect x="${LABEL_W}" y="${y + 4}" width="${x(f.ideal) - LABEL_W}" height="${ROW - 8}" fill="none" stroke="#999" stroke-dasharray="3 2"/>`);
+    out.push(`<rect x="${LABEL_W}" y="${y + 7}" width="${Math.max(1, x(f.median) - LABEL_W)}" height="${ROW - 14}" fill="${good ? '#2e9d4b' : '#d2452f'}"/>`);
+    out.push(`<line x1="${x(f.min)}" x2="${x(f.max)}" y1="${y + ROW / 2}" y2="${y + ROW / 2}" stroke="#333"/>`);
+    out.push(text(LABEL_W + PLOT_W + 8, y + 16, `${fmt(f.median)}× (ideal ${fmt(f.ideal)}×)`));
+  });
+  return out;
 }
 
 /** How many times better than the goal: >1 met, <1 missed, whatever the direction of the goal. */
