@@ -8,14 +8,14 @@ import { WorkerRuntime } from './runtime.js';
 
 /** The part of DedicatedWorkerGlobalScope used here (the DOM lib types `self` as a Window). */
 interface WorkerScope {
-  postMessage(message: WorkerToMain): void;
+  postMessage(message: WorkerToMain, transfer: Transferable[]): void;
   addEventListener(type: 'message', listener: (event: MessageEvent<MainToWorker | BrowserInit>) => void): void;
 }
 
 const scope = globalThis as unknown as WorkerScope;
 
 const runtime = new WorkerRuntime({
-  post: (message) => scope.postMessage(message),
+  post: (message, transfer) => scope.postMessage(message, transfer ?? []),
   services: { writeLine: (line) => console.log(line) },
   importUrl: (url) => import(url) as Promise<object>,
 });
