@@ -1,5 +1,5 @@
 // wasmpool's helper library for AssemblyScript kernels. Import it as
-//   import { log, sleep, now } from "wasmpool/assembly";
+//   import { log, sleep, now, getF64, setF64 } from "wasmpool/assembly";
 // Each function is a host import the pool's workers provide (module "wasmpool").
 
 /** Writes a line to standard output from inside a worker, in order with the main thread's output. */
@@ -21,3 +21,4 @@ export declare function now(): f64;
 /** A random number in [0, 1) from the host's Math.random(). */
 @external("wasmpool", "random")
 export declare function random(): f64;
+export * from "./shared";
