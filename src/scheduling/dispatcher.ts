@@ -6,6 +6,8 @@ import type { ResultHost } from '../async-result.js';
 import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { toTaskError } from './task-error.js';
+import { Deadlines } from './deadlines.js';
+import { crashError, triage } from './triage.js';
 import type { Job, Unit } from './jobs.js';
 import { UnitQueue } from './unit-queue.js';
 import { WorkerSlot } from './worker-slot.js';
@@ -40,8 +42,12 @@ export class Dispatcher implements ResultHost {
   state: PoolState = 'open';
   private readonly workers: WorkerSlot[] = [];
   private readonly queue = new UnitQueue();
-  private readonly timed = new Set<Unit>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly deadlines = new Deadlines((unit) =>
+    this.stopWorkerFor(
+      unit,
+      new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+    ),
+  );
   private flushScheduled = false;
   private nextId = 1;
   /** Moving average of one unit's run time in a worker; undefined until measured. */
@@ -135,7 +141,7 @@ export class Dispatcher implements ResultHost {
       if (!worker.handle.drainSync()) this.settleFromSlots(worker);
       if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
     }
-    if (this.timed.size > 0) this.enforceDeadlines();
+    if (this.deadlines.size > 0) this.deadlines.enforce();
     if (this.flushScheduled) this.flush();
   }
 
@@ -157,10 +163,8 @@ export class Dispatcher implements ResultHost {
   }
 
   maxSleepMs(): number {
-    let next = Infinity;
-    for (const unit of this.timed) next = Math.min(next, unit.deadline);
     // Also wake now and then: a worker killed from outside sets no flag.
-    return Math.max(0, Math.min(next - performance.now(), 50));
+    return Math.max(0, Math.min(this.deadlines.untilNext(), 50));
   }
 
   // ---- dispatch ------------------------------------------------------------
@@ -244,11 +248,7 @@ export class Dispatcher implements ResultHost {
       }
       case 'started': {
         const unit = worker.inFlight.get(message.id);
-        if (unit && !unit.settled && unit.timeout !== undefined) {
-          unit.deadline = performance.now() + unit.timeout;
-          this.timed.add(unit);
-          this.armTimer();
-        }
+        if (unit && !unit.settled && unit.timeout !== undefined) this.deadlines.start(unit, unit.timeout);
         return;
       }
       case 'init-failed': {
@@ -274,7 +274,7 @@ export class Dispatcher implements ResultHost {
 
   private unitReturned(unit: Unit): void {
     unit.job.outstanding--;
-    if (unit.timeout !== undefined) this.timed.delete(unit);
+    if (unit.timeout !== undefined) this.deadlines.forget(unit);
     this.maybeRelease(unit.job);
   }
 
@@ -305,7 +305,7 @@ export class Dispatcher implements ResultHost {
   private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
     if (unit.settled) return;
     unit.settled = true;
-    if (unit.timeout !== undefined) this.timed.delete(unit);
+    if (unit.timeout !== undefined) this.deadlines.forget(unit);
     if (ok) unit.job.unitSucceeded(unit, value);
     else unit.job.unitFailed(unit, value as Error);
     this.maybeRelease(unit.job);
@@ -321,30 +321,6 @@ export class Dispatcher implements ResultHost {
   }
 
   // ---- deadlines, crashes and replacement ---------------------------------------
-
-  private armTimer(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    if (this.timed.size === 0) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.enforceDeadlines();
-    }, this.maxSleepMs() + 1);
-  }
-
-  private enforceDeadlines(): void {
-    const now = performance.now();
-    for (const unit of [...this.timed]) {
-      if (unit.deadline <= now) {
-        this.timed.delete(unit);
-        this.stopWorkerFor(
-          unit,
-          new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
-        );
-      }
-    }
-    this.armTimer();
-  }
 
   private ownerOf(unit: Unit): WorkerSlot | undefined {
     return this.workers.find((w) => w.inFlight.has(unit.id));
@@ -375,24 +351,13 @@ export class Dispatcher implements ResultHost {
     if (at >= 0) this.workers.splice(at, 1);
     worker.handle.drainSync();
     const running = stoppedByUs ? 0 : SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
-    const requeue: Unit[] = [];
-    let crashed = 0;
-    for (const unit of worker.inFlight.values()) {
-      this.unitReturned(unit);
-      if (unit.settled) continue;
-      const state = unit.message.items === undefined ? this.slots.state(unit.job.slot) : -1;
-      if (state === SlotState.NUMBER) {
-        this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot)); // finished; its notice died with the worker
-      } else if (unit.id === running || state === SlotState.RUNNING || state === SlotState.MESSAGE) {
-        crashed++;
-        this.failHere(unit, crashError(unit, exit));
-      } else {
-        requeue.push(unit);
-      }
-    }
+    const { finished, crashed, requeue } = triage(worker.inFlight.values(), running, this.slots);
+    for (const unit of worker.inFlight.values()) this.unitReturned(unit);
     worker.inFlight.clear();
+    for (const unit of finished) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+    for (const unit of crashed) this.failHere(unit, crashError(unit, exit));
     this.queue.unshiftAll(requeue);
-    if (!stoppedByUs && crashed === 0 && requeue.length > 0) this.startupCrashes++;
+    if (!stoppedByUs && crashed.length === 0 && requeue.length > 0) this.startupCrashes++;
     if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
       this.breakPool(
         new WorkerCrashError(
@@ -493,8 +458,7 @@ export class Dispatcher implements ResultHost {
       stopping.push(worker.handle.terminate());
     }
     this.workers.length = 0;
-    this.timed.clear();
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.deadlines.clear();
     await Promise.all(stopping);
     return this.join();
   }
@@ -516,13 +480,4 @@ export class Dispatcher implements ResultHost {
 function firstUnsettled(worker: WorkerSlot): number {
   for (const unit of worker.inFlight.values()) if (!unit.settled) return unit.id;
   return 0;
-}
-
-function crashError(unit: Unit, exit: WorkerExit): WorkerCrashError {
-  const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
-  return new WorkerCrashError(`The worker running kernel \`${unit.job.kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
-    kernel: unit.job.kernel,
-    exitCode: exit.code,
-    cause: exit.error,
-  });
 }
