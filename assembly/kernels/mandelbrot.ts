@@ -58,8 +58,7 @@ export function mandelbrot(out: usize, len: i32, width: i32, rowStart: i32, maxI
     const row = out + ((<usize>r * <usize>width) << 2);
     let px = 0;
     for (; px < pairEnd; px += 2) {
-      const vcr = f64x2(0, 0);
-      const cr = f64x2.replace_lane(f64x2.replace_lane(vcr, 0, x0 + <f64>px * step), 1, x0 + <f64>(px + 1) * step);
+      const cr = f64x2.replace_lane(f64x2.splat(x0 + <f64>px * step), 1, x0 + <f64>(px + 1) * step);
       const counts = escapeCount2(cr, vci, maxIter);
       store<u32>(row + (<usize>px << 2), <u32>i64x2.extract_lane(counts, 0));
       store<u32>(row + (<usize>px << 2), <u32>i64x2.extract_lane(counts, 1), 4);
@@ -76,10 +75,16 @@ export function mandelbrotRGBA(out: usize, len: i32, width: i32, rowStart: i32, 
   for (let r = 0; r < rows; r++) {
     const ci = y0 + <f64>(rowStart + r) * step;
     const row = out + <usize>r * <usize>width * 4;
-    for (let px = 0; px < width; px++) {
-      const n = escapeCount(x0 + <f64>px * step, ci, maxIter);
-      store<u32>(row + (<usize>px << 2), colour(n, maxIter));
+    const vci = f64x2.splat(ci);
+    const pairEnd = width & ~1;
+    let px = 0;
+    for (; px < pairEnd; px += 2) {
+      const cr = f64x2.replace_lane(f64x2.splat(x0 + <f64>px * step), 1, x0 + <f64>(px + 1) * step);
+      const counts = escapeCount2(cr, vci, maxIter);
+      store<u32>(row + (<usize>px << 2), colour(<i32>i64x2.extract_lane(counts, 0), maxIter));
+      store<u32>(row + (<usize>px << 2), colour(<i32>i64x2.extract_lane(counts, 1), maxIter), 4);
     }
+    if (px < width) store<u32>(row + (<usize>px << 2), colour(escapeCount(x0 + <f64>px * step, ci, maxIter), maxIter));
   }
 }
 
