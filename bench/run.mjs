@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --only kernels,dispatch]`
+// `npm run bench [-- --quick] [-- --only kernels,dispatch] [-- --peer-items N] [-- --readme]`
 // Runs every question, prints the targets and figures as markdown tables,
 // and writes bench/results/latest.json and latest.svg (quick.json/quick.svg
 // in --quick mode).
@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { createContext, endProgress } from './lib/context.mjs';
 import { figureTable, targetTable } from './lib/report.mjs';
+import { writeReadmeTable } from './lib/readme.mjs';
 import { drawSvg } from './lib/svg.mjs';
 
 const QUESTIONS = {
@@ -70,3 +71,7 @@ writeFileSync(new URL(`${name}.json`, dir), JSON.stringify(report, null, 2) + '\
 writeFileSync(new URL(`${name}.svg`, dir), drawSvg(ctx.targets, header, ctx.figures));
 const met = ctx.targets.filter((t) => t.status === 'met').length;
 console.log(`${met} of ${ctx.targets.length} targets met; wrote bench/results/${name}.json and ${name}.svg`);
+if (args.includes('--readme')) {
+  writeReadmeTable(new URL('../README.md', import.meta.url), `${header}\n\n${targetTable(ctx.targets)}`);
+  console.log("updated the table in README.md's Benchmarks section");
+}
