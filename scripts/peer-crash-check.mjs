@@ -11,10 +11,16 @@ import { Pool } from 'wasmpool';
 
 const dir = mkdtempSync(join(tmpdir(), 'peer-crash-'));
 const task = join(dir, 'task.mjs');
-writeFileSync(task, "export default function ({ op }) { if (op === 'exit') process.exit(3); return 42; }\nexport function run(op) { if (op === 'exit') process.exit(3); return 42; }\n");
+writeFileSync(
+  task,
+  "export default function ({ op }) { if (op === 'exit') process.exit(3); return 42; }\nexport function run(op) { if (op === 'exit') process.exit(3); return 42; }\n",
+);
 const outcome = (promise, ms = 2000) =>
   Promise.race([
-    promise.then((v) => `resolved ${v}`, (e) => `rejected: ${e.name}: ${e.message}`),
+    promise.then(
+      (v) => `resolved ${v}`,
+      (e) => `rejected: ${e.name}: ${e.message}`,
+    ),
     new Promise((resolve) => setTimeout(() => resolve(`still pending after ${ms} ms`), ms)),
   ]);
 

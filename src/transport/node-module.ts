@@ -38,7 +38,9 @@ export function prepareNodeModule(source: ModuleSource | undefined): PreparedMod
     checkImports(source, 'given as a WebAssembly.Module', false);
     if (!infoOf(source) && WebAssembly.Module.imports(source).some((entry) => entry.kind === 'memory')) {
       // The JS API does not tell an imported memory's limits, and a memory that does not match fails to link.
-      throw new TypeError('The WebAssembly.Module given as `module` imports a memory whose limits cannot be read from a compiled Module; pass its bytes or path instead');
+      throw new TypeError(
+        'The WebAssembly.Module given as `module` imports a memory whose limits cannot be read from a compiled Module; pass its bytes or path instead',
+      );
     }
     return { spec: { kind: 'wasm', module: source }, info: infoOf(source), label: 'given as a WebAssembly.Module' };
   }

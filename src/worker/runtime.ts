@@ -184,7 +184,15 @@ export class WorkerRuntime {
   }
 
   /** The general path: any values; `first` is item `from`'s value if already computed. */
-  private continueChunk(unit: UnitMessage, kernel: Kernel, page: SlotPageViews, index: number, results: unknown[], from: number, first: unknown): Promise<void> | undefined {
+  private continueChunk(
+    unit: UnitMessage,
+    kernel: Kernel,
+    page: SlotPageViews,
+    index: number,
+    results: unknown[],
+    from: number,
+    first: unknown,
+  ): Promise<void> | undefined {
     const items = unit.items!;
     for (let i = from; i < items.length; i++) {
       const value = i === from && from > 0 ? first : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
@@ -238,7 +246,10 @@ export class WorkerRuntime {
       this.doneIds.push(unit.id);
     } else {
       this.flushDone();
-      this.endpoint.post({ type: 'result', id: unit.id, value, ms: performance.now() - this.unitStart }, value instanceof Float64Array && unit.items ? [value.buffer] : undefined);
+      this.endpoint.post(
+        { type: 'result', id: unit.id, value, ms: performance.now() - this.unitStart },
+        value instanceof Float64Array && unit.items ? [value.buffer] : undefined,
+      );
       if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
     }
     this.complete(page, index);

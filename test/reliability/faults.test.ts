@@ -16,7 +16,7 @@ async function runWithCrashes(kernel: string, crashAt: Set<number>): Promise<Pro
   return Promise.allSettled(results.map((r) => r.get()));
 }
 
-function expectOnlyCrashed(outcomes: PromiseSettledResult<unknown>[], crashAt: Set<number>, errorClass: typeof Error): void {
+function expectOnlyCrashed(outcomes: PromiseSettledResult<unknown>[], crashAt: Set<number>, errorClass: abstract new (...args: never[]) => Error): void {
   outcomes.forEach((outcome, i) => {
     if (crashAt.has(i)) {
       expect(outcome.status).toBe('rejected');
