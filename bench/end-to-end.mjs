@@ -76,7 +76,7 @@ export async function run(ctx) {
     }
     const best = summarize(samples['WASM on the pool, shared arrays']);
     ctx.note(
-      `end to end: WASM + shared arrays on ${workers} workers ran ${fmt(base.median / best.median)}× faster than plain JS on the main thread (no target in the issue)`,
+      `WASM + shared arrays on ${workers} workers ran ${fmt(base.median / best.median)}× faster than plain JS on the main thread (no target in the issue)`,
     );
   } finally {
     wasmPool.free(shared);

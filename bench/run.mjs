@@ -58,7 +58,10 @@ const report = {
   notes: ctx.notes,
 };
 
-const header = `${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, ${report.mode}, load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}, ${report.seconds} s`;
+// A run on a busy machine still prints, but says so where the numbers are.
+const busy = Math.max(machine.loadAverageBefore[0], machine.loadAverageAfter[0]) > 0.5 * machine.cpus;
+report.busy = busy;
+const header = `${busy ? '**machine busy: these ratios are compressed by other load, do not quote them** — ' : ''}${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, ${report.mode}, load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}, ${report.seconds} s`;
 console.log(`\n## Targets\n${header}\n\n${targetTable(ctx.targets)}\n`);
 console.log(`## Figures (median and min–max over ${ctx.reps} repetitions after warm-up)\n\n${figureTable(ctx.figures)}\n`);
 if (ctx.notes.length > 0) console.log(`## Notes\n\n${ctx.notes.map((n) => `- ${n}`).join('\n')}\n`);
