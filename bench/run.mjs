@@ -71,7 +71,7 @@ const name = quick ? 'quick' : 'latest';
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });
 writeFileSync(new URL(`${name}.json`, dir), JSON.stringify(report, null, 2) + '\n');
-writeFileSync(new URL(`${name}.svg`, dir), drawSvg(ctx.targets, header, ctx.figures));
+writeFileSync(new URL(`${name}.svg`, dir), drawSvg(ctx.targets, header.replaceAll('**', ''), ctx.figures));
 const met = ctx.targets.filter((t) => t.status === 'met').length;
 console.log(`${met} of ${ctx.targets.length} targets met; wrote bench/results/${name}.json and ${name}.svg`);
 if (args.includes('--readme')) {
