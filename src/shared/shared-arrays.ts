@@ -1,5 +1,5 @@
 import { ISOLATION_HINT, SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
-import { checkWasmArgs } from '../wasm/check-args.js';
+import { checkWasmArgs, checkWasmItems } from '../wasm/check-args.js';
 import type { WasmModuleInfo } from '../wasm/inspect.js';
 import { describe, expected } from '../validate.js';
 import { SharedHeap, type Block } from './heap.js';
@@ -122,6 +122,7 @@ export class SharedArrays {
    */
   lowerItems(signatures: WasmModuleInfo | undefined, kernel: string, items: readonly unknown[], star: boolean): Lowered & { star: boolean } {
     if (!signatures?.kernels.has(kernel)) return { args: items as unknown[], temps: [], star };
+    if (!star && checkWasmItems(signatures, kernel, items)) return { args: items as unknown[], temps: [], star };
     const lists: unknown[][] = [];
     const temps: TempCopy[] = [];
     let changed = false;
