@@ -14,6 +14,8 @@ export interface ResultHost {
   pump(): void;
   /** Whether this thread may block in Atomics.wait. */
   readonly canBlock: boolean;
+  /** Whether pump() can take values that travel by message (false in browsers: only slot numbers). */
+  readonly readsMessagesSync: boolean;
   /** Bumped by every worker after every unit; one address to wait on. */
   readonly signal: Int32Array;
   /** Longest a blocked thread may sleep before pump() has work to do (a task deadline). */
@@ -89,7 +91,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
 
   /** get(), blocking the calling thread with Atomics.wait instead of returning a Promise. */
   getSync(timeout?: number): T {
-    if (!this.#block(timeout)) {
+    if (!this.#block(timeout, true)) {
       throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get can succeed`);
     }
     if (this.#state === REJECTED) throw this.#error!;
@@ -98,7 +100,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
 
   /** wait(), blocking the calling thread with Atomics.wait. */
   waitSync(timeout?: number): void {
-    this.#block(timeout);
+    this.#block(timeout, false);
   }
 
   then<R1 = T, R2 = never>(
@@ -151,15 +153,15 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     });
   }
 
-  /** Blocks until settled or timed out; returns whether it settled. */
-  #block(timeout: number | undefined): boolean {
+  /** Blocks until settled (or, when `needValue` is false, until ready) or timed out; returns whether it got there. */
+  #block(timeout: number | undefined, needValue: boolean): boolean {
     if (timeout !== undefined) checkMilliseconds('timeout', timeout);
     const host = this.#host;
     host.pump();
     if (this.#state !== PENDING) return true;
     if (!host.canBlock) {
       throw new TypeError(
-        "getSync()/waitSync() cannot block this thread (a browser page's main thread does not allow Atomics.wait); use `await result.get()` or `await result.wait()` instead",
+        "getSync()/waitSync() cannot block this thread (a browser page's main thread does not allow Atomics.wait, and without cross-origin isolation nothing can be shared to wait on); use `await result.get()` or `await result.wait()` instead",
       );
     }
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
@@ -167,6 +169,12 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
       const seen = Atomics.load(host.signal, PoolCell.COMPLETIONS);
       host.pump();
       if (this.#state !== PENDING) return true;
+      if (!host.readsMessagesSync && this.#flagSet()) {
+        if (!needValue) return true;
+        throw new TypeError(
+          'getSync() can only return a number here: this result travels by message, which a browser thread cannot read while it blocks. Use `await result.get()` (waitSync() works for any result)',
+        );
+      }
       const left = deadline - performance.now();
       if (left <= 0) return false;
       // Sleep until any worker finishes a unit, bounded so deadlines of running tasks are enforced.

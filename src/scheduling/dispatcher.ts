@@ -39,6 +39,7 @@ export class Dispatcher implements ResultHost {
   readonly slots = new SlotTable();
   readonly signal = new Int32Array(allocateFlagBuffer(POOL_SIGNAL_BYTES));
   readonly canBlock: boolean;
+  readonly readsMessagesSync: boolean;
   state: PoolState = 'open';
   private readonly workers: WorkerSlot[] = [];
   private readonly queue = new UnitQueue();
@@ -59,6 +60,7 @@ export class Dispatcher implements ResultHost {
 
   constructor(private readonly config: DispatcherConfig) {
     this.canBlock = config.transport.canBlock;
+    this.readsMessagesSync = config.transport.readsMessagesSync;
     for (let i = 0; i < config.workers; i++) this.spawn();
   }
 

@@ -35,10 +35,13 @@ function loadFailure(error: unknown): WorkerToMain {
 /**
  * Browser transport: one module Web Worker per worker, messages on the Worker
  * object itself. A browser cannot read a MessagePort synchronously, so
- * drainSync() says no and getSync() is refused on a page's main thread.
+ * drainSync() says no. A page's main thread may not Atomics.wait at all; a
+ * (cross-origin isolated) Web Worker may, so a pool created inside a worker can
+ * block in getSync() for numeric results and in waitSync() for any.
  */
 export const browserTransport: Transport = {
-  canBlock: false,
+  canBlock: SHARED_MEMORY_AVAILABLE && typeof (globalThis as { document?: unknown }).document === 'undefined',
+  readsMessagesSync: false,
   defaultWorkers: () => globalThis.navigator?.hardwareConcurrency || 4,
   spawn(events: WorkerEvents): WorkerHandle {
     const worker = new Worker(WORKER_ENTRY, { type: 'module', name: 'wasmpool' });

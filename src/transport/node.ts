@@ -13,6 +13,7 @@ const WORKER_ENTRY = new URL('../worker/node-entry.js', import.meta.url);
  */
 export const nodeTransport: Transport = {
   canBlock: true,
+  readsMessagesSync: true,
   defaultWorkers: () => availableParallelism(),
   spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle {
     const { port1, port2 } = new MessageChannel();

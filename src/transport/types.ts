@@ -33,6 +33,8 @@ export interface SpawnOptions {
 export interface Transport {
   /** Whether Atomics.wait may block the calling thread (false on a browser's main thread). */
   readonly canBlock: boolean;
+  /** Whether drainSync() can take a worker's messages without an event-loop turn (Node: yes; browsers: no). */
+  readonly readsMessagesSync: boolean;
   defaultWorkers(): number;
   spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle;
 }
