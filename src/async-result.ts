@@ -12,6 +12,8 @@ export interface ResultHost {
   advance(): void;
   /** Synchronously flushes dispatches and takes in every completion already posted. */
   pump(): void;
+  /** Settles the result of `slot`, whose flag is set: from the slot itself when it holds a number, else by pump(). */
+  takeFromSlot(slot: number): void;
   /** Whether this thread may block in Atomics.wait. */
   readonly canBlock: boolean;
   /** Whether pump() can take values that travel by message (false in browsers: only slot numbers). */
@@ -67,7 +69,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
 
   /** True if finished without error; throws NotReadyError if not ready(). */
   successful(): boolean {
-    if (this.#state === PENDING && this.#flagSet()) this.#host.pump();
+    if (this.#state === PENDING && this.#flagSet()) this.#host.takeFromSlot(this.#slot);
     if (this.#state === PENDING) throw new NotReadyError('The result is not ready yet; call successful() after ready() is true or after wait()');
     return this.#state === FULFILLED;
   }
@@ -75,7 +77,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
   /** Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running). */
   get(timeout?: number): Promise<T> {
     if (timeout !== undefined) checkMilliseconds('timeout', timeout);
-    if (this.#state === PENDING && this.#flagSet()) this.#host.pump();
+    if (this.#state === PENDING && this.#flagSet()) this.#host.takeFromSlot(this.#slot);
     if (timeout === undefined) return this.#settledPromise();
     return this.#waitFor(timeout).then((done) => {
       if (!done) throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get() can succeed`);
@@ -167,7 +169,8 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     for (;;) {
       const seen = Atomics.load(host.signal, PoolCell.COMPLETIONS);
-      host.pump();
+      if (this.#flagSet()) host.takeFromSlot(this.#slot);
+      else host.pump();
       if (this.#state !== PENDING) return true;
       if (!host.readsMessagesSync && this.#flagSet()) {
         if (!needValue) return true;

@@ -43,6 +43,8 @@ export class Dispatcher implements ResultHost {
   state: PoolState = 'open';
   private readonly workers: WorkerSlot[] = [];
   private readonly queue = new UnitQueue();
+  /** The apply unit behind each slot in use, so a blocked reader can take a number from its slot. */
+  private readonly applyBySlot: Array<Unit | undefined> = [];
   private readonly deadlines = new Deadlines((unit) =>
     this.stopWorkerFor(
       unit,
@@ -105,7 +107,10 @@ export class Dispatcher implements ResultHost {
       for (const unit of units) this.failHere(unit, this.broken);
       return;
     }
-    for (const unit of units) this.queue.push(unit);
+    for (const unit of units) {
+      this.queue.push(unit);
+      if (unit.message.items === undefined && unit.job.slot >= 0) this.applyBySlot[unit.job.slot] = unit;
+    }
     this.dispatchSoon();
   }
 
@@ -131,6 +136,17 @@ export class Dispatcher implements ResultHost {
 
   isSlotReady(slot: number): boolean {
     return this.slots.isReady(slot);
+  }
+
+  /**
+   * The flag of `slot` is set: take its value. A number is read straight from the slot, which beats
+   * waiting for the worker's batched notice (a blocked getSync() would otherwise sleep until the next
+   * completion); anything else arrives by message, so pump.
+   */
+  takeFromSlot(slot: number): void {
+    const unit = this.applyBySlot[slot];
+    if (unit && !unit.settled && this.slots.state(slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(slot));
+    else this.pump();
   }
 
   advance(): void {
@@ -282,6 +298,7 @@ export class Dispatcher implements ResultHost {
 
   private maybeRelease(job: Job): void {
     if (job.settled && job.outstanding === 0 && job.slot >= 0) {
+      this.applyBySlot[job.slot] = undefined;
       this.slots.release(job.slot);
       (job as { slot: number }).slot = -1;
     }
