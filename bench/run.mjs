@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import { createContext, endProgress } from './lib/context.mjs';
 import { figureTable, targetTable } from './lib/report.mjs';
+import { startLoadWatch } from './lib/machine-load.mjs';
 import { writeReadmeTable } from './lib/readme.mjs';
 import { drawSvg } from './lib/svg.mjs';
 
@@ -29,6 +30,7 @@ for (const name of only) {
 }
 
 const loadBefore = loadavg();
+const othersShare = startLoadWatch();
 const started = performance.now();
 const ctx = createContext({ quick });
 for (const name of only) {
@@ -46,7 +48,11 @@ const machine = {
   node: process.version,
   loadAverageBefore: loadBefore.map((l) => +l.toFixed(2)),
   loadAverageAfter: loadavg().map((l) => +l.toFixed(2)),
+  /** Share of all CPUs that other processes used during the run (Linux; undefined elsewhere). */
+  othersCpuShare: undefined,
 };
+const others = othersShare();
+if (others !== undefined) machine.othersCpuShare = +others.toFixed(3);
 const report = {
   date: new Date().toISOString(),
   mode: quick ? 'quick (smoke test: sizes scaled down, do not quote these numbers)' : 'full',
@@ -59,9 +65,9 @@ const report = {
 };
 
 // A run on a busy machine still prints, but says so where the numbers are.
-const busy = Math.max(machine.loadAverageBefore[0], machine.loadAverageAfter[0]) > 0.5 * machine.cpus;
+const busy = others !== undefined ? others > 0.1 : machine.loadAverageBefore[0] > 0.5 * machine.cpus;
 report.busy = busy;
-const header = `${busy ? '**machine busy: these ratios are compressed by other load, do not quote them** — ' : ''}${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, ${report.mode}, load ${machine.loadAverageBefore[0]} → ${machine.loadAverageAfter[0]}, ${report.seconds} s`;
+const header = `${busy ? '**machine busy: these ratios are compressed by other load, do not quote them** — ' : ''}${machine.cpu}, ${machine.cpus} CPUs, Node ${machine.node}, ${report.mode}, ${others !== undefined ? `other processes used ${Math.round(others * 100)}% of the CPUs` : `load ${machine.loadAverageBefore[0]}`}, ${report.seconds} s`;
 console.log(`\n## Targets\n${header}\n\n${targetTable(ctx.targets)}\n`);
 console.log(`## Figures (median and min–max over ${ctx.reps} repetitions after warm-up)\n\n${figureTable(ctx.figures)}\n`);
 if (ctx.notes.length > 0) console.log(`## Notes\n\n${ctx.notes.map((n) => `- ${n}`).join('\n')}\n`);
