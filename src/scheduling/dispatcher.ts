@@ -10,7 +10,8 @@ import { Deadlines } from './deadlines.js';
 import { crashError, triage } from './triage.js';
 import type { Job, Unit } from './jobs.js';
 import { UnitQueue } from './unit-queue.js';
-import { WorkerSlot } from './worker-slot.js';
+import type { WorkerSlot } from './worker-slot.js';
+import { WorkerSet } from './worker-set.js';
 
 export interface DispatcherConfig {
   transport: Transport;
@@ -41,7 +42,7 @@ export class Dispatcher implements ResultHost {
   readonly canBlock: boolean;
   readonly readsMessagesSync: boolean;
   state: PoolState = 'open';
-  private readonly workers: WorkerSlot[] = [];
+  private readonly pool: WorkerSet;
   private readonly queue = new UnitQueue();
   /** The apply unit behind each slot in use, so a blocked reader can take a number from its slot. */
   private readonly applyBySlot: Array<Unit | undefined> = [];
@@ -58,16 +59,20 @@ export class Dispatcher implements ResultHost {
   private startupCrashes = 0;
   /** Set when workers cannot start (initializer threw, module failed to load): every task fails with it. */
   broken: Error | undefined;
-  private readonly exited: Promise<void>[] = [];
 
   constructor(private readonly config: DispatcherConfig) {
     this.canBlock = config.transport.canBlock;
     this.readsMessagesSync = config.transport.readsMessagesSync;
+    this.pool = new WorkerSet(
+      config.transport,
+      { type: 'init', module: config.module, signal: this.signal.buffer as SharedArrayBuffer, initializer: config.initializer, initargs: config.initargs },
+      config.spawnOptions,
+    );
     for (let i = 0; i < config.workers; i++) this.spawn();
   }
 
   get workerCount(): number {
-    return this.workers.length;
+    return this.pool.live.length;
   }
 
   get queuedUnits(): number {
@@ -77,13 +82,13 @@ export class Dispatcher implements ResultHost {
   /** Units handed to workers and not yet back. */
   get runningUnits(): number {
     let running = 0;
-    for (const worker of this.workers) running += worker.inFlight.size;
+    for (const worker of this.pool.live) running += worker.inFlight.size;
     return running;
   }
 
   /** Kills worker `index` as if from outside (no exit hook runs): for fault-injection tests only. */
   async killWorkerForTesting(index: number): Promise<void> {
-    await this.workers[index].handle.terminate();
+    await this.pool.live[index].handle.terminate();
   }
 
   newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
@@ -155,7 +160,7 @@ export class Dispatcher implements ResultHost {
 
   pump(): void {
     if (this.flushScheduled) this.flush();
-    for (const worker of [...this.workers]) {
+    for (const worker of [...this.pool.live]) {
       if (!worker.handle.drainSync()) this.settleFromSlots(worker);
       if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
     }
@@ -216,7 +221,7 @@ export class Dispatcher implements ResultHost {
     this.flushScheduled = false;
     if (this.queue.length === 0) return;
     const capacity = this.capacity();
-    const active = this.workers.filter((w) => !w.retiring && !w.gone);
+    const active = this.pool.live.filter((w) => !w.retiring && !w.gone);
     for (const worker of active) {
       if (this.queue.length === 0) break;
       let room = capacity - worker.inFlight.size;
@@ -342,7 +347,7 @@ export class Dispatcher implements ResultHost {
   // ---- deadlines, crashes and replacement ---------------------------------------
 
   private ownerOf(unit: Unit): WorkerSlot | undefined {
-    return this.workers.find((w) => w.inFlight.has(unit.id));
+    return this.pool.live.find((w) => w.inFlight.has(unit.id));
   }
 
   /**
@@ -365,9 +370,7 @@ export class Dispatcher implements ResultHost {
 
   /** A worker is finished with: recover what it completed, blame the unit it was running, requeue the rest. */
   private workerGone(worker: WorkerSlot, exit: WorkerExit, stoppedByUs = false): void {
-    worker.gone = true;
-    const at = this.workers.indexOf(worker);
-    if (at >= 0) this.workers.splice(at, 1);
+    this.pool.remove(worker);
     worker.handle.drainSync();
     const running = stoppedByUs ? 0 : SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
     const { finished, crashed, requeue } = triage(worker.inFlight.values(), running, this.slots);
@@ -386,61 +389,42 @@ export class Dispatcher implements ResultHost {
       );
       return;
     }
-    if (this.state !== 'terminated' && !this.broken && (this.state === 'open' || this.queue.length > 0 || this.workers.length === 0)) {
-      if (this.state === 'open' || this.queue.length > 0) this.spawn();
-    }
+    if (!this.broken && this.state !== 'terminated' && (this.state === 'open' || this.queue.length > 0)) this.spawn();
     if (this.queue.length > 0) this.scheduleFlush();
     if (this.state === 'closing') this.maybeFinishClose();
   }
 
   private retire(worker: WorkerSlot): void {
-    worker.gone = true;
-    const at = this.workers.indexOf(worker);
-    if (at >= 0) this.workers.splice(at, 1);
-    void worker.handle.terminate();
+    void this.pool.stop(worker);
     if (this.state === 'open') this.spawn();
   }
 
   private spawn(): void {
-    const worker = new WorkerSlot();
-    this.exited.push(new Promise<void>((resolve) => (worker.exited = resolve)));
-    worker.handle = this.config.transport.spawn(
-      {
-        message: (message) => this.onMessage(worker, message),
-        exit: (exit) => {
-          if (this.workers.includes(worker)) this.workerGone(worker, exit);
-          worker.exited();
-        },
-      },
-      this.config.spawnOptions,
+    this.pool.spawn(
+      (worker, message) => this.onMessage(worker, message),
+      (worker, exit) => this.workerGone(worker, exit),
     );
-    const spec = this.config.module;
-    worker.handle.post({
-      type: 'init',
-      module: spec,
-      control: worker.control,
-      signal: this.signal.buffer as SharedArrayBuffer,
-      initializer: this.config.initializer,
-      initargs: this.config.initargs,
-    });
-    this.workers.push(worker);
   }
 
   private breakPool(error: Error): void {
     if (this.broken) return;
     this.broken = error;
-    for (const unit of this.queue.drain()) this.failHere(unit, error);
-    for (const worker of [...this.workers]) {
+    this.failEverything(() => error);
+    if (this.state === 'closing') this.maybeFinishClose();
+  }
+
+  /** Fails every queued and running unit, and stops every worker. */
+  private failEverything(error: (started: boolean) => Error): Promise<void> {
+    for (const unit of this.queue.drain()) this.failHere(unit, error(false));
+    for (const worker of this.pool.live) {
       for (const unit of worker.inFlight.values()) {
         this.unitReturned(unit);
-        this.failHere(unit, error);
+        this.failHere(unit, error(true));
       }
       worker.inFlight.clear();
-      worker.gone = true;
-      void worker.handle.terminate();
     }
-    this.workers.length = 0;
-    if (this.state === 'closing') this.maybeFinishClose();
+    this.deadlines.clear();
+    return this.pool.stopAll();
   }
 
   // ---- lifecycle ----------------------------------------------------------------
@@ -452,42 +436,22 @@ export class Dispatcher implements ResultHost {
   }
 
   private maybeFinishClose(): void {
-    if (this.queue.length > 0) return;
-    if (this.workers.some((w) => w.inFlight.size > 0)) return;
-    for (const worker of this.workers) {
-      worker.gone = true;
-      void worker.handle.terminate();
-    }
-    this.workers.length = 0;
+    if (this.queue.length > 0 || this.pool.live.some((w) => w.inFlight.size > 0)) return;
+    void this.pool.stopAll();
   }
 
   async terminate(): Promise<void> {
-    if (this.state === 'terminated') return this.join();
-    this.state = 'terminated';
-    const error = (what: string): CancelledError => new CancelledError(`The pool was terminated before the task ${what}`);
-    for (const unit of this.queue.drain()) this.failHere(unit, error('started'));
-    const stopping: Promise<void>[] = [];
-    for (const worker of this.workers) {
-      worker.gone = true;
-      for (const unit of worker.inFlight.values()) {
-        this.unitReturned(unit);
-        this.failHere(unit, error('finished'));
-      }
-      worker.inFlight.clear();
-      stopping.push(worker.handle.terminate());
+    if (this.state !== 'terminated') {
+      this.state = 'terminated';
+      await this.failEverything((started) => new CancelledError(`The pool was terminated before the task ${started ? 'finished' : 'started'}`));
     }
-    this.workers.length = 0;
-    this.deadlines.clear();
-    await Promise.all(stopping);
     return this.join();
   }
 
   /** Resolves once every worker this pool started has exited. */
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
-    for (let seen = 0; seen < this.exited.length; seen = this.exited.length) {
-      await Promise.all(this.exited.slice(seen));
-    }
+    await this.pool.joinAll();
   }
 }
 
