@@ -160,6 +160,24 @@ describe('parallelSort', () => {
     pool.free(values);
   });
 
+  it('splits merges along the merge path even when most values tie (−0, +0, NaN, ±Infinity, repeats)', async () => {
+    const palette = [-0, 0, Number.NaN, 1, -1, Infinity, -Infinity, 1];
+    const random = seeded(77);
+    for (const [n, parts] of [
+      [20_001, 2],
+      [20_001, 3],
+      [7, 2],
+      [4_096, 8],
+    ]) {
+      const values = pool.alloc(Float64Array, n);
+      for (let i = 0; i < n; i++) values[i] = palette[Math.floor(random() * palette.length)];
+      const expected = values.slice().sort();
+      await parallelSort(pool, values, { parts });
+      expect(sameElements(values, expected)).toBe(true);
+      pool.free(values);
+    }
+  });
+
   it('sorts a plain Float64Array in place too (through copies)', async () => {
     const values = randomF64(999, seeded(8));
     const expected = values.slice().sort();
