@@ -150,8 +150,14 @@ export class Dispatcher implements ResultHost {
    */
   takeFromSlot(slot: number): void {
     const unit = this.applyBySlot[slot];
-    if (unit && !unit.settled && this.slots.state(slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(slot));
-    else this.pump();
+    if (!unit || unit.settled || this.slots.state(slot) !== SlotState.NUMBER) return this.pump();
+    // The worker is done with it: take it back now, not when the notice arrives, so the worker counts
+    // as free again even for a caller that never yields (the notice would wait for an event-loop turn).
+    const worker = this.ownerOf(unit);
+    if (worker) this.takeBack(worker, unit.id);
+    this.settleUnit(unit, true, this.slots.numberValue(slot));
+    if (worker) this.afterReturn(worker);
+    if (this.flushScheduled) this.flush();
   }
 
   advance(): void {

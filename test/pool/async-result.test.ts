@@ -67,6 +67,21 @@ describe('AsyncResult', () => {
     expect(results.map((r) => r.ready())).toEqual([true, true, true]);
   });
 
+  it('a caller that only ever awaits microtasks keeps getting its tasks started (workers freed by the slot, not the notice)', async () => {
+    pool = new Pool({ workers: 2, module: JS_TASKS });
+    for (let i = 0; i < 20; i++) {
+      const cells = new Int32Array(new SharedArrayBuffer(8));
+      const result = pool.applyAsync<number>('holdUntilReleased', [cells.buffer]);
+      await null;
+      const giveUp = performance.now() + 10_000;
+      while (Atomics.load(cells, 1) === 0 && performance.now() < giveUp);
+      expect(Atomics.load(cells, 1)).toBe(1);
+      Atomics.store(cells, 0, 1);
+      while (!result.ready() && performance.now() < giveUp);
+      expect(await result.get()).toBe(7);
+    }
+  });
+
   it('getSync(timeout) throws TimeoutError and a later getSync still succeeds', () => {
     pool = new Pool({ workers: 1 });
     const result = pool.applyAsync<number>('spin', [200]);
