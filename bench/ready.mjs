@@ -50,6 +50,11 @@ async function pollCost(pool, polls) {
   const cells = new Int32Array(new SharedArrayBuffer(8));
   const result = pool.applyAsync('holdUntilReleased', [cells.buffer]);
   await null; // let the pool flush its dispatch
+  const giveUp = performance.now() + STUCK_MS;
+  while (Atomics.load(cells, RUNNING) === 0) {
+    result.ready();
+    if (performance.now() > giveUp) throw new Error('the probe task never started');
+  }
   let seen = 0;
   const t = performance.now();
   for (let i = 0; i < polls; i++) if (result.ready()) seen++;
@@ -72,7 +77,11 @@ async function endToReady(pool, count) {
     const result = pool.applyAsync('holdUntilReleased', [cells.buffer]);
     await null; // dispatch is flushed from a microtask; from here on the caller never yields
     const giveUp = performance.now() + STUCK_MS;
-    while (Atomics.load(cells, RUNNING) === 0) if (performance.now() > giveUp) throw new Error('the probe task never started');
+    // Polling ready() is what lets the pool hand over queued work without an event-loop turn.
+    while (Atomics.load(cells, RUNNING) === 0) {
+      result.ready();
+      if (performance.now() > giveUp) throw new Error('the probe task never started');
+    }
     const t = performance.now();
     Atomics.store(cells, RELEASE, 1);
     while (!result.ready()) if (performance.now() > giveUp) throw new Error('ready() never turned true');
