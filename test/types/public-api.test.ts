@@ -1,0 +1,44 @@
+// The public types, checked by `npm run typecheck` (expectTypeOf is erased at run time, so the
+// runtime assertions below check the same exports exist as values).
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import * as wasmpool from 'wasmpool';
+import { AsyncResult, CancelledError, NotReadyError, Pool, PoolStateError, TaskError, TimeoutError, WorkerCrashError } from 'wasmpool';
+import type { MapOptions, PoolOptions, PoolStats, TaskOptions } from 'wasmpool';
+
+describe('public API types', () => {
+  it('exports every class API.md names, each an Error subclass with its own name', () => {
+    for (const ErrorClass of [TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError]) {
+      expect(ErrorClass.prototype).toBeInstanceOf(Error);
+    }
+    expect(new TimeoutError('x').name).toBe('TimeoutError');
+    expect(new TaskError('x', { kernel: 'k' }).name).toBe('TaskError');
+    expect(new WorkerCrashError('x', { kernel: 'k' }).name).toBe('WorkerCrashError');
+    expect(Object.keys(wasmpool)).toEqual(
+      expect.arrayContaining(['Pool', 'AsyncResult', 'TimeoutError', 'NotReadyError', 'TaskError', 'PoolStateError', 'WorkerCrashError', 'CancelledError']),
+    );
+  });
+
+  it('carries the kernel result type through AsyncResult and the Promise forms', () => {
+    expectTypeOf<Pool['applyAsync']>().returns.toEqualTypeOf<AsyncResult<unknown>>();
+    const pool = null as unknown as Pool;
+    const typed = (): AsyncResult<number> => pool.applyAsync<number>('add', [1, 2]);
+    expectTypeOf(typed).returns.toEqualTypeOf<AsyncResult<number>>();
+    expectTypeOf<AsyncResult<number>['getSync']>().returns.toEqualTypeOf<number>();
+    expectTypeOf<AsyncResult<number>['get']>().returns.toEqualTypeOf<Promise<number>>();
+    expectTypeOf<AsyncResult<number>['ready']>().returns.toEqualTypeOf<boolean>();
+    expectTypeOf<AsyncResult<number>>().toMatchTypeOf<PromiseLike<number>>();
+    expectTypeOf((): AsyncResult<string[]> => pool.mapAsync<string>('k', [1])).returns.toEqualTypeOf<AsyncResult<string[]>>();
+    expectTypeOf((): Promise<number[]> => pool.starmap<number>('k', [[1]])).returns.toEqualTypeOf<Promise<number[]>>();
+    expectTypeOf((): AsyncIterable<number> => pool.imap<number>('k', [1])).returns.toEqualTypeOf<AsyncIterable<number>>();
+  });
+
+  it('documents options as types: callbacks receive the kernel type', () => {
+    expectTypeOf<TaskOptions<number>['callback']>().toEqualTypeOf<((value: number) => void) | undefined>();
+    expectTypeOf<MapOptions<number>['callback']>().toEqualTypeOf<((values: number[]) => void) | undefined>();
+    expectTypeOf<MapOptions['onProgress']>().toEqualTypeOf<((done: number, total: number) => void) | undefined>();
+    expectTypeOf<PoolOptions['workers']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<PoolStats['slotsInUse']>().toEqualTypeOf<number>();
+    expectTypeOf<TaskError['kernel']>().toEqualTypeOf<string>();
+    expectTypeOf<WorkerCrashError['exitCode']>().toEqualTypeOf<number | undefined>();
+  });
+});
