@@ -72,6 +72,9 @@ export class SharedArrays {
     const view = new type(this.#currentBuffer() as ArrayBuffer, block.start, length) as InstanceType<C>;
     new Uint8Array(view.buffer, block.start, bytes).fill(0); // a reused block holds whatever its last owner left
     this.#views.set(view, block);
+    // Register the buffer object the view really holds too: after growth V8 may hand out another
+    // object for the same memory, and free()/lowering look a view's owner up by `view.buffer`.
+    owners.set(view.buffer, this);
     return view;
   }
 
