@@ -1,8 +1,8 @@
 import type { ModuleSpec } from '../abi/protocol.js';
 import type { ModuleSource } from '../options.js';
 import { describe } from '../validate.js';
-import { inspectWasm, type WasmModuleInfo } from '../wasm/inspect.js';
-import { checkImports, compileWasm, createSharedMemory, infoOf, type PreparedModule } from '../wasm/prepare-module.js';
+import type { WasmModuleInfo } from '../wasm/inspect.js';
+import { checkImports, compileFailure, compileWasm, createSharedMemory, infoOf, inspectModuleBytes, type PreparedModule } from '../wasm/prepare-module.js';
 
 /** Beside dist/transport/, as in the package: a bundler that understands `new URL(..., import.meta.url)` copies it. */
 const BUILTIN_KERNELS = new URL('../../build/kernels.wasm', import.meta.url);
@@ -65,17 +65,12 @@ async function findBindings(wasmUrl: string): Promise<string | undefined> {
 async function compileFromUrl(url: string, label: string, lookForBindings: boolean): Promise<{ spec: ModuleSpec; info: WasmModuleInfo }> {
   const response = await fetchOk(url, label);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  let info: WasmModuleInfo;
-  try {
-    info = inspectWasm(bytes);
-  } catch (error) {
-    throw new TypeError(`Expected \`module\` to be a WebAssembly module, but ${label} is not one (${(error as Error).message})`, { cause: error });
-  }
+  const info = inspectModuleBytes(bytes, label);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes);
   } catch (error) {
-    throw new TypeError(`Could not compile the WebAssembly module ${label}: ${(error as Error).message}`, { cause: error });
+    throw compileFailure(error, label);
   }
   compiledInfo.set(module, info);
   const bindingsUrl = lookForBindings ? await findBindings(url) : undefined;

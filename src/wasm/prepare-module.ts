@@ -26,18 +26,27 @@ const PROVIDED_IMPORTS = new Set([
 /** Modules compiled from bytes we saw, so a Module reused for a second pool keeps its signatures. */
 const knownInfo = new WeakMap<WebAssembly.Module, WasmModuleInfo>();
 
-export function compileWasm(bytes: Uint8Array, label: string): { module: WebAssembly.Module; info: WasmModuleInfo } {
-  let info: WasmModuleInfo;
+/** Reads a binary's kernels and memory needs, or says plainly that `label` is not WebAssembly. */
+export function inspectModuleBytes(bytes: Uint8Array, label: string): WasmModuleInfo {
   try {
-    info = inspectWasm(bytes);
+    return inspectWasm(bytes);
   } catch (error) {
     throw new TypeError(`Expected \`module\` to be a WebAssembly module, but ${label} is not one (${(error as Error).message})`, { cause: error });
   }
+}
+
+/** The error for a binary that parses but does not compile (e.g. a feature the runtime lacks). */
+export function compileFailure(error: unknown, label: string): TypeError {
+  return new TypeError(`Could not compile the WebAssembly module ${label}: ${(error as Error).message}`, { cause: error });
+}
+
+export function compileWasm(bytes: Uint8Array, label: string): { module: WebAssembly.Module; info: WasmModuleInfo } {
+  const info = inspectModuleBytes(bytes, label);
   let module: WebAssembly.Module;
   try {
     module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch (error) {
-    throw new TypeError(`Could not compile the WebAssembly module ${label}: ${(error as Error).message}`, { cause: error });
+    throw compileFailure(error, label);
   }
   knownInfo.set(module, info);
   return { module, info };

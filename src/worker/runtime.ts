@@ -191,7 +191,7 @@ export class WorkerRuntime {
       const numbers = new Float64Array(items.length);
       for (let i = 0; i < items.length; i++) {
         const value = kernel(items[i]);
-        if (typeof value !== 'number') return this.continueChunk(unit, kernel, page, index, Array.from(numbers.subarray(0, i)), i, value);
+        if (typeof value !== 'number') return this.continueChunk(unit, kernel, page, index, Array.from(numbers.subarray(0, i)), i, { value });
         numbers[i] = value;
       }
       this.succeed(unit, page, index, numbers);
@@ -200,7 +200,7 @@ export class WorkerRuntime {
     return this.continueChunk(unit, kernel, page, index, new Array<unknown>(items.length), 0, undefined);
   }
 
-  /** The general path: any values; `first` is item `from`'s value if already computed. */
+  /** The general path: any values; `first` holds item `from`'s value when it was already computed (never call a kernel twice). */
   private continueChunk(
     unit: UnitMessage,
     kernel: Kernel,
@@ -208,11 +208,11 @@ export class WorkerRuntime {
     index: number,
     results: unknown[],
     from: number,
-    first: unknown,
+    first: { value: unknown } | undefined,
   ): Promise<void> | undefined {
     const items = unit.items!;
     for (let i = from; i < items.length; i++) {
-      const value = i === from && from > 0 ? first : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
+      const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
       if (isThenable(value)) return this.finishChunkAsync(unit, kernel, page, index, results, i, value);
       results[i] = value;
     }

@@ -90,6 +90,17 @@ describe('mapAsync / starmapAsync', () => {
     expect(result.successful()).toBe(false);
   });
 
+  it('numbers in, mixed results out: every item is computed once, and the values keep their types', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    for (const items of [
+      [0, 1, 2],
+      [1, 0, 2],
+    ]) {
+      expect(await pool.map('countedLabel', items, { chunksize: 3 })).toEqual(items.map((x) => (x === 0 ? 'zero' : x)));
+      expect(await pool.apply('takeCallCount')).toBe(3);
+    }
+  });
+
   it('calls callback once with the whole array', async () => {
     pool = new Pool({ workers: 2 });
     const calls: number[][] = [];
