@@ -12,6 +12,8 @@ import type { Job, Unit } from './jobs.js';
 import { UnitQueue } from './unit-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 import { WorkerSet } from './worker-set.js';
+import { Batcher } from './batcher.js';
+import { Ledger } from './ledger.js';
 
 export interface DispatcherConfig {
   transport: Transport;
@@ -23,9 +25,6 @@ export interface DispatcherConfig {
   spawnOptions?: SpawnOptions;
 }
 
-/** Aim for about this much queued work per worker: enough to hide a round trip, little enough to balance. */
-const TARGET_QUEUED_MS = 2;
-const MAX_UNITS_PER_WORKER = 1024;
 /** Workers that die before finishing anything, in a row, before the pool gives up respawning. */
 const MAX_STARTUP_CRASHES = 3;
 
@@ -44,18 +43,14 @@ export class Dispatcher implements ResultHost {
   state: PoolState = 'open';
   private readonly pool: WorkerSet;
   private readonly queue = new UnitQueue();
-  /** The apply unit behind each slot in use, so a blocked reader can take a number from its slot. */
-  private readonly applyBySlot: Array<Unit | undefined> = [];
   private readonly deadlines = new Deadlines((unit) =>
     this.stopWorkerFor(
       unit,
       new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
     ),
   );
-  private flushScheduled = false;
-  private nextId = 1;
-  /** Moving average of one unit's run time in a worker; undefined until measured. */
-  private unitMs: number | undefined;
+  private readonly batcher: Batcher;
+  private readonly ledger: Ledger;
   private startupCrashes = 0;
   /** Set when workers cannot start (initializer threw, module failed to load): every task fails with it. */
   broken: Error | undefined;
@@ -68,6 +63,8 @@ export class Dispatcher implements ResultHost {
       { type: 'init', module: config.module, signal: this.signal.buffer as SharedArrayBuffer, initializer: config.initializer, initargs: config.initargs },
       config.spawnOptions,
     );
+    this.ledger = new Ledger(this.slots, this.deadlines);
+    this.batcher = new Batcher(this.queue, this.pool, this.slots, config.maxTasksPerWorker);
     for (let i = 0; i < config.workers; i++) this.spawn();
   }
 
@@ -92,31 +89,16 @@ export class Dispatcher implements ResultHost {
   }
 
   newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
-    const id = this.nextId;
-    this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
-    // One object shape for every unit message (no spread): the hot path of a 10,000-task burst.
-    const unitMessage: UnitMessage = {
-      id,
-      slot: job.slot,
-      kernel: message.kernel,
-      args: message.args,
-      items: message.items,
-      star: message.star,
-      timed: message.timed,
-    };
-    return { id, job, message: unitMessage, index, size, timeout, deadline: Infinity, settled: false };
+    return this.ledger.newUnit(job, message, index, size, timeout);
   }
 
   submit(units: Unit[]): void {
     if (this.broken) {
-      for (const unit of units) this.failHere(unit, this.broken);
+      for (const unit of units) this.ledger.failHere(unit, this.broken);
       return;
     }
-    for (const unit of units) {
-      this.queue.push(unit);
-      if (unit.message.items === undefined && unit.job.slot >= 0) this.applyBySlot[unit.job.slot] = unit;
-    }
-    this.dispatchSoon();
+    for (const unit of units) this.queue.push(unit);
+    this.batcher.soon();
   }
 
   /** AbortSignal fired: cancel the unit wherever it is. */
@@ -125,13 +107,13 @@ export class Dispatcher implements ResultHost {
     const worker = this.ownerOf(unit);
     if (!worker) {
       this.queue.remove(unit);
-      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+      this.ledger.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
       return;
     }
     // Win the slot before a worker claims it, or stop the worker that already has.
     // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
     if (SHARED_MEMORY_AVAILABLE && this.slots.tryCancel(unit.job.slot)) {
-      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+      this.ledger.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
     } else {
       this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
     }
@@ -149,15 +131,15 @@ export class Dispatcher implements ResultHost {
    * completion); anything else arrives by message, so pump.
    */
   takeFromSlot(slot: number): void {
-    const unit = this.applyBySlot[slot];
+    const unit = this.ledger.applyUnitOf(slot);
     if (!unit || unit.settled || this.slots.state(slot) !== SlotState.NUMBER) return this.pump();
     // The worker is done with it: take it back now, not when the notice arrives, so the worker counts
     // as free again even for a caller that never yields (the notice would wait for an event-loop turn).
     const worker = this.ownerOf(unit);
-    if (worker) this.takeBack(worker, unit.id);
-    this.settleUnit(unit, true, this.slots.numberValue(slot));
+    if (worker) this.ledger.takeBack(worker, unit.id);
+    this.ledger.settle(unit, true, this.slots.numberValue(slot));
     if (worker) this.afterReturn(worker);
-    if (this.flushScheduled) this.flush();
+    this.batcher.flushIfScheduled();
   }
 
   advance(): void {
@@ -165,13 +147,13 @@ export class Dispatcher implements ResultHost {
   }
 
   pump(): void {
-    if (this.flushScheduled) this.flush();
+    this.batcher.flushIfScheduled();
     for (const worker of [...this.pool.live]) {
       if (!worker.handle.drainSync()) this.settleFromSlots(worker);
       if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
     }
     if (this.deadlines.size > 0) this.deadlines.enforce();
-    if (this.flushScheduled) this.flush();
+    this.batcher.flushIfScheduled();
   }
 
   /**
@@ -184,8 +166,8 @@ export class Dispatcher implements ResultHost {
     let settled = false;
     for (const unit of [...worker.inFlight.values()]) {
       if (unit.settled || unit.message.items !== undefined || this.slots.state(unit.job.slot) !== SlotState.NUMBER) continue;
-      this.takeBack(worker, unit.id);
-      this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+      this.ledger.takeBack(worker, unit.id);
+      this.ledger.settle(unit, true, this.slots.numberValue(unit.job.slot));
       settled = true;
     }
     if (settled) this.afterReturn(worker);
@@ -196,82 +178,25 @@ export class Dispatcher implements ResultHost {
     return Math.max(0, Math.min(this.deadlines.untilNext(), 50));
   }
 
-  // ---- dispatch ------------------------------------------------------------
-
-  /**
-   * The first submission of a synchronous run is posted at once, so it runs even if the caller then
-   * blocks (Atomics.wait, a busy loop) without yielding; everything else submitted in the same run is
-   * batched into one message per worker at the end of the run (a microtask).
-   */
-  private dispatchSoon(): void {
-    if (this.flushScheduled) return;
-    this.scheduleFlush();
-    this.flush();
-    this.flushScheduled = true;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    queueMicrotask(() => {
-      if (this.flushScheduled) this.flush();
-    });
-  }
-
-  private capacity(): number {
-    if (this.unitMs === undefined) return 1;
-    return Math.max(1, Math.min(MAX_UNITS_PER_WORKER, Math.floor(TARGET_QUEUED_MS / Math.max(this.unitMs, 1e-6))));
-  }
-
-  flush(): void {
-    this.flushScheduled = false;
-    if (this.queue.length === 0) return;
-    const capacity = this.capacity();
-    const active = this.pool.live.filter((w) => !w.retiring && !w.gone);
-    for (const worker of active) {
-      if (this.queue.length === 0) break;
-      let room = capacity - worker.inFlight.size;
-      if (this.config.maxTasksPerWorker !== undefined) room = Math.min(room, this.config.maxTasksPerWorker - worker.assigned);
-      room = Math.min(room, Math.ceil(this.queue.length / active.length));
-      if (room <= 0) continue;
-      const messages: UnitMessage[] = [];
-      while (messages.length < room) {
-        const unit = this.queue.shift();
-        if (!unit) break;
-        if (unit.settled) continue; // cancelled while queued
-        worker.inFlight.set(unit.id, unit);
-        unit.job.outstanding++;
-        messages.push(unit.message);
-      }
-      if (messages.length === 0) continue;
-      worker.assigned += messages.length;
-      if (this.config.maxTasksPerWorker !== undefined && worker.assigned >= this.config.maxTasksPerWorker) worker.retiring = true;
-      const pages = this.slots.pages.length > worker.pagesSent ? this.slots.pages.slice(worker.pagesSent) : undefined;
-      worker.pagesSent = this.slots.pages.length;
-      worker.handle.setBusy(true);
-      worker.handle.post({ type: 'run', units: messages, pages });
-    }
-  }
-
   // ---- completions -----------------------------------------------------------
 
   private onMessage(worker: WorkerSlot, message: WorkerToMain): void {
     switch (message.type) {
       case 'done': {
-        if (message.ids.length > 0 && message.busyMs > 0) this.observe(message.busyMs / message.ids.length);
+        if (message.ids.length > 0 && message.busyMs > 0) this.batcher.observe(message.busyMs / message.ids.length);
         for (const id of message.ids) {
-          const unit = this.takeBack(worker, id);
-          if (unit && !unit.settled) this.settleFromWorker(unit, true, this.slots.numberValue(unit.job.slot));
+          const unit = this.ledger.takeBack(worker, id);
+          if (unit && !unit.settled) this.ledger.settleFromWorker(unit, true, this.slots.numberValue(unit.job.slot));
         }
         break;
       }
       case 'result':
       case 'error': {
-        if (message.ms !== undefined) this.observe(message.ms);
-        const unit = this.takeBack(worker, message.id);
+        if (message.ms !== undefined) this.batcher.observe(message.ms);
+        const unit = this.ledger.takeBack(worker, message.id);
         if (unit && !unit.settled) {
-          if (message.type === 'result') this.settleFromWorker(unit, true, message.value);
-          else this.settleFromWorker(unit, false, toTaskError(unit.job.kernel, message.error));
+          if (message.type === 'result') this.ledger.settleFromWorker(unit, true, message.value);
+          else this.ledger.settleFromWorker(unit, false, toTaskError(unit.job.kernel, message.error));
         }
         break;
       }
@@ -289,64 +214,12 @@ export class Dispatcher implements ResultHost {
     this.afterReturn(worker);
   }
 
-  private observe(ms: number): void {
-    this.unitMs = this.unitMs === undefined ? ms : this.unitMs * 0.7 + ms * 0.3;
-  }
-
-  private takeBack(worker: WorkerSlot, id: number): Unit | undefined {
-    const unit = worker.inFlight.get(id);
-    if (!unit) return undefined;
-    worker.inFlight.delete(id);
-    this.unitReturned(unit);
-    return unit;
-  }
-
-  private unitReturned(unit: Unit): void {
-    unit.job.outstanding--;
-    if (unit.timeout !== undefined) this.deadlines.forget(unit);
-    this.maybeRelease(unit.job);
-  }
-
-  private maybeRelease(job: Job): void {
-    if (job.settled && job.outstanding === 0 && job.slot >= 0) {
-      this.applyBySlot[job.slot] = undefined;
-      this.slots.release(job.slot);
-      (job as { slot: number }).slot = -1;
-    }
-  }
-
-  /** Settles a unit the worker could not finish (crash, timeout, cancel): the flag is counted down here. */
-  private failHere(unit: Unit, error: Error): void {
-    if (unit.settled) return;
-    if (unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
-    this.settleUnit(unit, false, error);
-  }
-
-  /**
-   * Settles a unit its worker reported. Without shared memory the worker's countdown
-   * happened on its own copy of the slot, so it is repeated here on the main thread's.
-   */
-  private settleFromWorker(unit: Unit, ok: boolean, value: unknown): void {
-    if (!SHARED_MEMORY_AVAILABLE && unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
-    this.settleUnit(unit, ok, value);
-  }
-
-  /** Settles a unit's share of its job. */
-  private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
-    if (unit.settled) return;
-    unit.settled = true;
-    if (unit.timeout !== undefined) this.deadlines.forget(unit);
-    if (ok) unit.job.unitSucceeded(unit, value);
-    else unit.job.unitFailed(unit, value as Error);
-    this.maybeRelease(unit.job);
-  }
-
   private afterReturn(worker: WorkerSlot): void {
     if (worker.inFlight.size === 0) {
       worker.handle.setBusy(false);
       if (worker.retiring && !worker.gone) this.retire(worker);
     }
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.queue.length > 0) this.batcher.schedule();
     else if (this.state === 'closing') this.maybeFinishClose();
   }
 
@@ -362,13 +235,13 @@ export class Dispatcher implements ResultHost {
    */
   private stopWorkerFor(unit: Unit, error: Error): void {
     const worker = this.ownerOf(unit);
-    if (!worker) return this.failHere(unit, error);
+    if (!worker) return this.ledger.failHere(unit, error);
     // Without shared memory the RUNNING cell is the worker's own copy; an unsettled unit is taken as running.
     if (SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(worker.cells, WorkerCell.RUNNING, unit.id, RUNNING_STOPPED) !== unit.id) {
       worker.handle.drainSync();
       return;
     }
-    this.failHere(unit, error);
+    this.ledger.failHere(unit, error);
     void worker.handle.terminate();
     // No need to wait for the thread to exit: with RUNNING stopped it can start nothing else.
     this.workerGone(worker, { code: undefined, error: undefined }, true);
@@ -380,10 +253,10 @@ export class Dispatcher implements ResultHost {
     worker.handle.drainSync();
     const running = stoppedByUs ? 0 : SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
     const { finished, crashed, requeue } = triage(worker.inFlight.values(), running, this.slots);
-    for (const unit of worker.inFlight.values()) this.unitReturned(unit);
+    for (const unit of worker.inFlight.values()) this.ledger.returned(unit);
     worker.inFlight.clear();
-    for (const unit of finished) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
-    for (const unit of crashed) this.failHere(unit, crashError(unit, exit));
+    for (const unit of finished) this.ledger.settle(unit, true, this.slots.numberValue(unit.job.slot));
+    for (const unit of crashed) this.ledger.failHere(unit, crashError(unit, exit));
     this.queue.unshiftAll(requeue);
     if (!stoppedByUs && crashed.length === 0 && requeue.length > 0) this.startupCrashes++;
     if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
@@ -396,7 +269,7 @@ export class Dispatcher implements ResultHost {
       return;
     }
     if (!this.broken && this.state !== 'terminated' && (this.state === 'open' || this.queue.length > 0)) this.spawn();
-    if (this.queue.length > 0) this.scheduleFlush();
+    if (this.queue.length > 0) this.batcher.schedule();
     if (this.state === 'closing') this.maybeFinishClose();
   }
 
@@ -421,11 +294,11 @@ export class Dispatcher implements ResultHost {
 
   /** Fails every queued and running unit, and stops every worker. */
   private failEverything(error: (started: boolean) => Error): Promise<void> {
-    for (const unit of this.queue.drain()) this.failHere(unit, error(false));
+    for (const unit of this.queue.drain()) this.ledger.failHere(unit, error(false));
     for (const worker of this.pool.live) {
       for (const unit of worker.inFlight.values()) {
-        this.unitReturned(unit);
-        this.failHere(unit, error(true));
+        this.ledger.returned(unit);
+        this.ledger.failHere(unit, error(true));
       }
       worker.inFlight.clear();
     }
