@@ -41,8 +41,9 @@ describe('examples (the tutorial scenarios)', () => {
   it('05 get(500) gets the value if the task slept less than 500 ms, else reports the failure', async () => {
     const out = await example('05-get-timeout.mjs');
     const value = valueOfTask(out);
-    // Near 0.5 s either outcome is right: the race between the task and the timer is real.
-    if (value < 0.45) expect(out).toMatch(new RegExp(`^Got: ${value}$`, 'm'));
+    // Near 0.5 s either outcome is right: the task's sleep starts only once its worker is up (tens of ms,
+    // more on a loaded machine), so below 0.25 s it surely finished and above 0.55 s it surely did not.
+    if (value < 0.25) expect(out).toMatch(new RegExp(`^Got: ${value}$`, 'm'));
     else if (value > 0.55) expect(out).toMatch(/^Failed to get the result$/m);
     else expect(out).toMatch(/^(Got: .*|Failed to get the result)$/m);
   });
@@ -62,7 +63,7 @@ describe('examples (the tutorial scenarios)', () => {
   it('08 wait(500) reports whether the task finished in time', async () => {
     const out = await example('08-wait-timeout.mjs');
     const value = valueOfTask(out);
-    if (value < 0.45) expect(out).toMatch(/^All Done$/m);
+    if (value < 0.25) expect(out).toMatch(/^All Done$/m);
     else if (value > 0.55) expect(out).toMatch(/^Not Done Yet$/m);
     else expect(out).toMatch(/^(All Done|Not Done Yet)$/m);
   });
@@ -70,7 +71,7 @@ describe('examples (the tutorial scenarios)', () => {
   it("09 ready() after a blocking 500 ms sleep matches the task's sleep", async () => {
     const out = await example('09-ready.mjs');
     const value = valueOfTask(out);
-    if (value < 0.45) expect(out).toMatch(/^Tasks are complete$/m);
+    if (value < 0.25) expect(out).toMatch(/^Tasks are complete$/m);
     else if (value > 0.55) expect(out).toMatch(/^Tasks are not complete$/m);
     else expect(out).toMatch(/^Tasks are (not )?complete$/m);
   });
