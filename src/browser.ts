@@ -11,7 +11,7 @@ import { prepareBrowserModule, preloadBuiltinKernels } from './transport/browser
 await preloadBuiltinKernels();
 installPlatform({ transport: browserTransport, prepareModule: prepareBrowserModule });
 
-export { Pool } from './pool.js';
+export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';

@@ -8,7 +8,7 @@ import { prepareNodeModule } from './transport/node-module.js';
 
 installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule });
 
-export { Pool, type PoolStats } from './pool.js';
+export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';

@@ -7,7 +7,7 @@ import { Dispatcher } from './scheduling/dispatcher.js';
 import { ItemStream } from './scheduling/iterate.js';
 import { ApplyJob, MapJob, type ChunkListener, type Unit } from './scheduling/jobs.js';
 import { collectItems } from './scheduling/map-items.js';
-import { checkKernelName, expected } from './validate.js';
+import { checkKernelName, checkKnownKeys, checkOptionsObject, expected } from './validate.js';
 import { checkWasmArgs } from './wasm/check-args.js';
 import { resultFor } from './shared/lowered-result.js';
 import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
@@ -24,6 +24,15 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
  * multiprocessing.pool.Pool for numeric JavaScript. Validates every input at
  * the call, then hands units to the dispatcher.
  */
+/** Options of `pool.alloc`. */
+export interface AllocOptions {
+  /**
+   * Clear the array. `false` skips clearing a reused block (faster for scratch space that is fully
+   * overwritten; it then holds whatever its last owner left). @default true
+   */
+  zero?: boolean;
+}
+
 /** What `pool.stats()` reports. */
 export interface PoolStats {
   /** Live worker threads. */
@@ -159,11 +168,14 @@ export class Pool {
   }
 
   /**
-   * A zero-filled typed array of `length` elements in the pool's shared memory: kernels given it
+   * A typed array of `length` elements in the pool's shared memory, zero-filled unless `{ zero: false }`: kernels given it
    * (or a subarray of it) read and write it in place. Needs a module that imports a shared memory.
    */
-  alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C> {
-    return this.#arrays.alloc(type, length);
+  alloc<C extends SharedArrayConstructor>(type: C, length: number, options?: AllocOptions): InstanceType<C> {
+    const valid = checkOptionsObject('options', options) as AllocOptions;
+    checkKnownKeys('alloc options', valid, ['zero']);
+    if (valid.zero !== undefined && typeof valid.zero !== 'boolean') throw new TypeError(expected('zero', 'a boolean', valid.zero));
+    return this.#arrays.alloc(type, length, valid.zero ?? true);
   }
 
   /** Returns an array from alloc() to the pool; it must not be used afterwards. */

@@ -29,7 +29,7 @@ export async function parallelSort(pool: Pool, values: Float64Array, options: { 
   if (!shared && !(values.buffer instanceof SharedArrayBuffer)) {
     throw new TypeError(expected('values', 'a Float64Array on a SharedArrayBuffer (a JS-module pool sorts in place only through shared memory)', values));
   }
-  const scratch = shared ? pool.alloc(Float64Array, values.length) : new Float64Array(new SharedArrayBuffer(values.byteLength));
+  const scratch = shared ? pool.alloc(Float64Array, values.length, { zero: false }) : new Float64Array(new SharedArrayBuffer(values.byteLength));
   try {
     let from: Float64Array = values;
     let to: Float64Array = scratch;

@@ -53,7 +53,7 @@ export class SharedArrays {
   }
 
   /** A zero-filled `length`-element view of type `type` in the pool's shared memory. */
-  alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C> {
+  alloc<C extends SharedArrayConstructor>(type: C, length: number, zero = true): InstanceType<C> {
     const heap = this.#heapOrThrow('alloc');
     if (!SHARED_ARRAY_CONSTRUCTORS.includes(type)) throw new TypeError(expected('type', `a typed-array constructor (${CONSTRUCTOR_NAMES})`, type));
     if (typeof length !== 'number' || !Number.isInteger(length)) throw new TypeError(expected('length', 'an integer number of elements', length));
@@ -70,7 +70,7 @@ export class SharedArrays {
       );
     }
     const view = new type(this.#currentBuffer() as ArrayBuffer, block.start, length) as InstanceType<C>;
-    new Uint8Array(view.buffer, block.start, bytes).fill(0); // a reused block holds whatever its last owner left
+    if (zero) new Uint8Array(view.buffer, block.start, bytes).fill(0); // a reused block holds whatever its last owner left
     this.#views.set(view, block);
     // Register the buffer object the view really holds too: after growth V8 may hand out another
     // object for the same memory, and free()/lowering look a view's owner up by `view.buffer`.

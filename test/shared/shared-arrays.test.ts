@@ -24,6 +24,19 @@ describe('pool.alloc', () => {
     },
   );
 
+  it('{ zero: false } skips clearing a reused block; a bad option is refused', () => {
+    const first = pool.alloc(Float64Array, 64);
+    first.fill(7);
+    const at = first.byteOffset;
+    pool.free(first);
+    const reused = pool.alloc(Float64Array, 64, { zero: false });
+    expect(reused.byteOffset).toBe(at);
+    expect(reused[0]).toBe(7);
+    pool.free(reused);
+    expect(() => pool.alloc(Float64Array, 4, { zero: 'no' as unknown as boolean })).toThrow(/Expected `zero` to be a boolean, got "no"/);
+    expect(() => pool.alloc(Float64Array, 4, { clear: false } as object)).toThrow(/Unknown option `clear` in alloc options/);
+  });
+
   it('hands out disjoint blocks, reuses freed space, and zero-fills reused blocks', () => {
     const a = pool.alloc(Float64Array, 100);
     const b = pool.alloc(Float64Array, 100);
