@@ -66,6 +66,25 @@ describe('mergeF64', () => {
     expect(sameElements(out, whole)).toBe(true);
   });
 
+  it("keeps the twin's order when most values tie: ±0 in both runs, NaNs in both, repeats, ±Infinity", () => {
+    const palette = [-0, 0, Number.NaN, 1, 1, -1, Infinity, -Infinity];
+    const random = seeded(4242);
+    for (const [na, nb] of [
+      [64, 64],
+      [3, 200],
+      [200, 3],
+      [1, 1],
+    ]) {
+      const a = Float64Array.from({ length: na }, () => palette[Math.floor(random() * palette.length)]).sort();
+      const b = Float64Array.from({ length: nb }, () => palette[Math.floor(random() * palette.length)]).sort();
+      const out = new Float64Array(na + nb);
+      const expected = new Float64Array(na + nb);
+      twin.mergeF64(a, b, expected);
+      wasm.call('mergeF64', a, b, out);
+      expect(sameElements(out, expected)).toBe(true);
+    }
+  });
+
   it('rejects an output of the wrong length', () => {
     expect(() => wasm.call('mergeF64', new Float64Array(2), new Float64Array(2), new Float64Array(3))).toThrow(/exactly a.length \+ b.length/);
   });
