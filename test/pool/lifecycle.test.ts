@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Pool, PoolStateError } from 'wasmpool';
-import { JS_TASKS, rejection, thrown } from '../helpers.js';
+import { JS_TASKS, fixture, rejection, thrown } from '../helpers.js';
 
 describe('lifecycle', () => {
   it('close() lets queued and running tasks finish, then join() resolves', async () => {
@@ -65,5 +67,10 @@ describe('lifecycle', () => {
     await pool.apply('add', [1, 1]);
     void pool.terminate();
     await expect(pool.join()).resolves.toBeUndefined();
+  });
+
+  it('a pool that is never closed keeps the process alive only while it has work', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [fixture('scripts/never-closed.mjs')], { timeout: 20_000 });
+    expect(stdout.split('\n').filter(Boolean).sort()).toEqual(['spun: true', 'sum: 3']);
   });
 });
