@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Pool, type PoolOptions } from 'wasmpool';
-import { JS_TASKS, rejection, thrown } from '../helpers.js';
+import { JS_TASKS, fixture, rejection, thrown } from '../helpers.js';
 
 type Case = [label: string, run: () => unknown, errorClass: typeof TypeError | typeof RangeError, message: RegExp];
 
@@ -33,6 +33,13 @@ const poolCases: Case[] = [
   ['initargs not an array', () => new Pool({ initializer: 'add', initargs: 'x' as unknown as unknown[] }), TypeError, /`initargs` to be an array/],
   ['module wrong type', () => new Pool({ module: 42 as unknown as string }), TypeError, /`module` to be a path, URL, bytes or WebAssembly.Module, got 42/],
   ['module missing file', () => new Pool({ module: './missing.wasm' }), TypeError, /missing\.wasm does not exist/],
+  ['module file that is not WASM', () => new Pool({ module: fixture('not-wasm.wasm') }), TypeError, /not-wasm\.wasm is not one \(not a WebAssembly binary/],
+  [
+    'module of an unknown kind',
+    () => new Pool({ module: new URL('../../README.md', import.meta.url) }),
+    TypeError,
+    /to be a \.wasm, \.js or \.mjs file, got .*README\.md/,
+  ],
   ['module http URL', () => new Pool({ module: new URL('https://example.com/k.wasm') }), TypeError, /file path or file: URL/],
 ];
 
