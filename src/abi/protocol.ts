@@ -55,4 +55,6 @@ export type WorkerToMain =
   | { type: 'result'; id: number; value: unknown; ms?: number }
   | { type: 'error'; id: number; error: SerializedError; ms?: number }
   | { type: 'started'; id: number }
-  | { type: 'init-failed'; error: SerializedError };
+  | { type: 'init-failed'; error: SerializedError }
+  /** A browser worker is closing itself (a kernel called self.close()): no other event would say so. */
+  | { type: 'closing' };

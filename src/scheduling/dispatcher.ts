@@ -205,6 +205,8 @@ export class Dispatcher implements ResultHost {
         if (unit && !unit.settled && unit.timeout !== undefined) this.deadlines.start(unit, unit.timeout);
         return;
       }
+      case 'closing':
+        return; // the transport reports it as the worker's exit
       case 'init-failed': {
         this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
         return;

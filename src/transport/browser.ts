@@ -61,7 +61,9 @@ export const browserTransport: Transport = {
     };
 
     worker.addEventListener('message', (event: MessageEvent<WorkerToMain>) => {
-      if (!exited) events.message(event.data);
+      if (exited) return;
+      if (event.data.type === 'closing') end(new Error('the worker closed itself (a kernel called self.close())'));
+      else events.message(event.data);
     });
     worker.addEventListener('error', (event: ErrorEvent) => {
       event.preventDefault();

@@ -20,6 +20,15 @@ const runtime = new WorkerRuntime({
   importUrl: (url) => import(url) as Promise<object>,
 });
 
+// A kernel that calls self.close() ends this worker with no error event; say so first, or its task
+// would never settle.
+const selfScope = globalThis as unknown as { close(): void };
+const closeWorker = selfScope.close.bind(selfScope);
+selfScope.close = () => {
+  scope.postMessage({ type: 'closing' }, []);
+  closeWorker();
+};
+
 scope.addEventListener('message', (event) => {
   const message = event.data;
   // A page that is not cross-origin isolated cannot post a shared Memory; make this worker's own.

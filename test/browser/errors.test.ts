@@ -143,6 +143,27 @@ describe('errors and lifecycle in a browser', () => {
     expect(out.typed).toEqual({ type: '[object Float64Array]', length: 2, first: 1.5 });
   });
 
+  test('a kernel that calls self.close() fails with WorkerCrashError instead of hanging; the pool heals', async () => {
+    const out = await page.evaluate(async () => {
+      const { Pool, WorkerCrashError } = window.wasmpool;
+      const pool = new Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
+      try {
+        let error = '';
+        try {
+          await pool.apply('closeSelf');
+        } catch (e) {
+          error = `${e instanceof WorkerCrashError} ${(e as Error).message}`;
+        }
+        return { error, next: await pool.apply('double', [4]), workers: pool.workers };
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(out.error).toMatch(/^true The worker running kernel `closeSelf` died: the worker closed itself/);
+    expect(out.next).toBe(8);
+    expect(out.workers).toBe(1);
+  });
+
   test('an AbortSignal cancels a task; terminate() cancels the rest and the pool refuses new work', async () => {
     const out = await page.evaluate(async () => {
       const { Pool, CancelledError, PoolStateError } = window.wasmpool;
