@@ -45,8 +45,9 @@ export class SlotTable {
     this.draining = still;
   }
 
-  /** Slots currently held by unsettled results (for leak checks). */
+  /** Slots currently held by unsettled results (for leak checks); released slots whose count has reached zero are not counted. */
   get inUse(): number {
+    if (this.draining.length > 0) this.sweep();
     return this.used - this.free.length;
   }
 
