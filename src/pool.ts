@@ -119,16 +119,16 @@ export class Pool {
     const d = this.#dispatcher;
     if (opts.signal?.aborted) {
       this.#arrays.release(call, false);
-      const result = new AsyncResult<T>(d, -1);
+      const result = new AsyncResult<T>(d.reader, -1);
       new ApplyJob(result, -1, kernel, opts.callback, opts.errorCallback).abort(
         new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'),
       );
       return result;
     }
     const slot = d.slots.allocate(1);
-    const result = resultFor<T>(d, slot, this.#arrays, call);
+    const result = resultFor<T>(d.reader, slot, this.#arrays, call);
     const job = new ApplyJob(result as AsyncResult<unknown>, slot, kernel, opts.callback, opts.errorCallback);
-    const unit = d.newUnit(job, { kernel, args: call.args, timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
+    const unit = d.ledger.newUnit(job, { kernel, args: call.args, timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
     if (opts.signal) opts.signal.addEventListener('abort', () => d.cancel(unit), { once: true });
     d.submit([unit]);
     return result;
@@ -232,14 +232,14 @@ export class Pool {
     const chunks = list.length === 0 ? [] : splitIntoChunks(list, chunksize);
     const listener = makeListener?.(chunks.length);
     if (chunks.length === 0) {
-      const result = new AsyncResult<T[]>(d, -1);
+      const result = new AsyncResult<T[]>(d.reader, -1);
       new MapJob(result as AsyncResult<unknown>, -1, kernel, 0, 1, { ...opts, listener }).finishEmpty();
       return result;
     }
     const slot = d.slots.allocate(chunks.length);
-    const result = resultFor<T[]>(d, slot, this.#arrays, call);
+    const result = resultFor<T[]>(d.reader, slot, this.#arrays, call);
     const job = new MapJob(result as AsyncResult<unknown>, slot, kernel, list.length, chunksize, { ...opts, listener });
-    const units: Unit[] = chunks.map((chunk, index) => d.newUnit(job, { kernel, items: chunk, star: star || undefined }, index, chunk.length));
+    const units: Unit[] = chunks.map((chunk, index) => d.ledger.newUnit(job, { kernel, items: chunk, star: star || undefined }, index, chunk.length));
     d.submit(units);
     return result;
   }

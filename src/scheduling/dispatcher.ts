@@ -1,19 +1,19 @@
-import { POOL_SIGNAL_BYTES, RUNNING_STOPPED, SlotState, WorkerCell } from '../abi/layout.js';
+import { POOL_SIGNAL_BYTES, RUNNING_STOPPED, WorkerCell } from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE, allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
-import type { ModuleSpec, UnitMessage, WorkerToMain } from '../abi/protocol.js';
-import type { ResultHost } from '../async-result.js';
+import type { ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { toTaskError } from './task-error.js';
 import { Deadlines } from './deadlines.js';
-import { crashError, triage } from './triage.js';
-import type { Job, Unit } from './jobs.js';
+import { crashError, runningUnitOf, triage } from './triage.js';
+import type { Unit } from './jobs.js';
 import { UnitQueue } from './unit-queue.js';
 import type { WorkerSlot } from './worker-slot.js';
 import { WorkerSet } from './worker-set.js';
 import { Batcher } from './batcher.js';
 import { Ledger } from './ledger.js';
+import { SyncReader } from './sync-reader.js';
 
 export interface DispatcherConfig {
   transport: Transport;
@@ -35,11 +35,11 @@ export type PoolState = 'open' | 'closing' | 'terminated';
  * where, settles units from worker messages, and heals the pool when a worker
  * dies, times out or is cancelled. Runtime-agnostic: it only sees a Transport.
  */
-export class Dispatcher implements ResultHost {
+export class Dispatcher {
   readonly slots = new SlotTable();
   readonly signal = new Int32Array(allocateFlagBuffer(POOL_SIGNAL_BYTES));
-  readonly canBlock: boolean;
-  readonly readsMessagesSync: boolean;
+  /** What AsyncResults read through: slots, ports and deadlines, without an event-loop turn. */
+  readonly reader: SyncReader;
   state: PoolState = 'open';
   private readonly pool: WorkerSet;
   private readonly queue = new UnitQueue();
@@ -50,14 +50,13 @@ export class Dispatcher implements ResultHost {
     ),
   );
   private readonly batcher: Batcher;
-  private readonly ledger: Ledger;
+  /** Creates units and settles them; Pool makes its units here. */
+  readonly ledger: Ledger;
   private startupCrashes = 0;
   /** Set when workers cannot start (initializer threw, module failed to load): every task fails with it. */
   broken: Error | undefined;
 
   constructor(private readonly config: DispatcherConfig) {
-    this.canBlock = config.transport.canBlock;
-    this.readsMessagesSync = config.transport.readsMessagesSync;
     this.pool = new WorkerSet(
       config.transport,
       { type: 'init', module: config.module, signal: this.signal.buffer as SharedArrayBuffer, initializer: config.initializer, initargs: config.initargs },
@@ -65,6 +64,22 @@ export class Dispatcher implements ResultHost {
     );
     this.ledger = new Ledger(this.slots, this.deadlines);
     this.batcher = new Batcher(this.queue, this.pool, this.slots, config.maxTasksPerWorker);
+    this.reader = new SyncReader(
+      this.signal,
+      config.transport.canBlock,
+      config.transport.readsMessagesSync,
+      this.slots,
+      this.ledger,
+      this.pool,
+      this.queue,
+      this.batcher,
+      this.deadlines,
+      {
+        ownerOf: (unit) => this.ownerOf(unit),
+        afterReturn: (worker) => this.afterReturn(worker),
+        workerGone: (worker, exit) => this.workerGone(worker, exit),
+      },
+    );
     for (let i = 0; i < config.workers; i++) this.spawn();
   }
 
@@ -86,10 +101,6 @@ export class Dispatcher implements ResultHost {
   /** Kills worker `index` as if from outside (no exit hook runs): for fault-injection tests only. */
   async killWorkerForTesting(index: number): Promise<void> {
     await this.pool.live[index].handle.terminate();
-  }
-
-  newUnit(job: Job, message: Omit<UnitMessage, 'id' | 'slot'>, index: number, size: number, timeout?: number): Unit {
-    return this.ledger.newUnit(job, message, index, size, timeout);
   }
 
   submit(units: Unit[]): void {
@@ -117,65 +128,6 @@ export class Dispatcher implements ResultHost {
     } else {
       this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
     }
-  }
-
-  // ---- ResultHost --------------------------------------------------------
-
-  isSlotReady(slot: number): boolean {
-    return this.slots.isReady(slot);
-  }
-
-  /**
-   * The flag of `slot` is set: take its value. A number is read straight from the slot, which beats
-   * waiting for the worker's batched notice (a blocked getSync() would otherwise sleep until the next
-   * completion); anything else arrives by message, so pump.
-   */
-  takeFromSlot(slot: number): void {
-    const unit = this.ledger.applyUnitOf(slot);
-    if (!unit || unit.settled || this.slots.state(slot) !== SlotState.NUMBER) return this.pump();
-    // The worker is done with it: take it back now, not when the notice arrives, so the worker counts
-    // as free again even for a caller that never yields (the notice would wait for an event-loop turn).
-    const worker = this.ownerOf(unit);
-    if (worker) this.ledger.takeBack(worker, unit.id);
-    this.ledger.settle(unit, true, this.slots.numberValue(slot));
-    if (worker) this.afterReturn(worker);
-    this.batcher.flushIfScheduled();
-  }
-
-  advance(): void {
-    if (this.queue.length > 0) this.pump();
-  }
-
-  pump(): void {
-    this.batcher.flushIfScheduled();
-    for (const worker of [...this.pool.live]) {
-      if (!worker.handle.drainSync()) this.settleFromSlots(worker);
-      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
-    }
-    if (this.deadlines.size > 0) this.deadlines.enforce();
-    this.batcher.flushIfScheduled();
-  }
-
-  /**
-   * Where a worker's messages cannot be read synchronously (a browser), settles what the shared
-   * slots alone tell: an apply whose number is already in the slab. So successful() agrees with
-   * ready() without an event-loop turn; a value that travels by message still needs one.
-   */
-  private settleFromSlots(worker: WorkerSlot): void {
-    if (!SHARED_MEMORY_AVAILABLE) return;
-    let settled = false;
-    for (const unit of [...worker.inFlight.values()]) {
-      if (unit.settled || unit.message.items !== undefined || this.slots.state(unit.job.slot) !== SlotState.NUMBER) continue;
-      this.ledger.takeBack(worker, unit.id);
-      this.ledger.settle(unit, true, this.slots.numberValue(unit.job.slot));
-      settled = true;
-    }
-    if (settled) this.afterReturn(worker);
-  }
-
-  maxSleepMs(): number {
-    // Also wake now and then: a worker killed from outside sets no flag.
-    return Math.max(0, Math.min(this.deadlines.untilNext(), 50));
   }
 
   // ---- completions -----------------------------------------------------------
@@ -253,7 +205,7 @@ export class Dispatcher implements ResultHost {
   private workerGone(worker: WorkerSlot, exit: WorkerExit, stoppedByUs = false): void {
     this.pool.remove(worker);
     worker.handle.drainSync();
-    const running = stoppedByUs ? 0 : SHARED_MEMORY_AVAILABLE ? worker.running : firstUnsettled(worker);
+    const running = stoppedByUs ? 0 : runningUnitOf(worker);
     const { finished, crashed, requeue } = triage(worker.inFlight.values(), running, this.slots);
     for (const unit of worker.inFlight.values()) this.ledger.returned(unit);
     worker.inFlight.clear();
@@ -334,14 +286,4 @@ export class Dispatcher implements ResultHost {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
     await this.pool.joinAll();
   }
-}
-
-/**
- * Without shared memory the worker's RUNNING cell is its own copy. A worker runs
- * its units in order and, in that mode, reports each one by message as it
- * finishes, so the first unit not yet reported is the one it was running.
- */
-function firstUnsettled(worker: WorkerSlot): number {
-  for (const unit of worker.inFlight.values()) if (!unit.settled) return unit.id;
-  return 0;
 }

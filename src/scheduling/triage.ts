@@ -1,8 +1,10 @@
 import { SlotState } from '../abi/layout.js';
+import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import type { SlotTable } from '../abi/slot-table.js';
 import { WorkerCrashError } from '../errors.js';
 import type { WorkerExit } from '../transport/types.js';
 import type { Unit } from './jobs.js';
+import type { WorkerSlot } from './worker-slot.js';
 
 /** What became of the units a dead or stopped worker still held. */
 export interface Triage {
@@ -37,4 +39,15 @@ export function crashError(unit: Unit, exit: WorkerExit): WorkerCrashError {
     exitCode: exit.code,
     cause: exit.error,
   });
+}
+
+/**
+ * The id of the unit a dead worker was inside (0 if none). Without shared memory its RUNNING cell is
+ * the worker's own copy; a worker runs its units in order and then reports each one by message as it
+ * finishes, so the first unit not yet reported is the one it was running.
+ */
+export function runningUnitOf(worker: WorkerSlot): number {
+  if (SHARED_MEMORY_AVAILABLE) return worker.running;
+  for (const unit of worker.inFlight.values()) if (!unit.settled) return unit.id;
+  return 0;
 }
