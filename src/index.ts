@@ -3,10 +3,11 @@
  * Public exports only; the Node platform (worker_threads, fs) is installed here.
  */
 import { installPlatform } from './platform.js';
+import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';
 import { prepareNodeModule } from './transport/node-module.js';
 
-installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule });
+installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule, serialize: serializePayload });
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';

@@ -6,6 +6,8 @@ import type { PreparedModule } from './wasm/prepare-module.js';
 export interface Platform {
   transport: Transport;
   prepareModule(source: ModuleSource | undefined): PreparedModule;
+  /** Serializes a task payload for the shared work queue (node:v8); absent where workers cannot decode it. */
+  serialize?: (value: unknown) => Uint8Array;
 }
 
 let current: Platform | undefined;

@@ -3,13 +3,13 @@ import { CancelledError, PoolStateError } from './errors.js';
 import { validateMapOptions, validatePoolOptions, validateTaskOptions, type MapOptions, type PoolOptions, type TaskOptions } from './options.js';
 import { platform } from './platform.js';
 import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
-import { Dispatcher } from './scheduling/dispatcher.js';
+import { SHARED_MEMORY_AVAILABLE } from './abi/shared-buffer.js';
 import { ItemStream } from './scheduling/iterate.js';
-import { ApplyJob, MapJob, type ChunkListener, type Unit } from './scheduling/jobs.js';
+import { ApplyJob, type ChunkListener, type JobResources } from './scheduling/jobs.js';
 import { collectItems } from './scheduling/map-items.js';
+import { Scheduler } from './scheduling/scheduler.js';
 import { checkKernelName, checkKnownKeys, checkOptionsObject, expected } from './validate.js';
 import { checkWasmArgs } from './wasm/check-args.js';
-import { resultFor } from './shared/lowered-result.js';
 import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
@@ -19,11 +19,6 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
 
-/**
- * A pool of workers running kernels from one task module: Python's
- * multiprocessing.pool.Pool for numeric JavaScript. Validates every input at
- * the call, then hands units to the dispatcher.
- */
 /** Options of `pool.alloc`. */
 export interface AllocOptions {
   /**
@@ -47,8 +42,13 @@ export interface PoolStats {
   slotBytes: number;
 }
 
+/**
+ * A pool of workers running kernels from one task module: Python's multiprocessing.pool.Pool for numeric
+ * JavaScript. A facade: it validates every input at the call, then hands the work to its Scheduler, which owns
+ * all task state; results are AsyncResults over that state.
+ */
 export class Pool {
-  readonly #dispatcher: Dispatcher;
+  readonly #scheduler: Scheduler;
   readonly #module: PreparedModule;
   /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
   readonly memory: WebAssembly.Memory | undefined;
@@ -57,7 +57,7 @@ export class Pool {
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
-    const { transport, prepareModule } = platform();
+    const { transport, prepareModule, serialize } = platform();
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
@@ -68,8 +68,10 @@ export class Pool {
     }
     if (valid.initializer !== undefined) checkWasmArgs(this.#signatures, valid.initializer, valid.initargs ?? [], 'initargs');
     const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
-    this.#dispatcher = new Dispatcher({
+    this.#scheduler = new Scheduler({
       transport,
+      shared: SHARED_MEMORY_AVAILABLE,
+      serialize,
       module: spec,
       workers: valid.workers ?? transport.defaultWorkers(),
       maxTasksPerWorker: valid.maxTasksPerWorker,
@@ -90,23 +92,18 @@ export class Pool {
 
   /** Number of worker threads the pool keeps. */
   get workers(): number {
-    return this.#dispatcher.workerCount;
+    return this.#scheduler.workerCount;
   }
 
   /** A snapshot of the pool's load and footprint: for monitoring, and for leak checks. */
   stats(): PoolStats {
-    const d = this.#dispatcher;
-    return { workers: d.workerCount, queued: d.queuedUnits, running: d.runningUnits, slotsInUse: d.slots.inUse, slotBytes: d.slots.byteLength };
-  }
-
-  /** Not public API: the dispatcher, for fault-injection tests. */
-  [Symbol.for('wasmpool.internals')](): Dispatcher {
-    return this.#dispatcher;
+    const s = this.#scheduler;
+    return { workers: s.workerCount, queued: s.queuedUnits, running: s.runningUnits, slotsInUse: s.slots.inUse, slotBytes: s.slots.byteLength };
   }
 
   /** 'open', 'closing' (after close()) or 'terminated'. */
   get state(): 'open' | 'closing' | 'terminated' {
-    return this.#dispatcher.state;
+    return this.#scheduler.state;
   }
 
   /** Runs `kernel(...args)` in a worker. Returns at once. */
@@ -116,22 +113,25 @@ export class Pool {
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
     const call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
     this.#checkOpen(call);
-    const d = this.#dispatcher;
+    const scheduler = this.#scheduler;
     if (opts.signal?.aborted) {
-      this.#arrays.release(call, false);
-      const result = new AsyncResult<T>(d.reader, -1);
-      new ApplyJob(result, -1, kernel, opts.callback, opts.errorCallback).abort(
-        new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'),
-      );
-      return result;
+      this.#arrays.release(call);
+      const job = new ApplyJob(-1, kernel, undefined, opts.callback, opts.errorCallback);
+      job.abort(new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
+      return new AsyncResult<T>(job as never, scheduler);
     }
-    const slot = d.slots.allocate(1);
-    const result = resultFor<T>(d.reader, slot, this.#arrays, call);
-    const job = new ApplyJob(result as AsyncResult<unknown>, slot, kernel, opts.callback, opts.errorCallback);
-    const unit = d.ledger.newUnit(job, { kernel, args: call.args, timed: opts.timeout !== undefined || undefined }, 0, 1, opts.timeout);
-    if (opts.signal) opts.signal.addEventListener('abort', () => d.cancel(unit), { once: true });
-    d.submit([unit]);
-    return result;
+    const job = this.#submit(call, () =>
+      scheduler.apply({
+        kernel,
+        args: call.args,
+        timeout: opts.timeout,
+        signal: opts.signal,
+        callback: opts.callback,
+        errorCallback: opts.errorCallback,
+        resources: this.#resourcesOf(call),
+      }),
+    );
+    return new AsyncResult<T>(job as never, scheduler);
   }
 
   /** Runs `kernel(item)` for every item; one AsyncResult for the whole list, in input order. */
@@ -190,17 +190,17 @@ export class Pool {
 
   /** No new tasks; queued and running ones finish, then the workers exit. */
   close(): void {
-    this.#dispatcher.close();
+    this.#scheduler.close();
   }
 
   /** Stops every worker now; unfinished results fail with CancelledError. */
   terminate(): Promise<void> {
-    return this.#dispatcher.terminate();
+    return this.#scheduler.terminate();
   }
 
   /** Resolves once every worker has exited; PoolStateError before close()/terminate(). */
   join(): Promise<void> {
-    return this.#dispatcher.join();
+    return this.#scheduler.join();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -225,31 +225,55 @@ export class Pool {
     const opts = validateMapOptions(options) as MapOptions<unknown>;
     const call = this.#arrays.lowerItems(this.#signatures, kernel, collectItems(items, star), star);
     const list = call.args;
-    star = call.star;
     this.#checkOpen(call);
-    const d = this.#dispatcher;
-    const chunksize = opts.chunksize ?? defaultChunksize(list.length, d.workerCount || 1);
+    const scheduler = this.#scheduler;
+    const chunksize = opts.chunksize ?? defaultChunksize(list.length, scheduler.workerCount || 1);
     const chunks = list.length === 0 ? [] : splitIntoChunks(list, chunksize);
     const listener = makeListener?.(chunks.length);
-    if (chunks.length === 0) {
-      const result = new AsyncResult<T[]>(d.reader, -1);
-      new MapJob(result as AsyncResult<unknown>, -1, kernel, 0, 1, { ...opts, listener }).finishEmpty();
-      return result;
+    const job = this.#submit(call, () =>
+      scheduler.map({
+        kernel,
+        chunks,
+        total: list.length,
+        chunksize,
+        star: call.star,
+        callback: opts.callback as ((values: unknown[]) => void) | undefined,
+        errorCallback: opts.errorCallback,
+        onProgress: opts.onProgress,
+        listener,
+        resources: this.#resourcesOf(call),
+      }),
+    );
+    return new AsyncResult<T[]>(job as never, scheduler);
+  }
+
+  /** Runs a scheduler call; if it throws (a payload no worker could receive), the call's temporaries are freed. */
+  #submit<J>(call: Lowered, submit: () => J): J {
+    try {
+      return submit();
+    } catch (error) {
+      this.#arrays.release(call);
+      throw error;
     }
-    const slot = d.slots.allocate(chunks.length);
-    const result = resultFor<T[]>(d.reader, slot, this.#arrays, call);
-    const job = new MapJob(result as AsyncResult<unknown>, slot, kernel, list.length, chunksize, { ...opts, listener });
-    const units: Unit[] = chunks.map((chunk, index) => d.ledger.newUnit(job, { kernel, items: chunk, star: star || undefined }, index, chunk.length));
-    d.submit(units);
-    return result;
+  }
+
+  /** Temporary copies of plain typed arrays: copied back as the task succeeds, freed once no worker holds it. */
+  #resourcesOf(call: Lowered): JobResources | undefined {
+    if (call.temps.length === 0) return undefined;
+    return {
+      settling: (ok) => {
+        if (ok) this.#arrays.copyBack(call);
+      },
+      release: () => this.#arrays.release(call),
+    };
   }
 
   /** Throws PoolStateError unless open, first freeing the temporary copies `call` made. */
   #checkOpen(call?: Lowered): void {
-    if (this.#dispatcher.state !== 'open') {
-      if (call) this.#arrays.release(call, false);
+    if (this.#scheduler.state !== 'open') {
+      if (call) this.#arrays.release(call);
       throw new PoolStateError(
-        `The pool is ${this.#dispatcher.state === 'closing' ? 'closed' : 'terminated'}; no new tasks can be submitted. Create a new Pool.`,
+        `The pool is ${this.#scheduler.state === 'closing' ? 'closed' : 'terminated'}; no new tasks can be submitted. Create a new Pool.`,
       );
     }
   }

@@ -59,8 +59,10 @@ export const WorkerCell = {
   EXITING: 1,
   /** The code the worker is exiting with, valid once EXITING is set. */
   EXIT_CODE: 2,
+  /** Id of the unit this worker took last from the shared queue (kept after it finishes): crash triage. */
+  LAST_TAKEN: 3,
 } as const;
-export const WORKER_CONTROL_BYTES = 12;
+export const WORKER_CONTROL_BYTES = 16;
 export const RUNNING_STOPPED = -1;
 
 /**
@@ -71,4 +73,89 @@ export const RUNNING_STOPPED = -1;
 export const PoolCell = {
   COMPLETIONS: 0,
 } as const;
-export const POOL_SIGNAL_BYTES = 8;
+
+/**
+ * The shared work queue: one ring of unit descriptors. The main thread is its only producer (it writes an
+ * entry, then bumps PUSHED); workers are its consumers and take entries one at a time under LOCK, so taking a
+ * unit and marking it as running (the worker's RUNNING cell) happen together: a worker that dies at any point
+ * leaves either an untaken entry or a RUNNING cell that names its unit, never a unit nobody owns.
+ *
+ * Queue cells (Int32, in the pool's control block, after PoolCell):
+ *   PUSHED    entries ever pushed (producer index; the ring position is PUSHED & RING_MASK)
+ *   TAKEN     entries ever taken (consumer index, written under LOCK)
+ *   LOCK      0 when free, else the serial of the worker holding it
+ *   SLEEPERS  workers parked in Atomics.wait on PUSHED (the main thread notifies only when > 0)
+ */
+export const QueueCell = {
+  PUSHED: 1,
+  TAKEN: 2,
+  LOCK: 3,
+  SLEEPERS: 4,
+} as const;
+export const CONTROL_BYTES = 64;
+
+/** Entries in the work ring (and the completion ring): also the most units that can be in shared memory at once. */
+export const RING_CAPACITY = 1 << 14;
+export const RING_MASK = RING_CAPACITY - 1;
+
+/**
+ * One descriptor: 16 Int32 header cells, then up to MAX_INLINE_ARGS arguments as Float64 (BigInt64 where the
+ * BIGINT mask says so). Everything a worker needs to run a unit whose arguments are numbers.
+ */
+export const DESCRIPTOR_INT32S = 32;
+export const DESCRIPTOR_BYTES = DESCRIPTOR_INT32S * 4;
+export const DescriptorCell = {
+  ID: 0,
+  SLOT: 1,
+  KERNEL: 2,
+  /** UnitKind in the low byte, UnitFlag bits above. */
+  KIND: 3,
+  /** Apply: argument count. Chunk: item count. */
+  COUNT: 4,
+  /** Bit i set: inline argument i is a bigint (i64). */
+  BIGINTS: 5,
+  /** Payload block in the arena (kinds that have one). */
+  PAYLOAD_PAGE: 6,
+  PAYLOAD_OFFSET: 7,
+  PAYLOAD_BYTES: 8,
+} as const;
+/** Index of the first inline argument in the descriptor's Float64 view. */
+export const DESCRIPTOR_ARGS_F64 = 8;
+export const MAX_INLINE_ARGS = 8;
+
+export const UnitKind = {
+  /** Apply whose arguments are inline numbers. */
+  APPLY_INLINE: 1,
+  /** Apply whose argument list is serialized in the arena. */
+  APPLY_PAYLOAD: 2,
+  /** Chunk of numbers: Float64 items in the arena; numeric results are written back in place. */
+  CHUNK_NUMBERS: 3,
+  /** Chunk of anything: the item list serialized in the arena. */
+  CHUNK_PAYLOAD: 4,
+} as const;
+export const UnitFlag = {
+  /** The main thread wants a `started` message (it runs a timer for this unit). */
+  TIMED: 1 << 8,
+  /** Each item is an argument list (starmap). */
+  STAR: 1 << 9,
+} as const;
+
+/**
+ * Each worker's completion ring (one producer: the worker; one consumer: the main thread). The worker writes
+ * an entry (unit id, Outcome), then stores WRITTEN + 1; the main thread reads entries below WRITTEN. A worker
+ * that dies mid-write leaves no half-written entry visible. It cannot overflow: the main thread keeps at most
+ * RING_CAPACITY units in shared memory until their completions are read.
+ */
+export const COMPLETION_HEADER_INT32S = 2;
+export const COMPLETION_INT32S = 2;
+export const COMPLETION_RING_BYTES = (COMPLETION_HEADER_INT32S + RING_CAPACITY * COMPLETION_INT32S) * 4;
+export const Outcome = {
+  /** The number is in the unit's slot. */
+  NUMBER: 1,
+  /** Chunk: numeric results were written over the items, in the arena. */
+  IN_PLACE: 2,
+  /** The value or error was posted as a message before this entry was written. */
+  MESSAGE: 3,
+  /** The unit was cancelled before a worker took it; nothing ran. */
+  SKIPPED: 4,
+} as const;

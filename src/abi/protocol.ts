@@ -20,6 +20,8 @@ export interface UnitMessage {
   id: number;
   slot: number;
   kernel: string;
+  /** Decoded from the shared queue: where its payload lives (not used by `run` messages). */
+  payload?: { page: number; offset: number; bytes: number; numbers: boolean };
   /** Apply: the argument list. */
   args?: unknown[];
   /** Map chunk: the items; each is one call (spread when `star`). All-number chunks travel as a Float64Array. */
@@ -37,24 +39,50 @@ export interface SerializedError {
   origin: 'throw' | 'trap' | 'abort' | 'unknown-kernel' | 'init' | 'load';
 }
 
+/** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */
+export interface Catalog {
+  /** Kernel names by the index descriptors carry, appended from `kernelsFrom`. */
+  kernels?: string[];
+  kernelsFrom?: number;
+  /** Completion-slot pages, appended from `slotPagesFrom`. */
+  slotPages?: SharedArrayBuffer[];
+  slotPagesFrom?: number;
+  /** Payload-arena pages by id. */
+  arenaPages?: Array<[number, SharedArrayBuffer]>;
+  /** Arena pages that are gone (a large payload's own page, freed). */
+  forgetPages?: number[];
+}
+
 export type MainToWorker =
   | {
       type: 'init';
       module: ModuleSpec;
+      /** This worker's control cells (WorkerCell). */
       control: SharedArrayBuffer;
+      /** The pool's control block (PoolCell, QueueCell). */
       signal: SharedArrayBuffer;
+      /** The shared work queue and this worker's completion ring; absent without shared memory (units then come in `run` messages). */
+      ring?: { descriptors: SharedArrayBuffer; completions: SharedArrayBuffer };
+      /** A number unique among this pool's workers, never 0 (who holds the queue's lock). */
+      serial: number;
+      catalog: Catalog;
       initializer?: string;
       initargs?: unknown[];
+      /** Take no more than this many units, then retire (maxTasksPerWorker). */
+      maxUnits?: number;
     }
-  | { type: 'run'; units: UnitMessage[]; pages?: SharedArrayBuffer[] };
+  | ({ type: 'catalog' } & Catalog)
+  | { type: 'run'; units: UnitMessage[] };
 
 export type WorkerToMain =
-  /** Units whose numeric value is already in the slot slab (or that were skipped as cancelled). */
-  | { type: 'done'; ids: number[]; busyMs: number }
-  /** A unit's value that is not a plain number, posted before its flag is set. */
-  | { type: 'result'; id: number; value: unknown; ms?: number }
-  | { type: 'error'; id: number; error: SerializedError; ms?: number }
+  /** Units of `run` messages whose numeric value is already in the slot (or that were skipped as cancelled). */
+  | { type: 'done'; ids: number[] }
+  /** A unit's value that is not a plain number, posted before its completion is published. */
+  | { type: 'result'; id: number; value: unknown }
+  | { type: 'error'; id: number; error: SerializedError }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
+  /** The worker took its last unit (maxTasksPerWorker) and finished it: replace it. */
+  | { type: 'retired' }
   /** A browser worker is closing itself (a kernel called self.close()): no other event would say so. */
   | { type: 'closing' };

@@ -14,6 +14,9 @@ export class SlotTable {
   private draining: number[] = [];
   private used = 0;
 
+  /** `onPage` is told of every new page, so workers can be sent it before a unit names one of its slots. */
+  constructor(private readonly onPage: (buffer: SharedArrayBuffer, index: number) => void = () => {}) {}
+
   /** Takes a slot whose result needs `units` completions before it is ready. */
   allocate(units: number): number {
     if (this.free.length === 0 && this.draining.length > 0) this.sweep();
@@ -87,5 +90,6 @@ export class SlotTable {
     const buffer = allocateFlagBuffer(SLOT_PAGE_BYTES);
     this.pages.push(buffer);
     this.views.push(viewSlotPage(buffer));
+    this.onPage(buffer, this.pages.length - 1);
   }
 }

@@ -6,8 +6,8 @@ import type { ChunkListener } from './jobs.js';
  * when the iteration reaches it, as in Python.
  */
 export class ItemStream<T> implements ChunkListener, AsyncIterable<T> {
-  private readonly ready: Array<{ ok: boolean; values: unknown[] | Error }> = [];
-  private readonly byIndex = new Map<number, { ok: boolean; values: unknown[] | Error }>();
+  private readonly ready: Array<{ ok: boolean; values: ArrayLike<unknown> | Error }> = [];
+  private readonly byIndex = new Map<number, { ok: boolean; values: ArrayLike<unknown> | Error }>();
   private nextIndex = 0;
   private wake: (() => void) | undefined;
   private delivered = 0;
@@ -17,7 +17,7 @@ export class ItemStream<T> implements ChunkListener, AsyncIterable<T> {
     private readonly chunks: number,
   ) {}
 
-  chunk(index: number, _offset: number, ok: boolean, values: unknown[] | Error): void {
+  chunk(index: number, _offset: number, ok: boolean, values: ArrayLike<unknown> | Error): void {
     if (this.ordered) {
       this.byIndex.set(index, { ok, values });
       for (let next = this.byIndex.get(this.nextIndex); next; next = this.byIndex.get(this.nextIndex)) {
@@ -40,7 +40,8 @@ export class ItemStream<T> implements ChunkListener, AsyncIterable<T> {
       }
       this.delivered++;
       if (!next.ok) throw next.values as Error;
-      for (const value of next.values as T[]) yield value;
+      const values = next.values as ArrayLike<T>;
+      for (let i = 0; i < values.length; i++) yield values[i];
     }
   }
 }

@@ -1,47 +1,94 @@
-import { AsyncResult, settleResult } from '../async-result.js';
-import type { UnitMessage } from '../abi/protocol.js';
+import type { ArenaBlock } from '../abi/payload-arena.js';
+import { ResultState } from '../result-state.js';
 import { reportCallbackError } from './callback-errors.js';
 
-/** One dispatched piece of work: an apply task, or one chunk of a map. */
-export interface Unit {
-  readonly id: number;
-  readonly job: Job;
-  readonly message: UnitMessage;
-  /** Index of the chunk within its map (0 for apply). */
-  readonly index: number;
-  /** Items in this unit (1 for apply). */
-  readonly size: number;
-  readonly timeout: number | undefined;
-  /** performance.now() after which a running timed unit is stopped. */
-  deadline: number;
-  /** The unit is done as far as the caller is concerned (it may still sit in a worker's queue). */
-  settled: boolean;
-}
+/** Where a unit is; only the Scheduler moves it. */
+export const Place = {
+  /** Waiting in the scheduler's queue. */
+  QUEUED: 0,
+  /** Its descriptor is in the shared work queue, or a worker took it from there. */
+  SHARED: 1,
+  /** Posted to one worker in a `run` message. */
+  POSTED: 2,
+  /** Back: no worker holds it any more (finished, skipped, or its worker is gone). */
+  RETURNED: 3,
+} as const;
 
-/** What one AsyncResult is waiting on; settles it once every unit is in. */
-export abstract class Job {
-  /** Units handed to a worker and not yet given back (result, crash, or skip). */
-  outstanding = 0;
+/** One dispatched piece of work: an apply task, or one chunk of a map. Owned by the Scheduler. */
+export class Unit {
+  place: number = Place.QUEUED;
+  /** The unit is done as far as its result is concerned (a worker may still hold it). */
   settled = false;
+  /** performance.now() after which a running timed unit is stopped. */
+  deadline = Infinity;
+  /** Its payload in the arena while in shared memory. */
+  block: ArenaBlock | undefined = undefined;
+  /** The worker a POSTED unit was posted to. */
+  worker: number = -1;
 
   constructor(
-    readonly result: AsyncResult<unknown>,
-    readonly slot: number,
-    readonly kernel: string,
+    readonly id: number,
+    readonly job: Job,
+    /** Apply: the argument list. Chunk: its items (all-number chunks as a Float64Array). */
+    readonly work: unknown[] | Float64Array,
+    /** Chunk index within its map, or -1 for an apply. */
+    readonly index: number,
+    readonly star: boolean,
+    readonly timeout: number | undefined,
+    /**
+     * The payload already serialized for the shared queue (arguments or items that are not inline numbers), or
+     * 'by-message' for one only postMessage can carry.
+     */
+    readonly encoded: Uint8Array | 'by-message' | undefined,
   ) {}
+
+  get isApply(): boolean {
+    return this.index < 0;
+  }
+
+  /** Items in this unit (1 for an apply). */
+  get size(): number {
+    return this.index < 0 ? 1 : this.work.length;
+  }
+}
+
+/** What a submission holds besides its units, given back as it settles and once no worker holds a unit of it. */
+export interface JobResources {
+  /** Before the result is visible to anyone: e.g. copy temporaries back into the caller's arrays. */
+  settling?(ok: boolean, value: unknown): void;
+  /** Once settled and every unit is back: e.g. free temporary blocks, remove an abort listener. */
+  release?(): void;
+}
+
+/**
+ * What one AsyncResult is waiting on: its state (the job is the ResultState the AsyncResult reads), its
+ * completion slot, and its units' books. Settles once every unit is in; only the Scheduler calls it.
+ */
+export abstract class Job extends ResultState<unknown> {
+  /** Units not yet back from workers (queued, in shared memory or posted). */
+  outstanding = 0;
+  /** Completion slot; -1 when the job has none (or once released). */
+  slot: number;
+
+  constructor(
+    slot: number,
+    readonly kernel: string,
+    readonly resources: JobResources | undefined,
+  ) {
+    super();
+    this.slot = slot;
+  }
 
   abstract unitSucceeded(unit: Unit, value: unknown): void;
   abstract unitFailed(unit: Unit, error: Error): void;
 
-  /** Settles the result with `error` now, whatever is still running (terminate, cancel). */
-  abort(error: Error): void {
-    if (this.settled) return;
-    this.finish(false, error, undefined);
-  }
+  /** Settles the result with `error` now, whatever is still running (terminate, cancel, a broken pool). */
+  abstract abort(error: Error): void;
 
   protected finish(ok: boolean, value: unknown, callback: ((value: never) => void) | undefined): void {
-    this.settled = true;
-    this.result[settleResult](ok, value);
+    if (!this.pending) return;
+    this.resources?.settling?.(ok, value);
+    this.settle(ok, value);
     if (callback) {
       try {
         callback(value as never);
@@ -54,31 +101,38 @@ export abstract class Job {
 
 export class ApplyJob extends Job {
   constructor(
-    result: AsyncResult<unknown>,
     slot: number,
     kernel: string,
+    resources: JobResources | undefined,
     private readonly callback: ((value: unknown) => void) | undefined,
     private readonly errorCallback: ((error: Error) => void) | undefined,
   ) {
-    super(result, slot, kernel);
+    super(slot, kernel, resources);
   }
 
   unitSucceeded(_unit: Unit, value: unknown): void {
-    if (!this.settled) this.finish(true, value, this.callback);
+    this.finish(true, value, this.callback);
   }
 
   unitFailed(_unit: Unit, error: Error): void {
-    if (!this.settled) this.finish(false, error, this.errorCallback);
+    this.finish(false, error, this.errorCallback);
   }
 
-  override abort(error: Error): void {
-    if (!this.settled) this.finish(false, error, this.errorCallback);
+  abort(error: Error): void {
+    this.finish(false, error, this.errorCallback);
   }
 }
 
 /** Listens to a map's chunks as they finish: imap and imapUnordered are built on this. */
 export interface ChunkListener {
-  chunk(index: number, offset: number, ok: boolean, values: unknown[] | Error): void;
+  chunk(index: number, offset: number, ok: boolean, values: ArrayLike<unknown> | Error): void;
+}
+
+export interface MapJobOptions {
+  callback?: (values: unknown[]) => void;
+  errorCallback?: (error: Error) => void;
+  onProgress?: (done: number, total: number) => void;
+  listener?: ChunkListener;
 }
 
 export class MapJob extends Job {
@@ -88,25 +142,21 @@ export class MapJob extends Job {
   private firstError: Error | undefined;
 
   constructor(
-    result: AsyncResult<unknown>,
     slot: number,
     kernel: string,
+    resources: JobResources | undefined,
     readonly total: number,
     readonly chunksize: number,
-    private readonly options: {
-      callback?: (values: unknown[]) => void;
-      errorCallback?: (error: Error) => void;
-      onProgress?: (done: number, total: number) => void;
-      listener?: ChunkListener;
-    },
+    private readonly options: MapJobOptions,
   ) {
-    super(result, slot, kernel);
+    super(slot, kernel, resources);
     this.values = new Array<unknown>(total);
-    this.unitsLeft = Math.ceil(total / chunksize);
+    this.unitsLeft = total === 0 ? 0 : Math.ceil(total / chunksize);
+    if (total === 0) this.finish(true, this.values, options.callback); // Python resolves a map over nothing to []
   }
 
   unitSucceeded(unit: Unit, value: unknown): void {
-    const chunk = value as unknown[];
+    const chunk = value as ArrayLike<unknown>;
     const offset = unit.index * this.chunksize;
     for (let i = 0; i < chunk.length; i++) this.values[offset + i] = chunk[i];
     this.options.listener?.chunk(unit.index, offset, true, chunk);
@@ -120,19 +170,13 @@ export class MapJob extends Job {
     this.unitDone(unit);
   }
 
-  override abort(error: Error): void {
-    if (this.settled) return;
+  abort(error: Error): void {
     this.firstError ??= error;
     this.finish(false, this.firstError, this.options.errorCallback);
   }
 
-  /** A map over no items: Python resolves it to [] at once. */
-  finishEmpty(): void {
-    this.finish(true, [], this.options.callback);
-  }
-
   private unitDone(unit: Unit): void {
-    if (this.settled) return;
+    if (!this.pending) return;
     this.itemsDone += unit.size;
     if (this.options.onProgress) {
       try {

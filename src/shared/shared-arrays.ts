@@ -113,7 +113,7 @@ export class SharedArrays {
       }
       checkWasmArgs(signatures, kernel, lowered, `${where} (typed arrays lowered to byteOffset, length)`);
     } catch (error) {
-      this.release({ args: lowered, temps }, false);
+      this.release({ args: lowered, temps });
       throw error;
     }
     return { args: lowered, temps };
@@ -138,20 +138,25 @@ export class SharedArrays {
         temps.push(...lowered.temps);
       }
     } catch (error) {
-      this.release({ args: [], temps }, false);
+      this.release({ args: [], temps });
       throw error;
     }
     return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
   }
 
-  /** After the task settled: copy temporaries back on success, and free them. */
-  release(lowered: Lowered, ok: boolean, error?: unknown): void {
-    // A stopped (timed-out or cancelled) worker may still be writing for a moment: keep its blocks.
-    if (!ok && error instanceof Error && (error.name === 'TimeoutError' || error.name === 'CancelledError')) return;
+  /** The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. */
+  copyBack(lowered: Lowered): void {
     for (const { source, block } of lowered.temps) {
-      if (ok) new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
-      this.#heap!.release(block);
+      new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
     }
+  }
+
+  /**
+   * Frees the temporaries' blocks: once no worker holds the task (a stopped worker may write into them until
+   * its thread has exited), or when the call failed before anything was dispatched.
+   */
+  release(lowered: Lowered): void {
+    for (const { block } of lowered.temps) this.#heap!.release(block);
   }
 
   #pointerOf(view: SharedTypedArray, where: string, kernel: string, temps: TempCopy[]): [number, number] {

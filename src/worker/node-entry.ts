@@ -4,6 +4,7 @@
  * queued on it: dispatch never waits for a ready handshake.
  */
 import { writeSync } from 'node:fs';
+import { deserialize } from 'node:v8';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { MainToWorker } from '../abi/protocol.js';
 import { WorkerRuntime } from './runtime.js';
@@ -16,14 +17,8 @@ const runtime = new WorkerRuntime({
   // through the main thread's event loop and would appear after the result.
   services: { writeLine: (line) => void writeSync(1, line + '\n') },
   importUrl: (url) => import(url) as Promise<object>,
-  pollMessage(ms) {
-    const giveUp = performance.now() + ms;
-    do {
-      const received = receiveMessageOnPort(port);
-      if (received) return received.message as MainToWorker;
-    } while (performance.now() < giveUp);
-    return undefined;
-  },
+  receiveSync: () => receiveMessageOnPort(port)?.message as MainToWorker | undefined,
+  deserialize: (bytes) => deserialize(bytes) as unknown,
 });
 
 process.on('exit', (code) => runtime.markExiting(code));

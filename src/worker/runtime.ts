@@ -1,53 +1,92 @@
-import { PoolCell, SlotState, WorkerCell, viewSlotPage, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, type SlotPageViews } from '../abi/layout.js';
+import {
+  DESCRIPTOR_ARGS_F64,
+  DESCRIPTOR_INT32S,
+  DescriptorCell,
+  Outcome,
+  PoolCell,
+  SLOT_INDEX_MASK,
+  SLOT_PAGE_SHIFT,
+  SlotState,
+  UnitFlag,
+  UnitKind,
+  WorkerCell,
+  viewSlotPage,
+  type SlotPageViews,
+} from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
-import type { MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
+import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../abi/work-ring.js';
+import type { Catalog, MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
 import type { HostServices } from '../wasm/host-imports.js';
 import { loadModule, type Kernel, type LoadedModule } from './load-module.js';
 import { serializeError } from './serialize-error.js';
 
 /** What a runtime-specific worker entry (Node thread, Web Worker) provides. */
 export interface WorkerEndpoint {
-  /** `transfer` moves buffers instead of copying them (a runtime may ignore it and copy). */
+  /** `transfer` moves buffers instead of copying them. Throws (DataCloneError) for a value that cannot be sent. */
   post(message: WorkerToMain, transfer?: Transferable[]): void;
   services: HostServices;
   importUrl(url: string): Promise<object>;
-  /** Optional: returns the next message from the pool if one arrives within `ms` (polling, no event loop). */
-  pollMessage?(ms: number): MainToWorker | undefined;
+  /**
+   * The next message from the pool already queued, without an event-loop turn (Node). Where it exists the
+   * worker parks in Atomics.wait when idle; elsewhere it parks with Atomics.waitAsync to keep its event loop.
+   */
+  receiveSync?(): MainToWorker | undefined;
+  /** Decodes a payload the main thread serialized into the arena (node:v8 deserialize). */
+  deserialize?(bytes: Uint8Array): unknown;
 }
 
 /**
- * How long an idle worker keeps polling for the next batch before going back to its event loop.
- * Back-to-back tasks are the common case, and waking a parked thread costs tens of microseconds.
+ * How long an idle worker keeps polling for the next unit before parking: back-to-back tasks are the common
+ * case, and waking a parked thread costs tens of microseconds.
  */
-const POLL_BEFORE_IDLE_MS = 0.05;
-
-/** Batched `done` notices wait at most this long, so get() stays prompt in a long batch. */
+const POLL_BEFORE_PARK_MS = 0.05;
+/** A parked worker wakes this often anyway (a lost wake-up costs at most this much). */
+const PARK_MS = 250;
+/** Batched `done` notices of `run` units wait at most this long. */
 const NOTICE_FLUSH_MS = 2;
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
 
+/** A unit in hand: taken from the shared queue, or received in a `run` message. */
+interface Work {
+  readonly unit: UnitMessage;
+  /** Taken from the shared queue: its completion goes to the completion ring. */
+  readonly shared: boolean;
+  /** Numeric chunk items in the arena: results are written over them. */
+  readonly inPlace: Float64Array | undefined;
+}
+
 /**
- * The worker side of the pool: receives units, runs kernels one at a time, and
- * reports each completion. Order per unit: value written (slab or message),
- * then `remaining` decremented, then the pool signal bumped and notified. A
- * reader that sees the flag therefore always finds the value.
+ * The worker side of the pool: takes units (from the shared queue by itself, or from `run` messages), runs
+ * kernels one at a time, and reports each completion. Order per unit: value written (slot, arena or message),
+ * then `remaining` decremented, then the completion published and the pool signal bumped. A reader that sees
+ * the flag therefore always finds the value.
  */
 export class WorkerRuntime {
   private module: LoadedModule | undefined;
   private failedInit: SerializedError | undefined;
   private dirty = false;
-  private readonly queue: UnitMessage[] = [];
-  private head = 0;
-  private draining = false;
-  private readonly pages: SlotPageViews[] = [];
+  private readonly pushed: UnitMessage[] = [];
+  private pushedHead = 0;
+  private looping = false;
+  private retired = false;
+  private taken = 0;
+  private maxUnits = Infinity;
   private control!: Int32Array;
   private signal!: Int32Array;
+  private ring: RingConsumer | undefined;
+  private readonly scratch = new Int32Array(DESCRIPTOR_INT32S);
+  private readonly scratchF64 = new Float64Array(this.scratch.buffer);
+  private readonly scratchI64 = new BigInt64Array(this.scratch.buffer);
+  private readonly kernelNames: string[] = [];
+  private readonly pages: SlotPageViews[] = [];
+  private readonly arena = new Map<number, SharedArrayBuffer>();
   private doneIds: number[] = [];
-  private busyMs = 0;
   private lastFlush = 0;
-  private unitStart = 0;
+  /** Resolves a loop waiting for a catalog entry that has not arrived yet (browser). */
+  private catalogArrived: (() => void) | undefined;
 
   constructor(private readonly endpoint: WorkerEndpoint) {}
 
@@ -60,21 +99,39 @@ export class WorkerRuntime {
     Atomics.notify(this.signal, PoolCell.COMPLETIONS);
   }
 
+  /** Every message, whether delivered by the event loop or read synchronously. */
   handle(message: MainToWorker): void {
-    if (message.type === 'init') {
-      this.control = new Int32Array(message.control);
-      this.signal = new Int32Array(message.signal);
-      void this.initialize(message);
-      return;
+    switch (message.type) {
+      case 'init':
+        this.control = new Int32Array(message.control);
+        this.signal = new Int32Array(message.signal);
+        if (message.ring) {
+          const buffers = { control: message.signal, descriptors: message.ring.descriptors };
+          this.ring = new RingConsumer(buffers, message.ring.completions, this.control, message.serial);
+        }
+        this.maxUnits = message.maxUnits ?? Infinity;
+        this.learn(message.catalog);
+        void this.initialize(message);
+        return;
+      case 'catalog':
+        this.learn(message);
+        return;
+      case 'run':
+        if (this.failedInit) return; // the main thread fails them itself
+        for (const unit of message.units) this.pushed.push(unit);
+        this.kick();
+        return;
     }
-    this.accept(message);
-    if (this.module && !this.draining) void this.drain();
-    else if (this.failedInit) this.rejectQueued();
   }
 
-  private accept(message: Extract<MainToWorker, { type: 'run' }>): void {
-    if (message.pages) for (const page of message.pages) this.pages.push(viewSlotPage(page));
-    for (const unit of message.units) this.queue.push(unit);
+  private learn(catalog: Catalog): void {
+    if (catalog.kernels) for (let i = 0; i < catalog.kernels.length; i++) this.kernelNames[(catalog.kernelsFrom ?? 0) + i] = catalog.kernels[i];
+    if (catalog.slotPages) for (let i = 0; i < catalog.slotPages.length; i++) this.pages[(catalog.slotPagesFrom ?? 0) + i] = viewSlotPage(catalog.slotPages[i]);
+    if (catalog.arenaPages) for (const [id, buffer] of catalog.arenaPages) this.arena.set(id, buffer);
+    if (catalog.forgetPages) for (const id of catalog.forgetPages) this.arena.delete(id);
+    const wake = this.catalogArrived;
+    this.catalogArrived = undefined;
+    wake?.();
   }
 
   private async initialize(message: Extract<MainToWorker, { type: 'init' }>): Promise<void> {
@@ -92,117 +149,198 @@ export class WorkerRuntime {
       this.module = module;
     } catch (error) {
       this.failedInit = { ...serializeError(error, false), origin: message.initializer === undefined ? 'load' : 'init' };
+      this.pushed.length = 0;
       this.endpoint.post({ type: 'init-failed', error: this.failedInit });
-      this.rejectQueued();
       return;
     }
-    if (this.head < this.queue.length) void this.drain();
+    this.kick();
   }
 
-  /** After a failed init the main thread fails these itself; drop them so nothing runs. */
-  private rejectQueued(): void {
-    this.queue.length = 0;
-    this.head = 0;
+  private kick(): void {
+    if (this.module && !this.looping && !this.retired) void this.loop();
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
-    for (;;) {
-      const start = performance.now();
-      this.lastFlush = start;
-      while (this.head < this.queue.length) {
-        const unit = this.queue[this.head];
-        this.queue[this.head++] = undefined as unknown as UnitMessage; // let the unit be collected
-        const pending = this.runUnit(unit);
-        if (pending) await pending;
-        if (performance.now() - this.lastFlush > NOTICE_FLUSH_MS) this.flushDone();
+  /** Takes in every message already queued (Node), so the catalog is current before a descriptor is read. */
+  private receiveAll(): void {
+    const receive = this.endpoint.receiveSync;
+    if (!receive) return;
+    for (let message = receive(); message; message = receive()) this.handle(message);
+  }
+
+  private async loop(): Promise<void> {
+    this.looping = true;
+    try {
+      for (;;) {
+        this.receiveAll();
+        let work = this.next();
+        if (work === 'decode') {
+          // A browser delivers the catalog by event: wait for what this descriptor names (posted before it).
+          while (!this.knowsEverythingIn(this.scratch)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
+          work = this.decode();
+        }
+        if (work === 'stopped') return this.stop();
+        if (work) {
+          const pending = this.runWork(work);
+          if (pending) await pending;
+          if (performance.now() - this.lastFlush > NOTICE_FLUSH_MS) this.flushDone();
+          if (this.taken >= this.maxUnits) return this.retire();
+          continue;
+        }
+        this.flushDone();
+        if (this.pollForWork()) continue;
+        const ring = this.ring;
+        if (!ring) return; // units arrive by message: the event loop will kick us
+        if (this.endpoint.receiveSync) ring.park(PARK_MS);
+        else await ring.parkAsync(PARK_MS);
       }
-      this.queue.length = 0;
-      this.head = 0;
-      this.busyMs += performance.now() - start;
-      this.flushDone();
-      const next = this.endpoint.pollMessage?.(POLL_BEFORE_IDLE_MS);
-      if (!next || next.type !== 'run') break;
-      this.accept(next);
+    } finally {
+      this.looping = false;
     }
-    this.draining = false;
   }
 
-  private flushDone(): void {
-    this.lastFlush = performance.now();
-    if (this.doneIds.length === 0) return;
-    this.endpoint.post({ type: 'done', ids: this.doneIds, busyMs: this.busyMs });
-    this.doneIds = [];
-    this.busyMs = 0;
+  private pollForWork(): boolean {
+    const giveUp = performance.now() + POLL_BEFORE_PARK_MS;
+    do {
+      if (this.pushedHead < this.pushed.length || this.ring?.hasWork) return true;
+      this.receiveAll();
+    } while (performance.now() < giveUp);
+    return this.pushedHead < this.pushed.length;
+  }
+
+  private next(): Work | 'stopped' | 'decode' | undefined {
+    if (this.pushedHead < this.pushed.length) {
+      const unit = this.pushed[this.pushedHead];
+      this.pushed[this.pushedHead++] = undefined as unknown as UnitMessage; // let it be collected
+      if (this.pushedHead === this.pushed.length) {
+        this.pushed.length = 0;
+        this.pushedHead = 0;
+      }
+      // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
+      if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return 'stopped';
+      this.taken++;
+      return { unit, shared: false, inPlace: undefined };
+    }
+    if (!this.ring) return undefined;
+    const got = this.ring.take(this.scratch);
+    if (got === TAKE_NOTHING) return undefined;
+    if (got === TAKE_STOPPED) return 'stopped';
+    this.taken++;
+    return this.knowsEverythingIn(this.scratch) ? this.decode() : 'decode';
+  }
+
+  /** Whether the catalog has the kernel name and pages a descriptor names. */
+  private knowsEverythingIn(d: Int32Array): boolean {
+    if (this.kernelNames[d[DescriptorCell.KERNEL]] === undefined || !this.pages[d[DescriptorCell.SLOT] >>> SLOT_PAGE_SHIFT]) return false;
+    return (d[DescriptorCell.KIND] & 0xff) === UnitKind.APPLY_INLINE || this.arena.has(d[DescriptorCell.PAYLOAD_PAGE]);
+  }
+
+  /** Builds the unit from the descriptor copy in `scratch`. */
+  private decode(): Work {
+    const d = this.scratch;
+    const kindBits = d[DescriptorCell.KIND];
+    const kind = kindBits & 0xff;
+    const count = d[DescriptorCell.COUNT];
+    const unit: UnitMessage = {
+      id: d[DescriptorCell.ID],
+      slot: d[DescriptorCell.SLOT],
+      kernel: '',
+      args: undefined,
+      items: undefined,
+      star: (kindBits & UnitFlag.STAR) !== 0 || undefined,
+      timed: (kindBits & UnitFlag.TIMED) !== 0 || undefined,
+    };
+    unit.kernel = this.kernelNames[d[DescriptorCell.KERNEL]];
+    let inPlace: Float64Array | undefined;
+    if (kind === UnitKind.APPLY_INLINE) {
+      const args = new Array<unknown>(count);
+      const bigints = d[DescriptorCell.BIGINTS];
+      for (let i = 0; i < count; i++) args[i] = (bigints >>> i) & 1 ? this.scratchI64[DESCRIPTOR_ARGS_F64 + i] : this.scratchF64[DESCRIPTOR_ARGS_F64 + i];
+      unit.args = args;
+    } else {
+      const page = this.arena.get(d[DescriptorCell.PAYLOAD_PAGE])!;
+      const offset = d[DescriptorCell.PAYLOAD_OFFSET];
+      const bytes = d[DescriptorCell.PAYLOAD_BYTES];
+      if (kind === UnitKind.CHUNK_NUMBERS) {
+        inPlace = new Float64Array(page, offset, count);
+        unit.items = inPlace;
+      } else {
+        const decoded = this.endpoint.deserialize!(new Uint8Array(page, offset, bytes));
+        if (kind === UnitKind.APPLY_PAYLOAD) unit.args = decoded as unknown[];
+        else unit.items = decoded as unknown[];
+      }
+    }
+    return { unit, shared: true, inPlace };
   }
 
   /** Runs one unit; returns a promise only when a kernel returned one (JS modules). */
-  private runUnit(unit: UnitMessage): Promise<void> | undefined {
-    // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
-    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return this.stopped();
+  private runWork(work: Work): Promise<void> | undefined {
+    const { unit } = work;
     const page = this.pages[unit.slot >>> SLOT_PAGE_SHIFT];
     const index = unit.slot & SLOT_INDEX_MASK;
     const single = unit.items === undefined;
     // Without shared memory this page is a stale copy (its slots are reused): cancellation is the main thread's alone.
     if (single && SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
       Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
-      this.doneIds.push(unit.id); // cancelled by the main thread before we got here
+      this.publish(work, Outcome.SKIPPED, page, index, false); // cancelled by the main thread before we got here
       return undefined;
     }
-    this.unitStart = performance.now();
     if (unit.timed) this.endpoint.post({ type: 'started', id: unit.id });
     if (this.dirty) {
       const reloading = this.module!.reload();
       this.dirty = false;
-      if (reloading) return reloading.then(() => this.runUnit2(unit, page, index, single));
+      if (reloading) return reloading.then(() => this.call(work, page, index));
     }
-    return this.runUnit2(unit, page, index, single);
+    return this.call(work, page, index);
   }
 
-  private runUnit2(unit: UnitMessage, page: SlotPageViews, index: number, single: boolean): Promise<void> | undefined {
+  private call(work: Work, page: SlotPageViews, index: number): Promise<void> | undefined {
+    const { unit } = work;
     const kernel = this.module!.kernels.get(unit.kernel);
     if (!kernel) {
       const names = [...this.module!.kernels.keys()].join(', ') || '(none)';
-      this.fail(unit, page, index, { name: 'TypeError', message: `Unknown kernel \`${unit.kernel}\`; the module exports: ${names}`, origin: 'unknown-kernel' });
+      this.fail(work, page, index, { name: 'TypeError', message: `Unknown kernel \`${unit.kernel}\`; the module exports: ${names}`, origin: 'unknown-kernel' });
       return undefined;
     }
     try {
-      if (single) {
+      if (unit.items === undefined) {
         const value = kernel(...unit.args!);
         if (isThenable(value))
           return Promise.resolve(value).then(
-            (v) => this.succeed(unit, page, index, v),
-            (e: unknown) => this.fail(unit, page, index, serializeError(e, false)),
+            (v) => this.succeed(work, page, index, v),
+            (e: unknown) => this.fail(work, page, index, serializeError(e, false)),
           );
-        this.succeed(unit, page, index, value);
+        this.succeed(work, page, index, value);
         return undefined;
       }
-      return this.runChunk(unit, kernel, page, index);
+      return this.runChunk(work, kernel, page, index);
     } catch (error) {
-      this.fail(unit, page, index, serializeError(error, this.module!.resettable));
+      this.fail(work, page, index, serializeError(error, this.module!.resettable));
       return undefined;
     }
   }
 
-  private runChunk(unit: UnitMessage, kernel: Kernel, page: SlotPageViews, index: number): Promise<void> | undefined {
-    const items = unit.items!;
+  private runChunk(work: Work, kernel: Kernel, page: SlotPageViews, index: number): Promise<void> | undefined {
+    const items = work.unit.items!;
     if (items instanceof Float64Array) {
-      // Numbers in, numbers out: a typed array moves back by transfer instead of per-element cloning.
-      const numbers = new Float64Array(items.length);
+      // Numbers in, numbers out: written over the items in the arena, or into a typed array that moves back by transfer.
+      const numbers = work.inPlace ?? new Float64Array(items.length);
       for (let i = 0; i < items.length; i++) {
         const value = kernel(items[i]);
-        if (typeof value !== 'number') return this.continueChunk(unit, kernel, page, index, Array.from(numbers.subarray(0, i)), i, { value });
+        if (typeof value !== 'number') {
+          const results = Array.from(numbers.subarray(0, i)) as unknown[];
+          return this.continueChunk(work, kernel, page, index, results, i, { value });
+        }
         numbers[i] = value;
       }
-      this.succeed(unit, page, index, numbers);
+      this.succeed(work, page, index, numbers);
       return undefined;
     }
-    return this.continueChunk(unit, kernel, page, index, new Array<unknown>(items.length), 0, undefined);
+    return this.continueChunk(work, kernel, page, index, new Array<unknown>(items.length), 0, undefined);
   }
 
   /** The general path: any values; `first` holds item `from`'s value when it was already computed (never call a kernel twice). */
   private continueChunk(
-    unit: UnitMessage,
+    work: Work,
     kernel: Kernel,
     page: SlotPageViews,
     index: number,
@@ -210,18 +348,19 @@ export class WorkerRuntime {
     from: number,
     first: { value: unknown } | undefined,
   ): Promise<void> | undefined {
+    const { unit } = work;
     const items = unit.items!;
     for (let i = from; i < items.length; i++) {
       const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
-      if (isThenable(value)) return this.finishChunkAsync(unit, kernel, page, index, results, i, value);
+      if (isThenable(value)) return this.finishChunkAsync(work, kernel, page, index, results, i, value);
       results[i] = value;
     }
-    this.succeed(unit, page, index, results);
+    this.succeed(work, page, index, results);
     return undefined;
   }
 
   private async finishChunkAsync(
-    unit: UnitMessage,
+    work: Work,
     kernel: Kernel,
     page: SlotPageViews,
     index: number,
@@ -229,62 +368,92 @@ export class WorkerRuntime {
     from: number,
     first: PromiseLike<unknown>,
   ): Promise<void> {
+    const { unit } = work;
     const items = unit.items!;
     try {
       results[from] = await first;
       for (let i = from + 1; i < items.length; i++) results[i] = await (unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]));
     } catch (error) {
-      this.fail(unit, page, index, serializeError(error, false));
+      this.fail(work, page, index, serializeError(error, false));
       return;
     }
-    this.succeed(unit, page, index, results);
+    this.succeed(work, page, index, results);
   }
 
-  /** The main thread gave up on this worker (timeout, cancel) and is terminating it: run nothing more. */
-  private stopped(): undefined {
-    this.queue.length = 0;
-    this.head = 0;
-    return undefined;
+  /** The main thread stopped this worker (timeout, cancel) and is terminating it: run nothing more. */
+  private stop(): void {
+    this.pushed.length = 0;
+    this.pushedHead = 0;
+    this.retired = true;
+  }
+
+  /** maxTasksPerWorker reached: take nothing more and ask to be replaced. */
+  private retire(): void {
+    this.flushDone();
+    this.retired = true;
+    this.endpoint.post({ type: 'retired' });
   }
 
   /** Releases the RUNNING cell; false if the main thread stopped this worker meanwhile (drop the outcome). */
   private release(unit: UnitMessage): boolean {
     if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id) return true;
-    this.stopped();
+    this.stop();
     return false;
   }
 
-  private succeed(unit: UnitMessage, page: SlotPageViews, index: number, value: unknown): void {
+  private succeed(work: Work, page: SlotPageViews, index: number, value: unknown): void {
+    const { unit } = work;
     if (!this.release(unit)) return;
-    // Without shared memory the slab is this worker's own copy: the value must travel by message.
+    // Without shared memory the slot is this worker's own copy: the value must travel by message.
     if (unit.items === undefined && typeof value === 'number' && SHARED_MEMORY_AVAILABLE) {
       page.value[index] = value;
       Atomics.store(page.state, index, SlotState.NUMBER);
-      this.doneIds.push(unit.id);
-    } else {
-      this.flushDone();
-      this.endpoint.post(
-        { type: 'result', id: unit.id, value, ms: performance.now() - this.unitStart },
-        value instanceof Float64Array && unit.items ? [value.buffer] : undefined,
-      );
-      if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+      return this.publish(work, Outcome.NUMBER, page, index, true);
     }
-    this.complete(page, index);
+    if (work.inPlace && value === work.inPlace) return this.publish(work, Outcome.IN_PLACE, page, index, true);
+    this.flushDone();
+    try {
+      this.endpoint.post({ type: 'result', id: unit.id, value }, value instanceof Float64Array && !work.shared && unit.items ? [value.buffer] : undefined);
+    } catch (error) {
+      // A value structured clone cannot copy (a function, a symbol...): the task fails instead of never settling.
+      this.endpoint.post({
+        type: 'error',
+        id: unit.id,
+        error: {
+          name: 'TypeError',
+          message: `Kernel \`${unit.kernel}\` returned a value that cannot be sent back to the main thread (${(error as Error)?.message ?? String(error)}); return numbers, strings, plain objects, arrays or typed arrays`,
+          origin: 'throw',
+        },
+      });
+    }
+    if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+    this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
-  private fail(unit: UnitMessage, page: SlotPageViews, index: number, error: SerializedError): void {
+  private fail(work: Work, page: SlotPageViews, index: number, error: SerializedError): void {
+    const { unit } = work;
     if (!this.release(unit)) return;
     if (this.module!.resettable && error.origin !== 'unknown-kernel') this.dirty = true;
     this.flushDone();
-    this.endpoint.post({ type: 'error', id: unit.id, error, ms: performance.now() - this.unitStart });
+    this.endpoint.post({ type: 'error', id: unit.id, error });
     if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
-    this.complete(page, index);
+    this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
-  private complete(page: SlotPageViews, index: number): void {
+  /** The unit is finished with: count it down, then tell the main thread (completion ring or `done` notice). */
+  private publish(work: Work, outcome: number, page: SlotPageViews, index: number, countDown: boolean): void {
     // Decrement after the value is published: a reader that sees 0 must find the value.
-    Atomics.sub(page.remaining, index, 1);
+    if (countDown) Atomics.sub(page.remaining, index, 1);
+    if (work.shared) this.ring!.complete(work.unit.id, outcome);
+    else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
     Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+  }
+
+  private flushDone(): void {
+    this.lastFlush = performance.now();
+    if (this.doneIds.length === 0) return;
+    this.endpoint.post({ type: 'done', ids: this.doneIds });
+    this.doneIds = [];
   }
 }

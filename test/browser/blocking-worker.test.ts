@@ -29,7 +29,8 @@ describe('a pool inside a Web Worker of an isolated page', () => {
       value: { ok: 42 },
       waited: { ok: undefined },
       readyAfterWait: true,
-      mapped: { error: expect.stringMatching(/^TypeError: getSync\(\) can only return a number here.*await result\.get\(\)/) },
+      mapped: { ok: [1, 4, 9] },
+      starred: { error: expect.stringMatching(/^TypeError: getSync\(\) can only return a number here.*await result\.get\(\)/) },
       timedOut: { error: expect.stringMatching(/^TimeoutError: /) },
     });
   });

@@ -1,0 +1,818 @@
+import { CONTROL_BYTES, Outcome, PoolCell, SlotState } from '../abi/layout.js';
+import { PayloadArena } from '../abi/payload-arena.js';
+import type { Catalog, MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
+import { allocateFlagBuffer } from '../abi/shared-buffer.js';
+import { SlotTable } from '../abi/slot-table.js';
+import { RingProducer, allocateRingBuffers } from '../abi/work-ring.js';
+import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
+import type { ResultSource } from '../result-state.js';
+import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
+import { Deadlines } from './deadlines.js';
+import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
+import { ApplyJob, Job, MapJob, Place, Unit, type JobResources, type MapJobOptions } from './jobs.js';
+import { toTaskError } from './task-error.js';
+import { UnitQueue } from './unit-queue.js';
+import { WorkerNode } from './worker-node.js';
+
+export interface SchedulerConfig {
+  transport: Transport;
+  module: ModuleSpec;
+  workers: number;
+  maxTasksPerWorker: number | undefined;
+  initializer: string | undefined;
+  initargs: unknown[] | undefined;
+  spawnOptions?: SpawnOptions;
+  /**
+   * Whether workers share memory with this thread. Chosen once: with it, units go through the shared work queue
+   * and completions through shared rings; without it (a page that is not cross-origin isolated) by message.
+   */
+  shared: boolean;
+  /**
+   * Serializes payloads that are not inline numbers into bytes a worker can decode (node:v8). Without it such
+   * units are posted by message to one worker.
+   */
+  serialize?: (value: unknown) => Uint8Array;
+}
+
+export interface ApplyRequest {
+  kernel: string;
+  args: unknown[];
+  timeout?: number;
+  signal?: AbortSignal;
+  callback?: (value: unknown) => void;
+  errorCallback?: (error: Error) => void;
+  resources?: JobResources;
+}
+
+export interface MapRequest extends MapJobOptions {
+  kernel: string;
+  chunks: Array<unknown[] | Float64Array>;
+  total: number;
+  chunksize: number;
+  star: boolean;
+  resources?: JobResources;
+}
+
+export type PoolState = 'open' | 'closing' | 'terminated';
+
+/** Marks a payload that only postMessage can carry. */
+const BY_MESSAGE = 'by-message';
+
+/** Workers that die before finishing anything, in a row, before the pool gives up respawning. */
+const MAX_STARTUP_CRASHES = 3;
+/** Without shared memory, at most this many units are posted to one worker ahead of its work. */
+const MAX_POSTED_PER_WORKER = 32;
+/** How long getSync()/waitSync() poll before parking in Atomics.wait. */
+const SPIN_BEFORE_PARK_MS = 0.05;
+/** A blocked thread wakes at least this often (a worker killed from outside sets no flag). */
+const MAX_PARK_MS = 50;
+
+/**
+ * The one owner of task state: units, their places, every worker's books, and the one settle path. `Pool`
+ * validates and calls its verbs (apply, map, cancel via signals, close, terminate, join); AsyncResults read
+ * through it as their ResultSource. Runtime-agnostic: it only sees a Transport.
+ *
+ * Data flow with shared memory: apply/map encode each unit into the shared work queue at once, where idle
+ * workers take it themselves; workers publish completions into their own completion rings and bump the pool
+ * signal; this thread reads them when Atomics.waitAsync wakes it (or at once, inside getSync()). Values that
+ * are not numbers come by message. Without shared memory, units are posted to workers in batches.
+ */
+export class Scheduler implements ResultSource {
+  state: PoolState = 'open';
+  /** Set when workers cannot start (initializer threw, module failed to load): every task fails with it. */
+  broken: Error | undefined;
+  readonly slots: SlotTable;
+  readonly signal = new Int32Array(allocateFlagBuffer(CONTROL_BYTES));
+  private readonly ring: RingProducer | undefined;
+  private readonly arena: PayloadArena | undefined;
+  private readonly kernelIndex = new Map<string, number>();
+  private readonly kernelNames: string[] = [];
+  /** Units waiting for room in the shared queue, and units waiting to be posted. */
+  private readonly waitingShared = new UnitQueue();
+  private readonly waitingPosted = new UnitQueue();
+  /** Every unit that left a queue and is not yet both settled and back. */
+  private readonly units = new Map<number, Unit>();
+  private readonly live: WorkerNode[] = [];
+  private readonly exits: Promise<void>[] = [];
+  private readonly deadlines = new Deadlines((unit) =>
+    this.stopWorkerFor(
+      unit,
+      new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+    ),
+  );
+  private nextId = 1;
+  private nextSerial = 1;
+  private startupCrashes = 0;
+  private waitArmed = false;
+  private postScheduled = false;
+  private busy = false;
+  private closeFinished = false;
+
+  constructor(private readonly config: SchedulerConfig) {
+    this.slots = new SlotTable((buffer, index) => this.broadcast({ slotPages: [buffer], slotPagesFrom: index }));
+    if (config.shared) {
+      this.ring = new RingProducer(allocateRingBuffers(this.signal.buffer as SharedArrayBuffer));
+      this.arena = new PayloadArena({
+        pageAdded: (id, buffer) => this.broadcast({ arenaPages: [[id, buffer]] }),
+        pageForgotten: (id) => this.broadcast({ forgetPages: [id] }),
+      });
+    }
+    for (let i = 0; i < config.workers; i++) this.spawn();
+  }
+
+  // ---- submitting ----------------------------------------------------------------------------------------
+
+  /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
+  apply(request: ApplyRequest): ApplyJob {
+    const encoded = this.encodeIfNeeded(request.args, () => 'args');
+    const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), request.kernel, request.resources, request.callback, request.errorCallback);
+    const unit = new Unit(this.takeId(), job, request.args, -1, false, request.timeout, encoded);
+    if (request.signal) listenForAbort(request.signal, job, () => this.cancel(unit));
+    this.enqueue([unit]);
+    return job;
+  }
+
+  /** Queues a map's chunks; one job for all of them. */
+  map(request: MapRequest): MapJob {
+    const encoded = request.chunks.map((chunk, index) =>
+      chunk instanceof Float64Array ? undefined : this.encodeIfNeeded(chunk, (item) => `items[${index * request.chunksize + item}]`, true),
+    );
+    const job = new MapJob(
+      request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
+      request.kernel,
+      request.resources,
+      request.total,
+      request.chunksize,
+      request,
+    );
+    if (request.total === 0) return job;
+    this.enqueue(request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index])));
+    return job;
+  }
+
+  /**
+   * Serializes a payload for the shared queue when it cannot travel inline. Undefined when it need not be
+   * (inline numbers) or cannot be (no serializer); BY_MESSAGE for values only postMessage can carry (a
+   * SharedArrayBuffer, which it shares instead of copying). Throws TypeError, naming the element, for a value no
+   * worker could receive at all (a function, a symbol...).
+   */
+  private encodeIfNeeded(value: unknown[], where: (item: number) => string, isChunk = false): Uint8Array | typeof BY_MESSAGE | undefined {
+    const serialize = this.config.serialize;
+    if (!this.ring || !serialize || (!isChunk && isInline(value))) return undefined;
+    try {
+      return serialize(value);
+    } catch (error) {
+      try {
+        structuredClone(value);
+        return BY_MESSAGE;
+      } catch {
+        // Name the first element that cannot be sent, so the message says what to fix.
+        let at = -1;
+        for (let i = 0; i < value.length && at < 0; i++) {
+          try {
+            structuredClone(value[i]);
+          } catch {
+            at = i;
+          }
+        }
+        const name = at >= 0 ? (isChunk ? where(at) : `${where(0)}[${at}]`) : where(0);
+        throw new TypeError(
+          `Expected \`${name}\` to be a value a worker can receive (numbers, strings, plain objects, arrays, typed arrays, Maps, Sets...), but it cannot be copied: ${(error as Error)?.message ?? String(error)}`,
+          { cause: error },
+        );
+      }
+    }
+  }
+
+  private takeId(): number {
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
+    return id;
+  }
+
+  private enqueue(units: Unit[]): void {
+    for (const unit of units) unit.job.outstanding++;
+    if (this.broken) {
+      for (const unit of units) this.failQueued(unit, this.broken);
+      return;
+    }
+    for (const unit of units) {
+      if (
+        this.ring &&
+        unit.encoded !== BY_MESSAGE &&
+        (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array))
+      ) {
+        this.waitingShared.push(unit);
+      } else {
+        this.waitingPosted.push(unit);
+      }
+    }
+    this.dispatch();
+    this.setBusy(true);
+  }
+
+  /** Moves queued units where workers can get them: into the shared queue (as far as it has room) and by message. */
+  private dispatch(): void {
+    if (this.waitingShared.length > 0) this.pushShared();
+    if (this.waitingPosted.length > 0) this.postSoon();
+  }
+
+  private pushShared(): void {
+    const ring = this.ring!;
+    let pushed = 0;
+    while (this.waitingShared.length > 0 && ring.hasRoom) {
+      const unit = this.waitingShared.shift()!;
+      if (unit.settled) {
+        this.returnUnit(unit); // cancelled while queued
+        continue;
+      }
+      const bytes = payloadBytes(unit);
+      let block;
+      if (bytes > 0 || !unit.isApply) {
+        block = this.arena ? this.arena.allocate(bytes) : undefined;
+        if (!block) throw new Error('wasmpool: a unit with a payload reached the shared queue without an arena');
+        fillPayload(this.arena!.view(block), unit);
+        unit.block = block;
+      }
+      const kernel = this.kernelNumber(unit.job.kernel);
+      writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
+      unit.place = Place.SHARED;
+      this.units.set(unit.id, unit);
+      // Publish one at a time: the first unit of a burst starts while the rest are still being written.
+      ring.publish(1);
+      pushed++;
+    }
+    if (pushed > 0) this.armCompletionWait();
+  }
+
+  private kernelNumber(name: string): number {
+    let index = this.kernelIndex.get(name);
+    if (index === undefined) {
+      index = this.kernelNames.length;
+      this.kernelNames.push(name);
+      this.kernelIndex.set(name, index);
+      this.broadcast({ kernels: [name], kernelsFrom: index });
+    }
+    return index;
+  }
+
+  private broadcast(catalog: Catalog): void {
+    const message: MainToWorker = { type: 'catalog', ...catalog };
+    for (const worker of this.live) worker.handle.post(message);
+    this.ring?.wakeAll();
+  }
+
+  /**
+   * The first posted unit of a synchronous run goes at once, so it runs even if the caller then blocks without
+   * yielding; the rest of the run is batched into one message per worker at the end of it (a microtask).
+   */
+  private postSoon(): void {
+    if (this.postScheduled) return;
+    this.postScheduled = true;
+    this.postQueued();
+    this.postScheduled = true;
+    queueMicrotask(() => {
+      if (this.postScheduled) this.postQueued();
+    });
+  }
+
+  private postQueued(): void {
+    this.postScheduled = false;
+    const active = this.live.filter((w) => !w.retiring && !w.gone);
+    for (const worker of active) {
+      if (this.waitingPosted.length === 0) break;
+      let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
+      const max = this.config.maxTasksPerWorker;
+      if (max !== undefined) room = Math.min(room, max - worker.postedCount);
+      if (room <= 0) continue;
+      const batch: Unit[] = [];
+      while (batch.length < room && this.waitingPosted.length > 0) {
+        const unit = this.waitingPosted.shift()!;
+        if (unit.settled) this.returnUnit(unit);
+        else batch.push(unit);
+      }
+      if (batch.length > 0) this.post(worker, batch);
+    }
+  }
+
+  private post(worker: WorkerNode, batch: Unit[]): void {
+    const message = (unit: Unit) => ({
+      id: unit.id,
+      slot: unit.job.slot,
+      kernel: unit.job.kernel,
+      args: unit.isApply ? (unit.work as unknown[]) : undefined,
+      items: unit.isApply ? undefined : unit.work,
+      star: unit.star || undefined,
+      timed: unit.timeout !== undefined || undefined,
+    });
+    const claim = (unit: Unit) => {
+      unit.place = Place.POSTED;
+      unit.worker = worker.serial;
+      worker.posted.set(unit.id, unit);
+      worker.postedCount++;
+      this.units.set(unit.id, unit);
+    };
+    try {
+      worker.handle.post({ type: 'run', units: batch.map(message) });
+      for (const unit of batch) claim(unit);
+    } catch {
+      // Something in the batch cannot be cloned: post one at a time, so only the units at fault fail.
+      for (const unit of batch) {
+        try {
+          worker.handle.post({ type: 'run', units: [message(unit)] });
+          claim(unit);
+        } catch (error) {
+          this.failQueued(
+            unit,
+            new TypeError(
+              `Expected the ${unit.isApply ? '`args`' : 'items'} of kernel \`${unit.job.kernel}\` to be values a worker can receive, but they cannot be copied: ${(error as Error)?.message ?? String(error)}`,
+              { cause: error },
+            ),
+          );
+        }
+      }
+    }
+    const max = this.config.maxTasksPerWorker;
+    if (max !== undefined && worker.postedCount >= max && !this.ring) worker.retiring = true;
+  }
+
+  // ---- cancelling ----------------------------------------------------------------------------------------
+
+  /** An AbortSignal fired: cancel the unit wherever it is. */
+  cancel(unit: Unit): void {
+    if (unit.settled) return;
+    if (unit.place === Place.QUEUED) {
+      this.waitingShared.remove(unit);
+      this.waitingPosted.remove(unit);
+      this.failQueued(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+      return;
+    }
+    // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
+    // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
+    if (this.config.shared && this.slots.tryCancel(unit.job.slot)) {
+      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
+      return;
+    }
+    this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
+  }
+
+  // ---- the one settle path -------------------------------------------------------------------------------
+
+  private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
+    if (unit.settled) return;
+    unit.settled = true;
+    if (unit.timeout !== undefined) this.deadlines.forget(unit);
+    if (ok) unit.job.unitSucceeded(unit, value);
+    else unit.job.unitFailed(unit, value as Error);
+    if (unit.place === Place.RETURNED) this.units.delete(unit.id);
+    this.maybeRelease(unit.job);
+  }
+
+  /** Settles a unit no worker will report (crash, timeout, cancel, terminate): its countdown is done here. */
+  private failHere(unit: Unit, error: Error): void {
+    if (unit.settled) return;
+    if (unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
+    this.settleUnit(unit, false, error);
+  }
+
+  private failQueued(unit: Unit, error: Error): void {
+    this.failHere(unit, error);
+    this.returnUnit(unit);
+  }
+
+  /** No worker holds the unit any more. */
+  private returnUnit(unit: Unit): void {
+    if (unit.place === Place.RETURNED) return;
+    if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
+    unit.place = Place.RETURNED;
+    unit.job.outstanding--;
+    if (unit.block) {
+      this.arena!.free(unit.block);
+      unit.block = undefined;
+    }
+    if (unit.settled) this.units.delete(unit.id);
+    else this.units.set(unit.id, unit); // its value is still on its way by message
+    this.maybeRelease(unit.job);
+  }
+
+  private maybeRelease(job: Job): void {
+    if (job.pending || job.outstanding > 0) return;
+    if (job.slot >= 0) {
+      this.slots.release(job.slot);
+      job.slot = -1;
+    }
+    job.resources?.release?.();
+    (job as { resources: JobResources | undefined }).resources = undefined;
+  }
+
+  // ---- completions ---------------------------------------------------------------------------------------
+
+  /** Takes in every completion already published, and refills the shared queue with the room they freed. */
+  private drain(): void {
+    let needMessages = false;
+    for (const worker of this.live) {
+      const read = worker.completions?.read((id, outcome) => {
+        if (outcome === Outcome.MESSAGE) needMessages = true;
+        this.completed(id, outcome);
+      });
+      if (read) this.ring!.completed(read);
+    }
+    if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
+    if (this.waitingShared.length > 0) this.pushShared();
+    this.afterActivity();
+  }
+
+  private completed(id: number, outcome: number): void {
+    const unit = this.units.get(id);
+    if (!unit || unit.place !== Place.SHARED) return;
+    if (outcome === Outcome.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+    else if (outcome === Outcome.IN_PLACE) this.settleUnit(unit, true, this.arenaNumbers(unit));
+    this.returnUnit(unit);
+  }
+
+  private arenaNumbers(unit: Unit): Float64Array {
+    const bytes = this.arena!.view(unit.block!);
+    return new Float64Array(bytes.buffer, bytes.byteOffset, unit.work.length).slice();
+  }
+
+  private hasUnreadCompletions(): boolean {
+    for (const worker of this.live) if (worker.completions && worker.completions.unread) return true;
+    return false;
+  }
+
+  /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
+  private armCompletionWait(): void {
+    if (this.waitArmed || !this.ring || this.ring.inFlight === 0) return;
+    this.waitArmed = true;
+    const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+    const wake = (): void => {
+      this.waitArmed = false;
+      this.drain();
+      this.armCompletionWait();
+    };
+    if (this.hasUnreadCompletions()) {
+      queueMicrotask(wake);
+      return;
+    }
+    const result = waitAsync(this.signal, PoolCell.COMPLETIONS, seen);
+    if (result) void result.then(wake);
+    else setTimeout(wake, 1);
+  }
+
+  private onMessage(worker: WorkerNode, message: WorkerToMain): void {
+    switch (message.type) {
+      case 'result':
+      case 'error': {
+        worker.provedAlive = true;
+        this.startupCrashes = 0;
+        const unit = this.units.get(message.id);
+        if (!unit) break;
+        if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
+        if (message.type === 'result') this.settleUnit(unit, true, message.value);
+        else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
+        if (unit.place === Place.POSTED) this.returnUnit(unit);
+        break;
+      }
+      case 'done': {
+        worker.provedAlive = true;
+        this.startupCrashes = 0;
+        for (const id of message.ids) {
+          const unit = this.units.get(id);
+          if (!unit || unit.place !== Place.POSTED) continue;
+          if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+          this.returnUnit(unit);
+        }
+        break;
+      }
+      case 'started': {
+        const unit = this.units.get(message.id);
+        if (unit && !unit.settled && unit.timeout !== undefined) this.deadlines.start(unit, unit.timeout);
+        return;
+      }
+      case 'retired':
+        worker.retiring = true;
+        this.drain();
+        this.retire(worker);
+        return;
+      case 'closing':
+        return; // the transport reports it as the worker's exit
+      case 'init-failed':
+        this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
+        return;
+    }
+    this.afterActivity();
+  }
+
+  private afterActivity(): void {
+    if (this.waitingPosted.length > 0) this.postSoon();
+    if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
+      this.setBusy(false);
+      if (this.state === 'closing') this.finishClose();
+    }
+  }
+
+  // ---- synchronous reading (ResultSource) ----------------------------------------------------------------
+
+  finished(job: Job): boolean {
+    return job.slot >= 0 && this.slots.isReady(job.slot);
+  }
+
+  collect(): void {
+    this.pump();
+  }
+
+  /** Everything a caller that never yields needs: completions, messages, dead workers, deadlines. */
+  pump(): void {
+    for (const worker of [...this.live]) worker.handle.drainSync(); // `started` notices, values by message
+    this.drain();
+    for (const worker of [...this.live]) {
+      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
+    }
+    if (this.deadlines.size > 0) this.deadlines.enforce();
+    if (this.postScheduled) this.postQueued();
+  }
+
+  block(job: Job, timeout: number | undefined, needValue: boolean): boolean {
+    this.pump();
+    if (!job.pending) return true;
+    const transport = this.config.transport;
+    if (!transport.canBlock) {
+      throw new TypeError(
+        "getSync()/waitSync() cannot block this thread (a browser page's main thread does not allow Atomics.wait, and without cross-origin isolation nothing can be shared to wait on); use `await result.get()` or `await result.wait()` instead",
+      );
+    }
+    const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
+    let spinUntil = 0;
+    for (;;) {
+      const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+      this.pump();
+      if (!job.pending) return true;
+      if (!transport.readsMessagesSync && this.finished(job)) {
+        if (!needValue) return true;
+        throw new TypeError(
+          'getSync() can only return a number here: this result travels by message, which a browser thread cannot read while it blocks. Use `await result.get()` (waitSync() works for any result)',
+        );
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      // Spin briefly first: a short task ends within microseconds, and waking a parked thread costs tens of
+      // microseconds on a busy VM. Then sleep until any worker finishes a unit, bounded so deadlines of
+      // running tasks are enforced.
+      if (spinUntil === 0) spinUntil = performance.now() + SPIN_BEFORE_PARK_MS;
+      if (performance.now() < spinUntil) continue;
+      Atomics.wait(this.signal, PoolCell.COMPLETIONS, seen, Math.max(0, Math.min(left, this.deadlines.untilNext(), MAX_PARK_MS)));
+    }
+  }
+
+  // ---- workers: start, stop, crash -----------------------------------------------------------------------
+
+  private spawn(): void {
+    const worker = new WorkerNode(this.nextSerial++, this.config.shared);
+    this.exits.push(worker.exited);
+    const ring = this.ring;
+    worker.handle = this.config.transport.spawn(
+      {
+        message: (message) => this.onMessage(worker, message),
+        exit: (exit) => this.onExit(worker, exit),
+      },
+      this.config.spawnOptions,
+    );
+    worker.handle.post({
+      type: 'init',
+      module: this.config.module,
+      control: worker.control,
+      signal: this.signal.buffer as SharedArrayBuffer,
+      ring: ring && worker.completions ? { descriptors: ring.buffers.descriptors, completions: worker.completions.buffer } : undefined,
+      serial: worker.serial,
+      catalog: { kernels: [...this.kernelNames], slotPages: [...this.slots.pages], arenaPages: this.arena?.pages() },
+      initializer: this.config.initializer,
+      initargs: this.config.initargs,
+      maxUnits: this.config.maxTasksPerWorker,
+    });
+    if (this.busy) worker.handle.setBusy(true);
+    this.live.push(worker);
+  }
+
+  private onExit(worker: WorkerNode, exit: WorkerExit): void {
+    // Only now is the thread surely gone: repair a queue lock it may have died holding.
+    this.ring?.repairAfterDeath(worker.serial, worker.stoppedUnit || worker.running);
+    if (!worker.gone) this.workerGone(worker, exit);
+    worker.markExited();
+  }
+
+  /** A worker is finished with: take in what it completed, blame the unit it was inside, requeue what it never started. */
+  private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit): void {
+    if (worker.gone) return;
+    worker.gone = true;
+    this.live.splice(this.live.indexOf(worker), 1);
+    worker.handle.drainSync();
+    const read = worker.completions?.read((id, outcome) => this.completed(id, outcome));
+    if (read) this.ring!.completed(read);
+    let blamed = false;
+    if (stopped) {
+      // Its block stays allocated until the thread has exited: it may still be writing for a moment.
+      void worker.exited.then(() => this.leftSharedMemory(stopped));
+    } else {
+      const running = this.config.shared ? worker.running : ([...worker.posted.values()].find((u) => !u.settled)?.id ?? 0);
+      const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
+      if (
+        suspect &&
+        (suspect.place === Place.POSTED ? suspect.worker === worker.serial : suspect.place === Place.SHARED && (running > 0 || worker.lastTaken === suspect.id))
+      ) {
+        if (running > 0 || suspect.place === Place.SHARED) {
+          blamed = true;
+          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER)
+            this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
+          else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          this.leftSharedMemory(suspect);
+        }
+      }
+    }
+    // Posted units it never finished go back to the front of the queue; finished ones settle from their slot.
+    const requeue: Unit[] = [];
+    for (const unit of worker.posted.values()) {
+      if (unit.settled) continue;
+      if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+      else requeue.push(unit);
+    }
+    for (const unit of worker.posted.values()) if (unit.settled) this.returnUnit(unit);
+    worker.posted.clear();
+    for (const unit of requeue) {
+      unit.place = Place.QUEUED;
+      this.units.delete(unit.id);
+    }
+    this.waitingPosted.unshiftAll(requeue);
+    if (!stopped && !blamed && !worker.provedAlive) this.startupCrashes++;
+    if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
+      this.breakPool(
+        new WorkerCrashError(
+          `Workers keep dying before finishing any task (${MAX_STARTUP_CRASHES} in a row; last exit code ${exit.code}); the pool stopped replacing them`,
+          { kernel: '(startup)', exitCode: exit.code, cause: exit.error },
+        ),
+      );
+      return;
+    }
+    this.replaceIfNeeded();
+    this.dispatch();
+    this.afterActivity();
+  }
+
+  /** A unit taken from the shared queue that will never publish a completion: its room is free again. */
+  private leftSharedMemory(unit: Unit): void {
+    if (unit.place === Place.SHARED) this.ring!.forget();
+    this.returnUnit(unit);
+  }
+
+  private workRemains(): boolean {
+    return this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+  }
+
+  /** Keeps the pool at its size while it is open, and after close() while work remains (retired or crashed workers). */
+  private replaceIfNeeded(): void {
+    if (this.broken || this.state === 'terminated') return;
+    if (this.state === 'closing' && !this.workRemains()) return;
+    while (this.live.length < this.config.workers) this.spawn();
+  }
+
+  /**
+   * Fails a running `unit` with `error` and stops its worker. If the unit is no longer running (it finished
+   * a moment ago), nothing happens: its result is already on the way.
+   */
+  private stopWorkerFor(unit: Unit, error: Error): void {
+    if (unit.settled) return;
+    const worker = this.config.shared ? this.live.find((w) => w.running === unit.id) : this.live.find((w) => w.serial === unit.worker);
+    if (!worker) {
+      this.pump();
+      if (!unit.settled && unit.place === Place.QUEUED) this.failQueued(unit, error);
+      return;
+    }
+    if (this.config.shared && !worker.stopIfRunning(unit.id)) {
+      this.pump();
+      return;
+    }
+    this.failHere(unit, error);
+    worker.stoppedUnit = unit.id;
+    void worker.handle.terminate();
+    // No need to wait for the thread to exit: with RUNNING stopped it can take nothing else.
+    this.workerGone(worker, { code: undefined, error: undefined }, unit);
+  }
+
+  private retire(worker: WorkerNode): void {
+    this.workerGone(worker, { code: 0, error: undefined });
+    void worker.handle.terminate();
+  }
+
+  private breakPool(error: Error): void {
+    if (this.broken) return;
+    this.broken = error;
+    void this.failEverything(() => error);
+  }
+
+  /** Fails every queued and dispatched unit, and stops every worker; blocks are freed once they have exited. */
+  private failEverything(error: (started: boolean) => Error): Promise<void> {
+    for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
+    const held = [...this.units.values()];
+    for (const unit of held) this.failHere(unit, error(true));
+    this.deadlines.clear();
+    const workers = [...this.live];
+    for (const worker of workers) {
+      worker.gone = true;
+      void worker.handle.terminate();
+    }
+    this.live.length = 0;
+    return Promise.all(workers.map((w) => w.exited)).then(() => {
+      for (const unit of held) this.returnUnit(unit);
+      this.setBusy(false);
+      this.finishCloseIfDone();
+    });
+  }
+
+  // ---- lifecycle -----------------------------------------------------------------------------------------
+
+  private setBusy(busy: boolean): void {
+    if (busy === this.busy) return;
+    this.busy = busy;
+    for (const worker of this.live) worker.handle.setBusy(busy);
+  }
+
+  close(): void {
+    if (this.state !== 'open') return;
+    this.state = 'closing';
+    if (!this.workRemains()) this.finishClose();
+  }
+
+  private finishClose(): void {
+    if (this.closeFinished) return;
+    this.closeFinished = true;
+    const workers = [...this.live];
+    this.live.length = 0;
+    for (const worker of workers) {
+      worker.gone = true;
+      void worker.handle.terminate();
+    }
+  }
+
+  private finishCloseIfDone(): void {
+    if (this.state === 'closing' && !this.workRemains()) this.finishClose();
+  }
+
+  async terminate(): Promise<void> {
+    if (this.state !== 'terminated') {
+      this.state = 'terminated';
+      this.closeFinished = true;
+      await this.failEverything((started) => new CancelledError(`The pool was terminated before the task ${started ? 'finished' : 'started'}`));
+    }
+    return this.join();
+  }
+
+  /** Resolves once every worker this pool started has exited, replacements included. */
+  async join(): Promise<void> {
+    if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
+    for (let seen = 0; seen < this.exits.length; seen = this.exits.length) await Promise.all(this.exits.slice(seen));
+  }
+
+  // ---- numbers for stats() -------------------------------------------------------------------------------
+
+  get workerCount(): number {
+    return this.live.length;
+  }
+
+  /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
+  get queuedUnits(): number {
+    return this.waitingShared.length + this.waitingPosted.length + (this.ring?.waiting ?? 0);
+  }
+
+  /** Units a worker holds and has not given back. */
+  get runningUnits(): number {
+    let posted = 0;
+    for (const worker of this.live) posted += worker.posted.size;
+    return posted + (this.ring ? this.ring.inFlight - this.ring.waiting : 0);
+  }
+
+  get arenaBytes(): number {
+    return this.arena?.byteLength ?? 0;
+  }
+}
+
+function crashError(kernel: string, exit: WorkerExit): WorkerCrashError {
+  const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
+  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
+    kernel,
+    exitCode: exit.code,
+    cause: exit.error,
+  });
+}
+
+/** Atomics.waitAsync where it exists (Node 20, Chromium, Bun, Deno); undefined elsewhere (poll instead). */
+function waitAsync(cells: Int32Array, index: number, value: number): Promise<unknown> | undefined {
+  const wait = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
+  if (!wait) return undefined;
+  const result = wait(cells, index, value);
+  return result.async ? (result.value as Promise<unknown>) : Promise.resolve();
+}
+
+/** The AbortSignal listener of a task, removed as it settles: a signal shared by many tasks must not collect one per task. */
+function listenForAbort(signal: AbortSignal, job: Job, onAbort: () => void): void {
+  signal.addEventListener('abort', onAbort, { once: true });
+  job.onSettled(() => signal.removeEventListener('abort', onAbort));
+}

@@ -1,0 +1,65 @@
+import { RUNNING_STOPPED, WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
+import { allocateFlagBuffer } from '../abi/shared-buffer.js';
+import { CompletionRing } from '../abi/work-ring.js';
+import type { WorkerHandle } from '../transport/types.js';
+import type { Unit } from './jobs.js';
+
+/**
+ * One live worker as the Scheduler sees it: its control cells, its completion ring, and the units posted to
+ * it by message. The Scheduler is the only one to change these (every change is one of its methods).
+ */
+export class WorkerNode {
+  readonly control = allocateFlagBuffer(WORKER_CONTROL_BYTES);
+  readonly cells = new Int32Array(this.control);
+  /** Where its completions of shared-queue units appear (only with shared memory). */
+  readonly completions: CompletionRing | undefined;
+  /** Units posted to it in `run` messages and not yet back, in the order it runs them. */
+  readonly posted = new Map<number, Unit>();
+  /** Units ever posted (maxTasksPerWorker applies to posted units; the worker counts what it takes itself). */
+  postedCount = 0;
+  /** Catalog entries already sent (slot pages). */
+  slotPagesSent = 0;
+  /** No more units go here; it is stopped once what it holds is back. */
+  retiring = false;
+  /** Set once the pool has stopped using this worker (dead, killed or retired). */
+  gone = false;
+  /** The unit the pool stopped it for (timeout, cancel), 0 if none. */
+  stoppedUnit = 0;
+  /** It finished a unit, so a death now is not a start-up crash. */
+  provedAlive = false;
+  handle!: WorkerHandle;
+  /** Resolves when its thread has exited. */
+  readonly exited: Promise<void>;
+  markExited: () => void = () => {};
+
+  constructor(
+    /** Unique among the pool's workers, never 0: who holds the queue lock. */
+    readonly serial: number,
+    shared: boolean,
+  ) {
+    this.completions = shared ? new CompletionRing() : undefined;
+    this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
+  }
+
+  /** Id of the unit the worker is running, 0 if none, RUNNING_STOPPED once stopped. */
+  get running(): number {
+    return Atomics.load(this.cells, WorkerCell.RUNNING);
+  }
+
+  get lastTaken(): number {
+    return Atomics.load(this.cells, WorkerCell.LAST_TAKEN);
+  }
+
+  get exitCode(): number {
+    return Atomics.load(this.cells, WorkerCell.EXIT_CODE);
+  }
+
+  get exiting(): boolean {
+    return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
+  }
+
+  /** Stops the worker if it is running `unitId`: afterwards it can neither finish that unit nor take another. */
+  stopIfRunning(unitId: number): boolean {
+    return Atomics.compareExchange(this.cells, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;
+  }
+}
