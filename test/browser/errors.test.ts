@@ -164,6 +164,29 @@ describe('errors and lifecycle in a browser', () => {
     expect(out.workers).toBe(1);
   });
 
+  test('a worker that called self.close() runs nothing more, so it cannot publish into a slot the next task reuses', async () => {
+    const out = await page.evaluate(async () => {
+      const { Pool, WorkerCrashError } = window.wasmpool;
+      const pool = new Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
+      const flag = new SharedArrayBuffer(4);
+      try {
+        const crashed = await pool.apply('closeSelfThenWrite', [flag]).then(
+          () => false,
+          (e: unknown) => e instanceof WorkerCrashError,
+        );
+        // Several tasks in a row: before the fix one of them read 0 from a slot the closed worker wrote into.
+        const doubled = [];
+        for (let i = 1; i <= 5; i++) doubled.push(await pool.apply('double', [i]));
+        return { crashed, doubled, wentOn: Atomics.load(new Int32Array(flag), 0) };
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(out.crashed).toBe(true);
+    expect(out.doubled).toEqual([2, 4, 6, 8, 10]);
+    expect(out.wentOn).toBe(0);
+  });
+
   test('an AbortSignal cancels a task; terminate() cancels the rest and the pool refuses new work', async () => {
     const out = await page.evaluate(async () => {
       const { Pool, CancelledError, PoolStateError } = window.wasmpool;
