@@ -84,6 +84,37 @@ for (const runtime of runtimes()) {
       expect(scenario('imap')).toEqual({ ordered: squares, unordered: squares });
     });
 
+    it('WASM traps and AssemblyScript aborts fail their own task with TaskError; the same worker goes on', () => {
+      const result = scenario('wasmFaults');
+      // The trap text is the engine's own: V8 (Node, Deno) and JavaScriptCore (Bun) word it differently.
+      expect(errorOf(result.trap, 'TaskError').message).toMatch(/^Kernel `unreachableTrap` trapped: (unreachable|Unreachable code should not be executed)$/);
+      expect(errorOf(result.outOfBounds, 'TaskError').message).toMatch(
+        /^Kernel `outOfBounds` trapped: (memory access out of bounds|Out of bounds memory access)$/,
+      );
+      expect(errorOf(result.aborted, 'TaskError').message).toBe('x must not be positive');
+      expect(result).toMatchObject({ after: 42, workers: 1 });
+    });
+
+    it('runs an AssemblyScript module through its generated bindings (typed arrays and strings)', () => {
+      expect(scenario('bindings')).toEqual({ scaled: [2, 4, 6], scaledTag: '[object Float64Array]', greeting: 'Hello, Bun!' });
+    });
+
+    it('an error thrown outside any task kills the worker mid-task: WorkerCrashError each time, and the pool heals', () => {
+      const result = scenario('uncaught');
+      for (const outcome of [result.crashed, result.again]) {
+        expect(errorOf(outcome, 'WorkerCrashError').message).toMatch(/kernel `crashPending` died: deliberate crash outside the task/);
+      }
+      expect(result.workers).toBe(1);
+    });
+
+    it('an AbortSignal cancels a running task (stopping its worker) and a queued one with CancelledError', () => {
+      const result = scenario('abortSignal');
+      const [running, queued] = result.outcomes as unknown[];
+      expect(errorOf(running, 'CancelledError').message).toBe('The task was cancelled by its AbortSignal while running; its worker was stopped');
+      expect(errorOf(queued, 'CancelledError').message).toBe('The task was cancelled by its AbortSignal before it started');
+      expect(result).toMatchObject({ next: 4, workers: 1 });
+    });
+
     it('terminate() with work running and queued cancels every result; submitting afterwards throws PoolStateError', () => {
       const result = scenario('terminateQueued');
       const outcomes = result.outcomes as unknown[];
@@ -98,8 +129,11 @@ for (const runtime of runtimes()) {
 }
 
 describe('the three runtimes', () => {
-  it('print the same report (error messages included, except which of started/finished a cancelled task saw)', () => {
-    const normalise = (report: Report | undefined): string => JSON.stringify(report).replace(/before the task (started|finished)/g, 'before the task ended');
+  it("print the same report, error messages included (but the engines' own trap texts, and whether terminate() found a task started)", () => {
+    const normalise = (report: Report | undefined): string =>
+      JSON.stringify(report)
+        .replace(/before the task (started|finished)/g, 'before the task ended')
+        .replace(/trapped: [^"]*/g, 'trapped: (engine text)');
     expect(reports.size).toBe(3);
     expect(normalise(reports.get('bun'))).toBe(normalise(reports.get('node')));
     expect(normalise(reports.get('deno'))).toBe(normalise(reports.get('node')));

@@ -7,6 +7,9 @@
 import { CancelledError, Pool, PoolStateError, TaskError, TimeoutError, WorkerCrashError } from '../../../dist/index.js';
 
 const JS_TASKS = new URL('../../fixtures/js/tasks.mjs', import.meta.url);
+const FAULTS_WASM = new URL('../../../build/fixtures/faults.wasm', import.meta.url);
+const SUITE_TASKS = new URL('./tasks.mjs', import.meta.url);
+const BOUND_WASM = new URL('../../../build/fixtures/bound.wasm', import.meta.url);
 
 /** An error as data: which wasmpool class it is (by instanceof, the check callers write) and its message. */
 function describeError(error) {
@@ -105,6 +108,47 @@ const scenarios = {
       const unordered = [];
       for await (const value of pool.imapUnordered('square', [1, 2, 3, 4, 5, 6, 7, 8])) unordered.push(value);
       return { ordered, unordered: unordered.sort((a, b) => a - b) };
+    }),
+
+  /** WASM traps, aborts and throws fail their own task with TaskError; the same worker goes on. */
+  wasmFaults: () =>
+    withPool({ workers: 1, module: FAULTS_WASM }, async (pool) => {
+      const trap = await settle(pool.apply('unreachableTrap'));
+      const outOfBounds = await settle(pool.apply('outOfBounds'));
+      const aborted = await settle(pool.apply('aborts', [3]));
+      const after = await pool.apply('ok', [41]);
+      return { trap, outOfBounds, aborted, after, workers: pool.workers };
+    }),
+
+  /** An AssemblyScript module with its generated bindings: typed arrays and strings in and out. */
+  bindings: () =>
+    withPool({ workers: 1, module: BOUND_WASM }, async (pool) => {
+      const scaled = await pool.apply('scaleArray', [new Float64Array([1, 2, 3]), 2]);
+      const greeting = await pool.apply('greet', ['Bun']);
+      return { scaled: Array.from(scaled), scaledTag: Object.prototype.toString.call(scaled), greeting };
+    }),
+
+  /** An error thrown outside any task kills its worker mid-task: WorkerCrashError, and the pool heals. */
+  uncaught: () =>
+    withPool({ workers: 1, module: SUITE_TASKS }, async (pool) => {
+      const crashed = await settle(pool.apply('crashPending'));
+      const again = await settle(pool.apply('crashPending'));
+      return { crashed, again, workers: pool.workers };
+    }),
+
+  /** An AbortSignal cancels a running task (its worker is stopped) and a queued one. */
+  abortSignal: () =>
+    withPool({ workers: 1, module: JS_TASKS }, async (pool) => {
+      const controller = new AbortController();
+      const flag = new Int32Array(new SharedArrayBuffer(4));
+      const running = pool.applyAsync('announceThenLoop', [flag.buffer], { signal: controller.signal });
+      const queued = pool.applyAsync('add', [1, 2], { signal: controller.signal });
+      // Handshake: the kernel sets the flag once it runs, so the abort below hits a running task.
+      const started = Atomics.waitAsync(flag, 0, 0, 30_000);
+      if (started.async && (await started.value) === 'timed-out') throw new Error('announceThenLoop never started');
+      controller.abort();
+      const outcomes = await Promise.all([running, queued].map((result) => settle(result.get())));
+      return { outcomes, next: await pool.apply('add', [2, 2]), workers: pool.workers };
     }),
 
   /** terminate() with one task running and more queued: every one fails with CancelledError. */
