@@ -115,6 +115,14 @@ for (const runtime of runtimes()) {
       expect(result).toMatchObject({ next: 4, workers: 1 });
     });
 
+    it('runs the initializer in every worker before its first task; maxTasksPerWorker replaces a worker after its quota', () => {
+      expect(scenario('workerLifecycle')).toEqual({ initialised: [7, 7, 7, 7], threadsFor6TasksAt2Each: 3 });
+    });
+
+    it('ready() turns true from the shared flag while the caller never yields', () => {
+      expect(scenario('readyWithoutYielding')).toEqual({ polledBeforeReady: true, successful: true, spunAtLeastOnce: true });
+    });
+
     it('terminate() with work running and queued cancels every result; submitting afterwards throws PoolStateError', () => {
       const result = scenario('terminateQueued');
       const outcomes = result.outcomes as unknown[];

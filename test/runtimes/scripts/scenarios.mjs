@@ -151,6 +151,30 @@ const scenarios = {
       return { outcomes, next: await pool.apply('add', [2, 2]), workers: pool.workers };
     }),
 
+  /** initializer runs in every worker first; maxTasksPerWorker replaces a worker after its quota. */
+  workerLifecycle: async () => {
+    const initialised = await withPool({ workers: 2, module: JS_TASKS, initializer: 'setup', initargs: [7] }, async (pool) =>
+      (await pool.map('readSetup', [0, 1, 2, 3])).map((setup) => setup?.value),
+    );
+    const threads = await withPool({ workers: 1, module: JS_TASKS, maxTasksPerWorker: 2 }, async (pool) => {
+      const ids = [];
+      for (let i = 0; i < 6; i++) ids.push(await pool.apply('whoAmI'));
+      return new Set(ids).size;
+    });
+    return { initialised, threadsFor6TasksAt2Each: threads };
+  },
+
+  /** ready() turns true while this thread never yields; waitSync() then returns at once. */
+  readyWithoutYielding: () =>
+    withPool({ workers: 1 }, async (pool) => {
+      await pool.apply('add', [0, 0]); // the worker is up, so the loop below measures the task alone
+      const result = pool.applyAsync('spin', [50]);
+      let polls = 0;
+      while (!result.ready()) polls++;
+      result.waitSync();
+      return { polledBeforeReady: polls > 0, successful: result.successful(), spunAtLeastOnce: result.getSync() > 0 };
+    }),
+
   /** terminate() with one task running and more queued: every one fails with CancelledError. */
   terminateQueued: async () => {
     const pool = new Pool({ workers: 1 });
