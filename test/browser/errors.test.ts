@@ -190,14 +190,18 @@ describe('errors and lifecycle in a browser', () => {
   test('an AbortSignal cancels a task; terminate() cancels the rest and the pool refuses new work', async () => {
     const out = await page.evaluate(async () => {
       const { Pool, CancelledError, PoolStateError } = window.wasmpool;
-      const pool = new Pool({ workers: 1 });
+      const pool = new Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
       const controller = new AbortController();
-      const aborted = pool.applyAsync('loopForever', [], { signal: controller.signal });
+      const aborted = pool.applyAsync('announceThenSpin', [new SharedArrayBuffer(4), 5_000], { signal: controller.signal });
       controller.abort();
       const abortError = await aborted.get().catch((e: Error) => `${e instanceof CancelledError} ${e.message}`);
-      const running = pool.applyAsync('spin', [5_000]);
-      const queued = pool.mapAsync('square', [1, 2, 3]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = new Int32Array(new SharedArrayBuffer(4));
+      const running = pool.applyAsync('announceThenSpin', [started.buffer, 5_000]);
+      const queued = pool.mapAsync('double', [1, 2, 3]);
+      // Terminate once the task is known to run (the kernel sets the flag), not after a guessed delay.
+      // (Atomics.waitAsync is in Chromium, not in this project's ES2023 lib.)
+      const atomics = Atomics as unknown as { waitAsync(cells: Int32Array, index: number, value: number, ms: number): { value: unknown } };
+      await atomics.waitAsync(started, 0, 0, 30_000).value;
       await pool.terminate();
       const runningError = await running.get().catch((e: Error) => e instanceof CancelledError);
       const queuedError = await queued.get().catch((e: Error) => e instanceof CancelledError);
