@@ -1,12 +1,16 @@
 // The README's quick start, copied out of README.md at test time and run as written, so the README cannot
 // drift: the plain `.mjs` block under Node (20 here), Bun and Deno; the TypeScript `await using` block under
 // Bun and Deno, which run TypeScript directly. Each `console.log(...); // text` line must print `text`.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runScript, runtimes } from './runtimes.js';
+
+const run = promisify(execFile);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -68,4 +72,27 @@ describe('the README quick start', () => {
       expect(out.trim().split('\n')).toEqual(promisedOutput(typed!.code));
     });
   }
+
+  it('the TypeScript block type-checks with tsc (strict), as a user project that installed wasmpool', async () => {
+    writeFileSync(join(project, 'quick-start.ts'), typed!.code);
+    writeFileSync(
+      join(project, 'tsconfig.json'),
+      JSON.stringify({
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'NodeNext',
+          moduleResolution: 'NodeNext',
+          lib: ['ES2023', 'ESNext.Disposable'],
+          types: ['node'],
+          typeRoots: [join(ROOT, 'node_modules/@types')],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        files: ['quick-start.ts'],
+      }),
+    );
+    const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
+    await expect(run(process.execPath, [tsc, '-p', join(project, 'tsconfig.json')], { timeout: 60_000 })).resolves.toBeDefined();
+  });
 });
