@@ -1,4 +1,5 @@
 // `npm run bench [-- --quick] [-- --only kernels,dispatch] [-- --peer-items N] [-- --readme]`
+// Optional questions run only when `--only` names them (`--only runtimes`).
 // Runs every question, prints the targets and figures as markdown tables,
 // and writes bench/results/latest.json and latest.svg (quick.json/quick.svg
 // in --quick mode).
@@ -18,12 +19,15 @@ const QUESTIONS = {
   scaling: () => import('./scaling.mjs'),
   dispatch: () => import('./dispatch.mjs'),
   'end-to-end': () => import('./end-to-end.mjs'),
+  // Optional: starts Bun and Deno too, so it is left out unless asked for.
+  runtimes: () => import('./runtimes.mjs'),
 };
+const OPTIONAL = new Set(['runtimes']);
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const onlyAt = args.indexOf('--only');
-const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : Object.keys(QUESTIONS);
+const only = onlyAt >= 0 ? args[onlyAt + 1].split(',') : Object.keys(QUESTIONS).filter((name) => !OPTIONAL.has(name));
 for (const name of only) {
   if (!(name in QUESTIONS))
     throw new RangeError(`Expected \`--only\` to list questions from ${Object.keys(QUESTIONS).join(', ')}, got ${JSON.stringify(name)}`);

@@ -26,8 +26,13 @@ export const nodeTransport: Transport = {
     });
     worker.on('exit', (code) => {
       exited = true;
-      events.exit({ code, error: fatal });
-      port1.close();
+      // Deno emits 'exit' synchronously inside worker.terminate(), while the pool is still replacing
+      // this worker (it then replaced it twice); Node emits it on a later turn. Report it after this
+      // turn on both, as the browser transport does.
+      queueMicrotask(() => {
+        events.exit({ code, error: fatal });
+        port1.close();
+      });
     });
     worker.unref();
     port1.unref();

@@ -4,6 +4,7 @@
  */
 import type { BrowserInit } from '../transport/browser.js';
 import type { MainToWorker, WorkerToMain } from '../abi/protocol.js';
+import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { WorkerRuntime } from './runtime.js';
 
 /** The part of DedicatedWorkerGlobalScope used here (the DOM lib types `self` as a Window). */
@@ -27,6 +28,10 @@ const closeWorker = selfScope.close.bind(selfScope);
 selfScope.close = () => {
   scope.postMessage({ type: 'closing' }, []);
   closeWorker();
+  // close() does not stop the current turn: the kernel would return and this worker would publish
+  // into a slot the main thread has already failed and handed to the next task (which then read 0).
+  // Block here until the pool terminates us, so it is a crash mid-task like any other.
+  if (SHARED_MEMORY_AVAILABLE) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 };
 
 scope.addEventListener('message', (event) => {

@@ -6,7 +6,10 @@ export function serializeError(error: unknown, fromWasm: boolean): SerializedErr
   if (error instanceof KernelAbort) return { name: 'Error', message: error.message, stack: error.stack, origin: 'abort' };
   if (error instanceof Error) {
     const trap = fromWasm && (error instanceof WebAssembly.RuntimeError || error instanceof RangeError);
-    return { name: error.name, message: error.message, stack: error.stack, origin: trap ? 'trap' : 'throw' };
+    // JavaScriptCore (Bun) ends a trap's message with the JS call that ran it, " (evaluating
+    // 'kernel(...unit.args)')": wasmpool's own code, nothing the kernel's author can act on.
+    const message = trap ? error.message.replace(/ \(evaluating '.*'\)$/, '') : error.message;
+    return { name: error.name, message, stack: error.stack, origin: trap ? 'trap' : 'throw' };
   }
   return { name: 'Error', message: String(error), origin: 'throw' };
 }

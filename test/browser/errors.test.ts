@@ -164,17 +164,44 @@ describe('errors and lifecycle in a browser', () => {
     expect(out.workers).toBe(1);
   });
 
+  test('a worker that called self.close() runs nothing more, so it cannot publish into a slot the next task reuses', async () => {
+    const out = await page.evaluate(async () => {
+      const { Pool, WorkerCrashError } = window.wasmpool;
+      const pool = new Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
+      const flag = new SharedArrayBuffer(4);
+      try {
+        const crashed = await pool.apply('closeSelfThenWrite', [flag]).then(
+          () => false,
+          (e: unknown) => e instanceof WorkerCrashError,
+        );
+        // Several tasks in a row: before the fix one of them read 0 from a slot the closed worker wrote into.
+        const doubled = [];
+        for (let i = 1; i <= 5; i++) doubled.push(await pool.apply('double', [i]));
+        return { crashed, doubled, wentOn: Atomics.load(new Int32Array(flag), 0) };
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(out.crashed).toBe(true);
+    expect(out.doubled).toEqual([2, 4, 6, 8, 10]);
+    expect(out.wentOn).toBe(0);
+  });
+
   test('an AbortSignal cancels a task; terminate() cancels the rest and the pool refuses new work', async () => {
     const out = await page.evaluate(async () => {
       const { Pool, CancelledError, PoolStateError } = window.wasmpool;
-      const pool = new Pool({ workers: 1 });
+      const pool = new Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
       const controller = new AbortController();
-      const aborted = pool.applyAsync('loopForever', [], { signal: controller.signal });
+      const aborted = pool.applyAsync('announceThenSpin', [new SharedArrayBuffer(4), 5_000], { signal: controller.signal });
       controller.abort();
       const abortError = await aborted.get().catch((e: Error) => `${e instanceof CancelledError} ${e.message}`);
-      const running = pool.applyAsync('spin', [5_000]);
-      const queued = pool.mapAsync('square', [1, 2, 3]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const started = new Int32Array(new SharedArrayBuffer(4));
+      const running = pool.applyAsync('announceThenSpin', [started.buffer, 5_000]);
+      const queued = pool.mapAsync('double', [1, 2, 3]);
+      // Terminate once the task is known to run (the kernel sets the flag), not after a guessed delay.
+      // (Atomics.waitAsync is in Chromium, not in this project's ES2023 lib.)
+      const atomics = Atomics as unknown as { waitAsync(cells: Int32Array, index: number, value: number, ms: number): { value: unknown } };
+      await atomics.waitAsync(started, 0, 0, 30_000).value;
       await pool.terminate();
       const runningError = await running.get().catch((e: Error) => e instanceof CancelledError);
       const queuedError = await queued.get().catch((e: Error) => e instanceof CancelledError);
