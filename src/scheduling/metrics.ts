@@ -11,7 +11,7 @@
 export interface TimingStats {
   /** Tasks recorded in the window. */
   count: number;
-  /** Median, ms (within about 5% of the true value: buckets are 1/8 of a power of two wide). */
+  /** Median, ms: the upper bound of its bucket, at most 9% above the true value (eight buckets per power of two), never above `max`. */
   p50: number;
   /** 90th percentile, ms. */
   p90: number;
