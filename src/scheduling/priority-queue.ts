@@ -92,8 +92,9 @@ class Deque<T> {
  * the oldest.
  *
  * **Bound on waiting.** An item with `k` items older than it still waiting is shifted within
- * `agingInterval * (k + 1)` shifts, however many higher-priority items arrive meanwhile: each aging shift
- * takes it or one of those `k` older items, and items that arrive later are younger.
+ * `agingInterval * (k + 1)` shifts, however many higher-priority items are pushed meanwhile: each aging shift
+ * takes it or one of those `k` older items, and pushed items are younger. (Items unshifted meanwhile count
+ * as older and add one each: crash recovery, which is rare.)
  *
  * **Removal** is lazy: `remove` marks the item and it is dropped when it reaches the head of its priority
  * (or when nothing alive is left), so cancelling is O(1). An item may be queued at most once at a time.
