@@ -162,13 +162,14 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
   }
 
   /**
-   * Cancels a waiting item in O(1); it is dropped when it reaches the front. `item` must be waiting in this
-   * queue: removing one that was never queued, or was already shifted, is a caller bug and throws where that
-   * is cheap to see.
+   * Cancels a waiting item in O(1); it is dropped when it reaches the front. Returns false, changing
+   * nothing, where it is cheap to see that `item` is not waiting (no item of its priority is queued, or it
+   * was removed already). Otherwise `item` must be waiting: the queue cannot tell in O(1) an item that was
+   * already shifted, and would count it out of `length` a second time.
    */
-  remove(item: T): void {
+  remove(item: T): boolean {
     const deque = this.#byPriority.get(item.priority);
-    if (deque === undefined || this.#removed.has(item)) throw new Error('PriorityQueue.remove: the item is not waiting in this queue');
+    if (deque === undefined || this.#removed.has(item)) return false;
     if (deque.items[deque.head] === item) {
       deque.shift();
       if (deque.physicalLength === 0) this.#dropDeque(deque);
@@ -177,6 +178,7 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
     }
     // Nothing left alive: let go of the removed items still parked in the deques.
     if (--this.#length === 0) this.drain();
+    return true;
   }
 
   /** Empties the queue and returns the waiting items in priority order (FIFO within a priority). */
