@@ -261,3 +261,98 @@ describe('PriorityQueue at scale', () => {
     expect(queue.length).toBe(0);
   });
 });
+
+describe('PriorityQueue against a reference model', () => {
+  /** mulberry32: a seeded PRNG, so every run makes the same operations. */
+  function random(seed: number): () => number {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0;
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    };
+  }
+
+  /** The rule, written as plainly as possible: a list sorted by nothing, searched on every shift. */
+  class Model {
+    entries: { item: Item; sequence: number }[] = [];
+    next = 1;
+    front = 0;
+    shifts = 0;
+    constructor(readonly interval: number) {}
+    push(item: Item): void {
+      this.entries.push({ item, sequence: this.next++ });
+    }
+    unshift(item: Item): void {
+      this.entries.push({ item, sequence: --this.front });
+    }
+    #pick(shiftNumber: number): number {
+      let best = -1;
+      for (let i = 0; i < this.entries.length; i++) {
+        const e = this.entries[i];
+        if (best < 0) {
+          best = i;
+          continue;
+        }
+        const b = this.entries[best];
+        const better =
+          shiftNumber % this.interval === 0
+            ? e.sequence < b.sequence
+            : e.item.priority > b.item.priority || (e.item.priority === b.item.priority && e.sequence < b.sequence);
+        if (better) best = i;
+      }
+      return best;
+    }
+    peek(): Item | undefined {
+      return this.entries[this.#pick(this.shifts + 1)]?.item;
+    }
+    shift(): Item | undefined {
+      const at = this.#pick(this.shifts + 1);
+      if (at < 0) return undefined;
+      this.shifts++;
+      return this.entries.splice(at, 1)[0].item;
+    }
+    remove(item: Item): void {
+      this.entries.splice(
+        this.entries.findIndex((e) => e.item === item),
+        1,
+      );
+    }
+    ordered(): Item[] {
+      return [...this.entries].sort((a, b) => b.item.priority - a.item.priority || a.sequence - b.sequence).map((e) => e.item);
+    }
+  }
+
+  it.each([1, 2, 3, 8, Infinity])('matches the model over 30,000 random operations (agingInterval %s)', (interval) => {
+    const rand = random(interval === Infinity ? 99 : interval);
+    const queue = new PriorityQueue<Item>({ agingInterval: interval });
+    const model = new Model(interval);
+    let n = 0;
+    for (let step = 0; step < 30_000; step++) {
+      // Alternate push-heavy and shift-heavy phases so deques grow past the compaction threshold and empty again.
+      const pushBias = Math.floor(step / 6000) % 2 === 0 ? 0.7 : 0.2;
+      const r = rand();
+      const priority = Math.floor(rand() * 3) - 1;
+      if (r < pushBias) {
+        const it = item(`i${n++}`, priority);
+        queue.push(it);
+        model.push(it);
+      } else if (r < pushBias + 0.03) {
+        const it = item(`u${n++}`, priority);
+        queue.unshift(it);
+        model.unshift(it);
+      } else if (r < pushBias + 0.1 && model.entries.length > 0) {
+        const victim = model.entries[Math.floor(rand() * model.entries.length)].item;
+        expect(queue.remove(victim)).toBe(true);
+        model.remove(victim);
+      } else if (r < pushBias + 0.13) {
+        expect(queue.peek()).toBe(model.peek());
+      } else {
+        expect(queue.shift()).toBe(model.shift());
+      }
+      expect(queue.length).toBe(model.entries.length);
+      if (step % 1000 === 0) expect([...queue]).toEqual(model.ordered());
+    }
+    expect(queue.drain()).toEqual(model.ordered());
+  });
+});
