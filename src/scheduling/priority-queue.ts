@@ -196,7 +196,7 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
     for (const deque of this.#deques) {
       for (let i = deque.head; i < deque.items.length; i++) {
         const item = deque.items[i] as T;
-        if (!this.#removed.has(item)) yield item;
+        if (this.#removed.size === 0 || !this.#removed.has(item)) yield item;
       }
     }
   }
