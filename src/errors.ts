@@ -52,3 +52,30 @@ export class WorkerCrashError extends Error {
     this.exitCode = options.exitCode;
   }
 }
+
+/**
+ * A submission would take the queue past `maxQueued` units (an apply task is one unit, a map is one per
+ * chunk). Thrown at the call; nothing of the submission was queued.
+ */
+export class QueueFullError extends Error {
+  override name = 'QueueFullError';
+  /** The pool's `maxQueued`. */
+  readonly maxQueued: number;
+  /** Units waiting when the submission was refused. */
+  readonly queued: number;
+  /** Units the refused submission needed. */
+  readonly units: number;
+
+  constructor(details: { maxQueued: number; queued: number; units: number }) {
+    const { maxQueued, queued, units } = details;
+    const what = units === 1 ? '1 unit' : `${units} units`;
+    super(
+      units > maxQueued
+        ? `Cannot queue ${what}: that alone exceeds \`maxQueued\` (${maxQueued}). Raise \`maxQueued\`, or submit fewer items (or a larger \`chunksize\`) per call`
+        : `Cannot queue ${what}: ${queued} of \`maxQueued\` (${maxQueued}) are waiting. Await pool.onSizeLessThan(${maxQueued - units + 1}) before submitting, or raise \`maxQueued\``,
+    );
+    this.maxQueued = maxQueued;
+    this.queued = queued;
+    this.units = units;
+  }
+}

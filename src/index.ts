@@ -11,8 +11,9 @@ installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule, se
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';
-export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError } from './errors.js';
+export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';
+export type { MetricsStats, TimingStats, WorkerUtilization } from './scheduling/metrics.js';
 export { splitRange, type ParallelOptions } from './parallel/split.js';
 export { parallelSort } from './parallel/sort.js';
 export type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';

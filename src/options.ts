@@ -31,6 +31,39 @@ export interface PoolOptions {
    * is replaced. Without limits, a runaway JS heap is bounded only by the process's own limit.
    */
   resourceLimits?: WorkerResourceLimits;
+  /**
+   * Elastic pools: the fewest workers kept alive. The pool starts this many and grows up to `workers` while
+   * units are queued; a worker above `minWorkers` exits after `idleTimeout` ms without work. An integer from 0
+   * to `workers`; with 0 an idle pool holds no threads at all.
+   * @default `workers` (a fixed-size pool)
+   * @example new Pool({ workers: 8, minWorkers: 1, idleTimeout: 30_000 })
+   */
+  minWorkers?: number;
+  /**
+   * Ms a worker above `minWorkers` may stay idle before it exits. Finite, >= 0 (0: exit as soon as idle).
+   * Has no effect while `minWorkers` equals `workers`.
+   * @default 10_000
+   */
+  idleTimeout?: number;
+  /**
+   * Backpressure: the most units (an apply task is one, a map is one per chunk) that may wait in the queue.
+   * A submission that would go past it throws `QueueFullError` at the call and queues nothing; await
+   * `pool.onSizeLessThan(n)` before submitting to stay under it. A positive integer, or `Infinity`.
+   * @default Infinity (no limit)
+   * @example
+   * const pool = new Pool({ maxQueued: 100 });
+   * await pool.onSizeLessThan(100);
+   * pool.applyAsync('work', [job]);
+   */
+  maxQueued?: number;
+  /**
+   * MB a worker may hold (its JS heap plus the WASM memories it owns, not the pool's shared memory), checked
+   * after each task: a worker over it is replaced once that task has settled, and no task fails. A positive
+   * number. Unlike `resourceLimits`, this also works in browsers and never kills a task midway.
+   * @default unlimited
+   * @example new Pool({ module: './leaky-kernels.js', maxWorkerMemory: 512 })
+   */
+  maxWorkerMemory?: number;
 }
 
 /** Per-worker heap limits in MB (Node's `ResourceLimits`). */
@@ -53,6 +86,13 @@ export interface TaskOptions<T = unknown> {
   timeout?: number;
   /** Cancels the task; its result fails with `CancelledError`. */
   signal?: AbortSignal;
+  /**
+   * Queue order: larger runs first, FIFO within a priority; any safe integer, negative ones after the default.
+   * Aging keeps low priorities from waiting for ever (see the README).
+   * @default 0
+   * @example pool.applyAsync('render', [page], { priority: 10 })
+   */
+  priority?: number;
 }
 
 export interface MapOptions<T = unknown> {
@@ -64,12 +104,45 @@ export interface MapOptions<T = unknown> {
   errorCallback?: (error: Error) => void;
   /** Called as items finish: `done` never decreases, the last call has `done === total`. */
   onProgress?: (done: number, total: number) => void;
+  /**
+   * Queue order of every chunk of this map, as `TaskOptions.priority`: larger first, any safe integer.
+   * @default 0
+   */
+  priority?: number;
 }
 
-const POOL_KEYS = ['workers', 'module', 'initializer', 'initargs', 'maxTasksPerWorker', 'resourceLimits'] as const;
+/** The elastic-pool options with their defaults filled in, for the scheduler. */
+export interface ElasticOptions {
+  /** Workers kept alive: 0 to `workers`. */
+  minWorkers: number;
+  /** Ms an extra worker may stay idle before it exits. */
+  idleTimeout: number;
+  /** Most units waiting; `Infinity` for no limit. */
+  maxQueued: number;
+  /** MB a worker may hold before it is replaced; `Infinity` for no limit. */
+  maxWorkerMemory: number;
+}
+
+/** `PoolOptions.idleTimeout` when not given. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
+/** setTimeout's limit: a longer idleTimeout would fire at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const POOL_KEYS = [
+  'workers',
+  'module',
+  'initializer',
+  'initargs',
+  'maxTasksPerWorker',
+  'resourceLimits',
+  'minWorkers',
+  'idleTimeout',
+  'maxQueued',
+  'maxWorkerMemory',
+] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
-const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal'] as const;
-const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress'] as const;
+const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
+const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority'] as const;
 
 export function validatePoolOptions(value: unknown): PoolOptions {
   const options = checkOptionsObject('options', value) as PoolOptions;
@@ -91,7 +164,58 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     if (!Array.isArray(options.initargs)) throw new TypeError(expected('initargs', 'an array', options.initargs));
     if (options.initializer === undefined) throw new TypeError('`initargs` was given without `initializer`; name the export to call with them');
   }
+  if (options.minWorkers !== undefined) checkMinWorkers(options.minWorkers, options.workers);
+  if (options.idleTimeout !== undefined) {
+    checkMilliseconds('idleTimeout', options.idleTimeout);
+    if (options.idleTimeout > MAX_TIMER_MS) throw new RangeError(expected('idleTimeout', `at most ${MAX_TIMER_MS} ms`, options.idleTimeout));
+  }
+  if (options.maxQueued !== undefined && options.maxQueued !== Infinity) {
+    if (typeof options.maxQueued !== 'number' || !Number.isInteger(options.maxQueued)) {
+      throw new TypeError(expected('maxQueued', 'a positive integer or Infinity', options.maxQueued));
+    }
+    if (options.maxQueued < 1) throw new RangeError(expected('maxQueued', 'a positive integer or Infinity', options.maxQueued));
+  }
+  if (options.maxWorkerMemory !== undefined) {
+    if (typeof options.maxWorkerMemory !== 'number' || Number.isNaN(options.maxWorkerMemory)) {
+      throw new TypeError(expected('maxWorkerMemory', 'a number of MB', options.maxWorkerMemory));
+    }
+    if (!(options.maxWorkerMemory > 0) || !Number.isFinite(options.maxWorkerMemory)) {
+      throw new RangeError(expected('maxWorkerMemory', 'a finite number of MB > 0', options.maxWorkerMemory));
+    }
+  }
   return options;
+}
+
+function checkMinWorkers(value: unknown, workers: number | undefined): void {
+  const allowed = workers === undefined ? 'an integer from 0 to `workers`' : `an integer from 0 to \`workers\` (${workers})`;
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected('minWorkers', allowed, value));
+  if (value < 0 || value > (workers ?? 1024)) throw new RangeError(expected('minWorkers', allowed, value));
+}
+
+/**
+ * The elastic options of already validated `options` with defaults filled in, once the pool knows its
+ * `workers` (given, or the platform's default). Throws if `minWorkers` exceeds a defaulted `workers`.
+ */
+export function resolveElasticOptions(options: PoolOptions, workers: number): ElasticOptions {
+  const minWorkers = options.minWorkers ?? workers;
+  if (minWorkers > workers) {
+    throw new RangeError(
+      `${expected('minWorkers', `an integer from 0 to \`workers\` (${workers}, this machine's default)`, minWorkers)}; pass \`workers\` too to run more`,
+    );
+  }
+  return {
+    minWorkers,
+    idleTimeout: options.idleTimeout ?? DEFAULT_IDLE_TIMEOUT_MS,
+    maxQueued: options.maxQueued ?? Infinity,
+    maxWorkerMemory: options.maxWorkerMemory ?? Infinity,
+  };
+}
+
+/** `TaskOptions.priority` / `MapOptions.priority`: any safe integer. */
+function checkPriority(value: unknown): void {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected('priority', 'an integer (larger runs first)', value));
+  if (!Number.isSafeInteger(value))
+    throw new RangeError(expected('priority', `a safe integer, from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`, value));
 }
 
 export function validateTaskOptions(value: unknown): TaskOptions {
@@ -104,6 +228,7 @@ export function validateTaskOptions(value: unknown): TaskOptions {
     if (options.timeout > 2 ** 31 - 1) throw new RangeError(expected('timeout', 'at most 2147483647 ms', options.timeout));
   }
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', options.signal));
+  if (options.priority !== undefined) checkPriority(options.priority);
   return options;
 }
 
@@ -114,5 +239,6 @@ export function validateMapOptions(value: unknown): MapOptions {
   if (options.callback !== undefined) checkFunction('callback', options.callback);
   if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
   if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
+  if (options.priority !== undefined) checkPriority(options.priority);
   return options;
 }

@@ -41,6 +41,21 @@ const poolCases: Case[] = [
     /to be a \.wasm, \.js or \.mjs file, got .*README\.md/,
   ],
   ['module http URL', () => new Pool({ module: new URL('https://example.com/k.wasm') }), TypeError, /file path or file: URL/],
+  [
+    'minWorkers above workers',
+    () => new Pool({ workers: 2, minWorkers: 3 }),
+    RangeError,
+    /^Expected `minWorkers` to be an integer from 0 to `workers` \(2\), got 3$/,
+  ],
+  ['minWorkers negative', () => new Pool({ workers: 2, minWorkers: -1 }), RangeError, /`minWorkers`.*got -1/],
+  ['minWorkers 0.5', () => new Pool({ minWorkers: 0.5 }), TypeError, /`minWorkers` to be an integer from 0 to `workers`, got 0.5/],
+  ['idleTimeout negative', () => new Pool({ idleTimeout: -1 }), RangeError, /`idleTimeout`.*got -1/],
+  ['idleTimeout Infinity', () => new Pool({ idleTimeout: Infinity }), RangeError, /`idleTimeout`.*finite.*got Infinity/],
+  ['idleTimeout string', () => new Pool({ idleTimeout: '10s' as unknown as number }), TypeError, /`idleTimeout`.*got "10s"/],
+  ['maxQueued 0', () => new Pool({ maxQueued: 0 }), RangeError, /^Expected `maxQueued` to be a positive integer or Infinity, got 0$/],
+  ['maxQueued 2.5', () => new Pool({ maxQueued: 2.5 }), TypeError, /`maxQueued`.*got 2.5/],
+  ['maxWorkerMemory 0', () => new Pool({ maxWorkerMemory: 0 }), RangeError, /^Expected `maxWorkerMemory` to be a finite number of MB > 0, got 0$/],
+  ['maxWorkerMemory NaN', () => new Pool({ maxWorkerMemory: Number.NaN }), TypeError, /`maxWorkerMemory`.*got NaN/],
 ];
 
 const callCases: Case[] = [
@@ -71,6 +86,10 @@ const callCases: Case[] = [
   ['chunksize 2.5', () => pool.mapAsync('square', [1], { chunksize: 2.5 }), TypeError, /`chunksize`.*got 2.5/],
   ['onProgress not a function', () => pool.mapAsync('square', [1], { onProgress: 'x' as unknown as () => void }), TypeError, /`onProgress`/],
   ['unknown map option', () => pool.mapAsync('square', [1], { chunkSize: 2 } as object), TypeError, /Unknown option `chunkSize` in MapOptions/],
+  ['priority 1.5', () => pool.applyAsync('add', [1, 2], { priority: 1.5 }), TypeError, /^Expected `priority` to be an integer \(larger runs first\), got 1.5$/],
+  ['priority string', () => pool.applyAsync('add', [1, 2], { priority: 'high' as unknown as number }), TypeError, /`priority`.*got "high"/],
+  ['priority unsafe', () => pool.applyAsync('add', [1, 2], { priority: 2 ** 60 }), RangeError, /`priority` to be a safe integer/],
+  ['map priority NaN', () => pool.mapAsync('square', [1], { priority: Number.NaN }), TypeError, /`priority`.*got NaN/],
 ];
 
 describe('bad input is rejected at the call, naming the argument', () => {
