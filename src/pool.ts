@@ -1,6 +1,15 @@
 import { AsyncResult } from './async-result.js';
 import { CancelledError, PoolStateError } from './errors.js';
-import { validateMapOptions, validatePoolOptions, validateTaskOptions, type MapOptions, type PoolOptions, type TaskOptions } from './options.js';
+import {
+  resolveElasticOptions,
+  validateMapOptions,
+  validatePoolOptions,
+  validateTaskOptions,
+  type MapOptions,
+  type PoolOptions,
+  type TaskOptions,
+} from './options.js';
+import type { MetricsStats } from './scheduling/metrics.js';
 import { platform } from './platform.js';
 import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
 import { SHARED_MEMORY_AVAILABLE } from './abi/shared-buffer.js';
@@ -28,8 +37,8 @@ export interface AllocOptions {
   zero?: boolean;
 }
 
-/** What `pool.stats()` reports. */
-export interface PoolStats {
+/** What `pool.stats()` reports: load and footprint now, and timings over the last minute (see MetricsStats). */
+export interface PoolStats extends MetricsStats {
   /** Live worker threads. */
   workers: number;
   /** Units (apply tasks or map chunks) waiting for a worker. */
@@ -58,6 +67,8 @@ export class Pool {
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
     const { transport, prepareModule, serialize } = platform();
+    const workers = valid.workers ?? transport.defaultWorkers();
+    resolveElasticOptions(valid, workers); // a bad minWorkers throws before any module is loaded
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
@@ -73,7 +84,8 @@ export class Pool {
       shared: SHARED_MEMORY_AVAILABLE,
       serialize,
       module: spec,
-      workers: valid.workers ?? transport.defaultWorkers(),
+      workers,
+      ...resolveElasticOptions(valid, workers),
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
       initargs: valid.initargs ? [...valid.initargs] : undefined,
@@ -98,7 +110,39 @@ export class Pool {
   /** A snapshot of the pool's load and footprint: for monitoring, and for leak checks. */
   stats(): PoolStats {
     const s = this.#scheduler;
-    return { workers: s.workerCount, queued: s.queuedUnits, running: s.runningUnits, slotsInUse: s.slots.inUse, slotBytes: s.slots.byteLength };
+    return {
+      workers: s.workerCount,
+      queued: s.queuedUnits,
+      running: s.runningUnits,
+      slotsInUse: s.slots.inUse,
+      slotBytes: s.slots.byteLength,
+      ...s.timings(),
+    };
+  }
+
+  /** Units (tasks or map chunks) queued and not yet running: p-queue's `size`. */
+  get size(): number {
+    return this.#scheduler.queuedUnits;
+  }
+
+  /** Units running in workers now: p-queue's `pending`. */
+  get pending(): number {
+    return this.#scheduler.runningUnits;
+  }
+
+  /** Resolves once fewer than `limit` units are queued: await it before submitting to bound the queue. */
+  onSizeLessThan(limit: number): Promise<void> {
+    return this.#scheduler.watchers.onSizeLessThan(limit);
+  }
+
+  /** Resolves once nothing is queued (units may still be running). */
+  onEmpty(): Promise<void> {
+    return this.#scheduler.watchers.onEmpty();
+  }
+
+  /** Resolves once nothing is queued or running. */
+  onIdle(): Promise<void> {
+    return this.#scheduler.watchers.onIdle();
   }
 
   /** 'open', 'closing' (after close()) or 'terminated'. */
@@ -124,6 +168,7 @@ export class Pool {
       scheduler.apply({
         kernel,
         args: call.args,
+        priority: opts.priority,
         timeout: opts.timeout,
         signal: opts.signal,
         callback: opts.callback,
@@ -237,6 +282,7 @@ export class Pool {
         total: list.length,
         chunksize,
         star: call.star,
+        priority: opts.priority,
         callback: opts.callback as ((values: unknown[]) => void) | undefined,
         errorCallback: opts.errorCallback,
         onProgress: opts.onProgress,

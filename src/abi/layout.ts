@@ -142,12 +142,13 @@ export const UnitFlag = {
 
 /**
  * Each worker's completion ring (one producer: the worker; one consumer: the main thread). The worker writes
- * an entry (unit id, Outcome), then stores WRITTEN + 1; the main thread reads entries below WRITTEN. A worker
+ * an entry (unit id, Outcome, start time, run time), then stores WRITTEN + 1; the main thread reads entries below WRITTEN. A worker
  * that dies mid-write leaves no half-written entry visible. It cannot overflow: the main thread keeps at most
  * RING_CAPACITY units in shared memory until their completions are read.
  */
 export const COMPLETION_HEADER_INT32S = 2;
-export const COMPLETION_INT32S = 2;
+/** An entry: unit id and Outcome (Int32), then when it started (epoch ms) and how long it ran (ms), as Float64. */
+export const COMPLETION_INT32S = 8;
 export const COMPLETION_RING_BYTES = (COMPLETION_HEADER_INT32S + RING_CAPACITY * COMPLETION_INT32S) * 4;
 export const Outcome = {
   /** The number is in the unit's slot. */

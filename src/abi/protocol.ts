@@ -70,6 +70,10 @@ export type MainToWorker =
       initargs?: unknown[];
       /** Take no more than this many units, then retire (maxTasksPerWorker). */
       maxUnits?: number;
+      /** Retire after a unit that leaves this worker's own memory above this many MB (maxWorkerMemory). */
+      maxMemoryMb?: number;
+      /** Say `idle` after this many ms without work (the pool may retire a worker above minWorkers). */
+      idleTimeout?: number;
     }
   | ({ type: 'catalog' } & Catalog)
   | { type: 'run'; units: UnitMessage[] };
@@ -82,7 +86,9 @@ export type WorkerToMain =
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
-  /** The worker took its last unit (maxTasksPerWorker) and finished it: replace it. */
-  | { type: 'retired' }
+  /** The worker finished its last unit (maxTasksPerWorker reached, or its memory above maxWorkerMemory): replace it. */
+  | { type: 'retired'; reason: 'tasks' | 'memory' }
+  /** The worker has had no work for `idleTimeout` ms. */
+  | { type: 'idle' }
   /** A browser worker is closing itself (a kernel called self.close()): no other event would say so. */
   | { type: 'closing' };

@@ -43,18 +43,22 @@ const WRITTEN = 0;
 /** One worker's completion ring: the worker writes, the main thread reads (see COMPLETION_HEADER_INT32S). */
 export class CompletionRing {
   readonly cells: Int32Array;
+  readonly #times: Float64Array;
   /** Entries read (main thread) or written (worker): each side keeps its own. */
   #count = 0;
 
   constructor(readonly buffer: SharedArrayBuffer = new SharedArrayBuffer(COMPLETION_RING_BYTES)) {
     this.cells = new Int32Array(buffer);
+    this.#times = new Float64Array(buffer);
   }
 
   /** Worker: publishes a completion, after the value, the slot state and the countdown are written. */
-  write(id: number, outcome: number): void {
+  write(id: number, outcome: number, startedAt: number, runMs: number): void {
     const at = COMPLETION_HEADER_INT32S + (this.#count & RING_MASK) * COMPLETION_INT32S;
     this.cells[at] = id;
     this.cells[at + 1] = outcome;
+    this.#times[at / 2 + 1] = startedAt;
+    this.#times[at / 2 + 2] = runMs;
     Atomics.store(this.cells, WRITTEN, ++this.#count);
   }
 
@@ -64,14 +68,14 @@ export class CompletionRing {
   }
 
   /** Main thread: reads every completion written so far, in order. Returns how many. */
-  read(take: (id: number, outcome: number) => void): number {
+  read(take: (id: number, outcome: number, startedAt: number, runMs: number) => void): number {
     const written = Atomics.load(this.cells, WRITTEN);
     let count = 0;
     while (this.#count !== written) {
       const at = COMPLETION_HEADER_INT32S + (this.#count & RING_MASK) * COMPLETION_INT32S;
       this.#count++;
       count++;
-      take(this.cells[at], this.cells[at + 1]);
+      take(this.cells[at], this.cells[at + 1], this.#times[at / 2 + 1], this.#times[at / 2 + 2]);
     }
     return count;
   }
@@ -139,6 +143,28 @@ export class RingProducer {
   }
 
   /**
+   * Takes back every entry no worker has taken yet (a unit of higher priority must go before them): returns the
+   * producer indices [from, to) of the entries withdrawn, to be pushed again in a new order. Holds LOCK for a
+   * handful of instructions, so no worker can be taking one meanwhile.
+   */
+  retractWaiting(): [number, number] {
+    const cells = this.views.cells;
+    while (Atomics.compareExchange(cells, QueueCell.LOCK, 0, MAIN_THREAD_SERIAL) !== 0);
+    const taken = Atomics.load(cells, QueueCell.TAKEN);
+    const to = this.#pushed;
+    Atomics.store(cells, QueueCell.PUSHED, taken);
+    this.#pushed = taken;
+    Atomics.store(cells, QueueCell.LOCK, 0);
+    Atomics.notify(cells, QueueCell.LOCK);
+    return [taken, to];
+  }
+
+  /** Producer index of the next entry pushed. */
+  get pushed(): number {
+    return this.#pushed;
+  }
+
+  /**
    * A worker died holding LOCK (killed from outside between taking and releasing it). If it had already marked
    * the entry at TAKEN as its running unit, that entry is consumed on its behalf; then the lock is freed.
    * Call only once the worker's thread is known to have exited.
@@ -155,6 +181,9 @@ export class RingProducer {
     Atomics.notify(cells, QueueCell.LOCK);
   }
 }
+
+/** Who holds LOCK while the main thread retracts entries (worker serials count up from 1). */
+const MAIN_THREAD_SERIAL = 0x7fffffff;
 
 /** What take() found. */
 export const TAKE_NOTHING = 0;
@@ -215,8 +244,8 @@ export class RingConsumer {
   }
 
   /** Publishes a completion: called after the value, the slot state and the countdown are written. */
-  complete(id: number, outcome: number): void {
-    this.completions.write(id, outcome);
+  complete(id: number, outcome: number, startedAt: number, runMs: number): void {
+    this.completions.write(id, outcome, startedAt, runMs);
   }
 
   /** Parks until the main thread pushes (or wakes every worker); true if woken, false on timeout. */

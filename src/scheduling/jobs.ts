@@ -25,6 +25,8 @@ export class Unit {
   block: ArenaBlock | undefined = undefined;
   /** The worker a POSTED unit was posted to. */
   worker: number = -1;
+  /** When it was submitted (epoch ms, comparable with a worker's clock): queue wait time. */
+  readonly submittedAt = performance.timeOrigin + performance.now();
 
   constructor(
     readonly id: number,
@@ -40,7 +42,12 @@ export class Unit {
      * 'by-message' for one only postMessage can carry.
      */
     readonly encoded: Uint8Array | 'by-message' | undefined,
+    /** Larger runs first (TaskOptions/MapOptions.priority). */
+    readonly priority: number,
   ) {}
+
+  /** Goes through the shared work queue (else it is posted to one worker); set once, when queued. */
+  viaRing = false;
 
   get isApply(): boolean {
     return this.index < 0;

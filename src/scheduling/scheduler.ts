@@ -1,23 +1,33 @@
-import { CONTROL_BYTES, Outcome, PoolCell, SlotState } from '../abi/layout.js';
+import { CONTROL_BYTES, Outcome, PoolCell, RING_MASK, SlotState } from '../abi/layout.js';
 import { PayloadArena } from '../abi/payload-arena.js';
 import type { Catalog, MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
 import { RingProducer, allocateRingBuffers } from '../abi/work-ring.js';
-import { CancelledError, PoolStateError, TimeoutError, WorkerCrashError } from '../errors.js';
+import { CancelledError, PoolStateError, QueueFullError, TimeoutError, WorkerCrashError } from '../errors.js';
 import type { ResultSource } from '../result-state.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { Deadlines } from './deadlines.js';
 import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
 import { ApplyJob, Job, MapJob, Place, Unit, type JobResources, type MapJobOptions } from './jobs.js';
 import { toTaskError } from './task-error.js';
-import { UnitQueue } from './unit-queue.js';
+import { PoolMetrics, type MetricsStats } from './metrics.js';
+import { PriorityQueue } from './priority-queue.js';
+import { QueueWatchers } from './queue-watchers.js';
 import { WorkerNode } from './worker-node.js';
 
 export interface SchedulerConfig {
   transport: Transport;
   module: ModuleSpec;
+  /** The most workers (PoolOptions.workers). */
   workers: number;
+  /** Workers kept even when idle; more are started under load and exit after `idleTimeout` ms idle. */
+  minWorkers: number;
+  idleTimeout: number;
+  /** Most units waiting (queued here or in the shared queue, not yet taken). */
+  maxQueued: number;
+  /** MB of its own memory after which a worker is replaced before its next unit. */
+  maxWorkerMemory: number;
   maxTasksPerWorker: number | undefined;
   initializer: string | undefined;
   initargs: unknown[] | undefined;
@@ -37,6 +47,7 @@ export interface SchedulerConfig {
 export interface ApplyRequest {
   kernel: string;
   args: unknown[];
+  priority?: number;
   timeout?: number;
   signal?: AbortSignal;
   callback?: (value: unknown) => void;
@@ -50,6 +61,7 @@ export interface MapRequest extends MapJobOptions {
   total: number;
   chunksize: number;
   star: boolean;
+  priority?: number;
   resources?: JobResources;
 }
 
@@ -87,9 +99,14 @@ export class Scheduler implements ResultSource {
   private readonly arena: PayloadArena | undefined;
   private readonly kernelIndex = new Map<string, number>();
   private readonly kernelNames: string[] = [];
-  /** Units waiting for room in the shared queue, and units waiting to be posted. */
-  private readonly waitingShared = new UnitQueue();
-  private readonly waitingPosted = new UnitQueue();
+  /** Units waiting for room in the shared queue, and units waiting to be posted: by priority, with aging. */
+  private readonly waitingShared = new PriorityQueue<Unit>();
+  private readonly waitingPosted = new PriorityQueue<Unit>();
+  /** The unit behind each entry of the shared queue (by producer index), to take untaken entries back. */
+  private readonly ringUnits: Array<Unit | undefined> = [];
+  readonly metrics = new PoolMetrics();
+  /** onSizeLessThan / onEmpty / onIdle. */
+  readonly watchers = new QueueWatchers();
   /** Every unit that left a queue and is not yet both settled and back. */
   private readonly units = new Map<number, Unit>();
   private readonly live: WorkerNode[] = [];
@@ -117,16 +134,17 @@ export class Scheduler implements ResultSource {
         pageForgotten: (id) => this.broadcast({ forgetPages: [id] }),
       });
     }
-    for (let i = 0; i < config.workers; i++) this.spawn();
+    for (let i = 0; i < config.minWorkers; i++) this.spawn();
   }
 
   // ---- submitting ----------------------------------------------------------------------------------------
 
   /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
   apply(request: ApplyRequest): ApplyJob {
+    this.checkRoom(1);
     const encoded = this.encodeIfNeeded(request.args, () => 'args');
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), request.kernel, request.resources, request.callback, request.errorCallback);
-    const unit = new Unit(this.takeId(), job, request.args, -1, false, request.timeout, encoded);
+    const unit = new Unit(this.takeId(), job, request.args, -1, false, request.timeout, encoded, request.priority ?? 0);
     if (request.signal) listenForAbort(request.signal, job, () => this.cancel(unit));
     this.enqueue([unit]);
     return job;
@@ -134,6 +152,7 @@ export class Scheduler implements ResultSource {
 
   /** Queues a map's chunks; one job for all of them. */
   map(request: MapRequest): MapJob {
+    this.checkRoom(request.chunks.length);
     const encoded = request.chunks.map((chunk, index) =>
       chunk instanceof Float64Array ? undefined : this.encodeIfNeeded(chunk, (item) => `items[${index * request.chunksize + item}]`, true),
     );
@@ -146,7 +165,8 @@ export class Scheduler implements ResultSource {
       request,
     );
     if (request.total === 0) return job;
-    this.enqueue(request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index])));
+    const priority = request.priority ?? 0;
+    this.enqueue(request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index], priority)));
     return job;
   }
 
@@ -184,6 +204,14 @@ export class Scheduler implements ResultSource {
     }
   }
 
+  /** Backpressure: refuses, before anything is queued, a submission that would take the queue past maxQueued. */
+  private checkRoom(units: number): void {
+    const max = this.config.maxQueued;
+    if (max === Infinity) return;
+    const queued = this.queuedUnits;
+    if (queued + units > max) throw new QueueFullError({ maxQueued: max, queued, units });
+  }
+
   private takeId(): number {
     const id = this.nextId;
     this.nextId = this.nextId >= 0x7ffffffe ? 1 : this.nextId + 1;
@@ -219,6 +247,10 @@ export class Scheduler implements ResultSource {
 
   private pushShared(): void {
     const ring = this.ring!;
+    const next = this.waitingShared.peek();
+    // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
+    // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
+    if (next && ring.waiting > 0 && next.priority > this.ringUnits[(ring.pushed - 1) & RING_MASK]!.priority) this.retract();
     let pushed = 0;
     while (this.waitingShared.length > 0 && ring.hasRoom) {
       const unit = this.waitingShared.shift()!;
@@ -226,15 +258,14 @@ export class Scheduler implements ResultSource {
         this.returnUnit(unit); // cancelled while queued
         continue;
       }
-      const bytes = payloadBytes(unit);
-      let block;
-      if (bytes > 0 || !unit.isApply) {
-        block = this.arena ? this.arena.allocate(bytes) : undefined;
-        if (!block) throw new Error('wasmpool: a unit with a payload reached the shared queue without an arena');
+      let block = unit.block;
+      if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
+        block = this.arena!.allocate(payloadBytes(unit));
         fillPayload(this.arena!.view(block), unit);
         unit.block = block;
       }
       const kernel = this.kernelNumber(unit.job.kernel);
+      this.ringUnits[ring.pushed & RING_MASK] = unit;
       writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
       unit.place = Place.SHARED;
       this.units.set(unit.id, unit);
@@ -243,6 +274,18 @@ export class Scheduler implements ResultSource {
       pushed++;
     }
     if (pushed > 0) this.armCompletionWait();
+  }
+
+  /** Takes every untaken entry of the shared queue back into the waiting queue, in its order, as the oldest. */
+  private retract(): void {
+    const [from, to] = this.ring!.retractWaiting();
+    for (let at = to - 1; at >= from; at--) {
+      const unit = this.ringUnits[at & RING_MASK]!;
+      this.ringUnits[at & RING_MASK] = undefined;
+      unit.place = Place.QUEUED;
+      this.units.delete(unit.id);
+      this.waitingShared.unshift(unit); // keeps its payload block: it is pushed again as it is
+    }
   }
 
   private kernelNumber(name: string): number {
@@ -342,8 +385,7 @@ export class Scheduler implements ResultSource {
   cancel(unit: Unit): void {
     if (unit.settled) return;
     if (unit.place === Place.QUEUED) {
-      this.waitingShared.remove(unit);
-      this.waitingPosted.remove(unit);
+      (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
       this.failQueued(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
       return;
     }
@@ -411,20 +453,36 @@ export class Scheduler implements ResultSource {
   private drain(): void {
     let needMessages = false;
     for (const worker of this.live) {
-      const read = worker.completions?.read((id, outcome) => {
-        if (outcome === Outcome.MESSAGE) needMessages = true;
-        this.completed(id, outcome);
-      });
-      if (read) this.ring!.completed(read);
+      if (!worker.completions?.unread) continue;
+      const read = this.readCompletions(worker);
+      if (read < 0) needMessages = true;
     }
     if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
     if (this.waitingShared.length > 0) this.pushShared();
     this.afterActivity();
   }
 
-  private completed(id: number, outcome: number): void {
+  /** Reads a worker's completions; negative when one of them said its value comes by message. */
+  private readCompletions(worker: WorkerNode): number {
+    const now = performance.timeOrigin + performance.now();
+    let byMessage = false;
+    const read = worker.completions!.read((id, outcome, startedAt, runMs) => {
+      if (outcome === Outcome.MESSAGE) byMessage = true;
+      this.completed(id, outcome, startedAt, runMs, worker, now);
+    });
+    this.ring!.completed(read);
+    return byMessage ? -1 : read;
+  }
+
+  private completed(id: number, outcome: number, startedAt: number, runMs: number, worker: WorkerNode, now: number): void {
     const unit = this.units.get(id);
     if (!unit || unit.place !== Place.SHARED) return;
+    if (outcome !== Outcome.SKIPPED) {
+      worker.provedAlive = true;
+      this.metrics.recordRun(runMs, now);
+      this.metrics.recordWait(Math.max(0, startedAt - unit.submittedAt), now);
+      this.metrics.reportBusy(worker.serial, runMs, now);
+    }
     if (outcome === Outcome.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
     else if (outcome === Outcome.IN_PLACE) this.settleUnit(unit, true, this.arenaNumbers(unit));
     this.returnUnit(unit);
@@ -494,6 +552,11 @@ export class Scheduler implements ResultSource {
         this.drain();
         this.retire(worker);
         return;
+      case 'idle':
+        // Above minWorkers, an idle worker goes; stopping it first (RUNNING 0 → STOPPED) means it cannot have
+        // taken a unit meanwhile.
+        if (this.live.length > this.config.minWorkers && worker.stopIfRunning(0)) this.retire(worker);
+        return;
       case 'closing':
         return; // the transport reports it as the worker's exit
       case 'init-failed':
@@ -509,6 +572,12 @@ export class Scheduler implements ResultSource {
       this.setBusy(false);
       if (this.state === 'closing') this.finishClose();
     }
+    this.reportQueue();
+  }
+
+  /** Tells onSizeLessThan/onEmpty/onIdle waiters the counts as this thread last saw them. */
+  private reportQueue(): void {
+    this.watchers.changed(this.queuedUnits, this.runningUnits);
   }
 
   // ---- synchronous reading (ResultSource) ----------------------------------------------------------------
@@ -588,7 +657,10 @@ export class Scheduler implements ResultSource {
       initializer: this.config.initializer,
       initargs: this.config.initargs,
       maxUnits: this.config.maxTasksPerWorker,
+      maxMemoryMb: this.config.maxWorkerMemory === Infinity ? undefined : this.config.maxWorkerMemory,
+      idleTimeout: this.config.minWorkers < this.config.workers ? this.config.idleTimeout : undefined,
     });
+    this.metrics.workerStarted(worker.serial);
     if (this.busy) worker.handle.setBusy(true);
     this.live.push(worker);
   }
@@ -606,8 +678,8 @@ export class Scheduler implements ResultSource {
     worker.gone = true;
     this.live.splice(this.live.indexOf(worker), 1);
     worker.handle.drainSync();
-    const read = worker.completions?.read((id, outcome) => this.completed(id, outcome));
-    if (read) this.ring!.completed(read);
+    if (worker.completions) this.readCompletions(worker);
+    this.metrics.workerExited(worker.serial);
     let blamed = false;
     if (stopped) {
       // Its block stays allocated until the thread has exited: it may still be writing for a moment.
@@ -667,11 +739,15 @@ export class Scheduler implements ResultSource {
     return this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
   }
 
-  /** Keeps the pool at its size while it is open, and after close() while work remains (retired or crashed workers). */
+  /**
+   * Starts workers up to what the work needs: at least minWorkers while open, up to `workers` under load, and
+   * after close() as many as the remaining work needs (retired or crashed workers are replaced until it is done).
+   */
   private replaceIfNeeded(): void {
     if (this.broken || this.state === 'terminated') return;
-    if (this.state === 'closing' && !this.workRemains()) return;
-    while (this.live.length < this.config.workers) this.spawn();
+    const work = this.queuedUnits + this.runningUnits;
+    const wanted = Math.min(this.config.workers, this.state === 'open' ? Math.max(this.config.minWorkers, work) : work);
+    while (this.live.length < wanted) this.spawn();
   }
 
   /**
@@ -791,6 +867,11 @@ export class Scheduler implements ResultSource {
 
   get arenaBytes(): number {
     return this.arena?.byteLength ?? 0;
+  }
+
+  /** Run and wait time percentiles and utilisation over the metrics window. */
+  timings(): MetricsStats {
+    return this.metrics.snapshot();
   }
 }
 

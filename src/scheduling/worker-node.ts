@@ -58,7 +58,7 @@ export class WorkerNode {
     return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
   }
 
-  /** Stops the worker if it is running `unitId`: afterwards it can neither finish that unit nor take another. */
+  /** Stops the worker if it is running `unitId` (0: if it is idle): afterwards it can neither finish that unit nor take another. */
   stopIfRunning(unitId: number): boolean {
     return Atomics.compareExchange(this.cells, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;
   }

@@ -4,10 +4,14 @@
  * queued on it: dispatch never waits for a ready handshake.
  */
 import { writeSync } from 'node:fs';
-import { deserialize } from 'node:v8';
+import { deserialize, getHeapStatistics } from 'node:v8';
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { MainToWorker } from '../abi/protocol.js';
+import { v8HeapProbe, workerMemoryMb } from './memory-probe.js';
 import { WorkerRuntime } from './runtime.js';
+
+// Per isolate: this worker's own heap, not the process's.
+const heap = v8HeapProbe(getHeapStatistics);
 
 const { port } = workerData as { port: MessagePort };
 
@@ -19,6 +23,7 @@ const runtime = new WorkerRuntime({
   importUrl: (url) => import(url) as Promise<object>,
   receiveSync: () => receiveMessageOnPort(port)?.message as MainToWorker | undefined,
   deserialize: (bytes) => deserialize(bytes) as unknown,
+  memoryMb: () => workerMemoryMb(heap, []),
 });
 
 process.on('exit', (code) => runtime.markExiting(code));

@@ -33,6 +33,8 @@ export interface WorkerEndpoint {
   receiveSync?(): MainToWorker | undefined;
   /** Decodes a payload the main thread serialized into the arena (node:v8 deserialize). */
   deserialize?(bytes: Uint8Array): unknown;
+  /** This worker's own memory in MB (its JS heap and WASM memories not shared with the pool), for maxWorkerMemory. */
+  memoryMb?(): number;
 }
 
 /**
@@ -74,6 +76,14 @@ export class WorkerRuntime {
   private retired = false;
   private taken = 0;
   private maxUnits = Infinity;
+  private maxMemoryMb = Infinity;
+  /** Ms without work after which this worker tells the pool it is idle (elastic pools), else Infinity. */
+  private idleTimeout = Infinity;
+  private idleSince = 0;
+  private idleNoticeSent = false;
+  /** When the current unit started (epoch ms, comparable across threads) and performance.now() then. */
+  private startedAt = 0;
+  private startedNow = 0;
   private control!: Int32Array;
   private signal!: Int32Array;
   private ring: RingConsumer | undefined;
@@ -110,6 +120,8 @@ export class WorkerRuntime {
           this.ring = new RingConsumer(buffers, message.ring.completions, this.control, message.serial);
         }
         this.maxUnits = message.maxUnits ?? Infinity;
+        this.maxMemoryMb = message.maxMemoryMb ?? Infinity;
+        this.idleTimeout = message.idleTimeout ?? Infinity;
         this.learn(message.catalog);
         void this.initialize(message);
         return;
@@ -180,22 +192,40 @@ export class WorkerRuntime {
         }
         if (work === 'stopped') return this.stop();
         if (work) {
+          this.idleSince = 0;
+          this.idleNoticeSent = false;
           const pending = this.runWork(work);
           if (pending) await pending;
           if (performance.now() - this.lastFlush > NOTICE_FLUSH_MS) this.flushDone();
-          if (this.taken >= this.maxUnits) return this.retire();
+          if (this.taken >= this.maxUnits) return this.retire('tasks');
+          // Replaced before its next task, not during this one: the task that grew the heap still succeeds.
+          if (this.maxMemoryMb < Infinity && (this.endpoint.memoryMb?.() ?? 0) > this.maxMemoryMb) return this.retire('memory');
           continue;
         }
         this.flushDone();
         if (this.pollForWork()) continue;
         const ring = this.ring;
         if (!ring) return; // units arrive by message: the event loop will kick us
-        if (this.endpoint.receiveSync) ring.park(PARK_MS);
-        else await ring.parkAsync(PARK_MS);
+        const parkMs = this.idleParkMs();
+        if (this.endpoint.receiveSync) ring.park(parkMs);
+        else await ring.parkAsync(parkMs);
       }
     } finally {
       this.looping = false;
     }
+  }
+
+  /** How long to park; tells the pool once this worker has been idle for `idleTimeout` (it may then retire it). */
+  private idleParkMs(): number {
+    if (this.idleTimeout === Infinity) return PARK_MS;
+    const now = performance.now();
+    if (this.idleSince === 0) this.idleSince = now;
+    const idleFor = now - this.idleSince;
+    if (idleFor >= this.idleTimeout && !this.idleNoticeSent) {
+      this.idleNoticeSent = true;
+      this.endpoint.post({ type: 'idle' });
+    }
+    return this.idleNoticeSent ? PARK_MS : Math.max(1, Math.min(PARK_MS, this.idleTimeout - idleFor));
   }
 
   private pollForWork(): boolean {
@@ -284,6 +314,8 @@ export class WorkerRuntime {
       this.publish(work, Outcome.SKIPPED, page, index, false); // cancelled by the main thread before we got here
       return undefined;
     }
+    this.startedNow = performance.now();
+    this.startedAt = performance.timeOrigin + this.startedNow;
     if (unit.timed) this.endpoint.post({ type: 'started', id: unit.id });
     if (this.dirty) {
       const reloading = this.module!.reload();
@@ -387,11 +419,11 @@ export class WorkerRuntime {
     this.retired = true;
   }
 
-  /** maxTasksPerWorker reached: take nothing more and ask to be replaced. */
-  private retire(): void {
+  /** maxTasksPerWorker or maxWorkerMemory reached: take nothing more and ask to be replaced. */
+  private retire(reason: 'tasks' | 'memory'): void {
     this.flushDone();
     this.retired = true;
-    this.endpoint.post({ type: 'retired' });
+    this.endpoint.post({ type: 'retired', reason });
   }
 
   /** Releases the RUNNING cell; false if the main thread stopped this worker meanwhile (drop the outcome). */
@@ -444,7 +476,7 @@ export class WorkerRuntime {
   private publish(work: Work, outcome: number, page: SlotPageViews, index: number, countDown: boolean): void {
     // Decrement after the value is published: a reader that sees 0 must find the value.
     if (countDown) Atomics.sub(page.remaining, index, 1);
-    if (work.shared) this.ring!.complete(work.unit.id, outcome);
+    if (work.shared) this.ring!.complete(work.unit.id, outcome, this.startedAt, outcome === Outcome.SKIPPED ? 0 : performance.now() - this.startedNow);
     else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
     Atomics.notify(this.signal, PoolCell.COMPLETIONS);
