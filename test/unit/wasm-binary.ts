@@ -61,6 +61,6 @@ export const exportEntry = (field: string, kind: number, index: number): number[
 /** A function body that does nothing (no locals, `end`). */
 export const emptyBody = [...u32(2), 0x00, 0x0b];
 
-export function binary(...sections: number[][]): Uint8Array {
+export function binary(...sections: number[][]): Uint8Array<ArrayBuffer> {
   return new Uint8Array([...header, ...sections.flat()]);
 }
