@@ -3,7 +3,7 @@
  * Pool constructor is synchronous) and cached. Used by `new Pool({ module:
  * 'kernel.ts' })` and by the `wasmpool build` CLI. Node only.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,6 +53,7 @@ function findCompiler(entry: string, packageName: string): Compiler {
 }
 
 export function compileAssemblyScript(entry: string, options: CompileOptions = {}): CompileResult {
+  if (!existsSync(entry)) throw new TypeError(`Expected an AssemblyScript file to compile, but ${entry} does not exist`);
   const compiler = findCompiler(entry, options.compilerPackage ?? 'assemblyscript');
   const cache = new CompileCache(options.cacheDir ?? defaultCacheDir());
   const key = CompileCache.key(entry, compiler.version, POOL_FLAGS);
