@@ -2,6 +2,7 @@
 // waits for with Atomics.wait (what src/compile/compile-sync.ts does), or a child process run
 // with execFileSync. Each compiles the same kernel, cache bypassed, `--runs` times.
 // Run: node bench/compile-runner.mjs [--runs 3]   (after npm run build)
+import { Buffer } from 'node:buffer';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,7 +15,11 @@ if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`Expected \`--runs
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const request = {
-  compilerUrl: pathToFileURL(createRequire(import.meta.url).resolve('assemblyscript/package.json').replace(/package\.json$/, 'dist/asc.js')).href,
+  compilerUrl: pathToFileURL(
+    createRequire(import.meta.url)
+      .resolve('assemblyscript/package.json')
+      .replace(/package\.json$/, 'dist/asc.js'),
+  ).href,
   entry: fileURLToPath(new URL('../examples/custom-kernel/assembly/kernel.ts', import.meta.url)),
   flags: POOL_FLAGS,
   packageRoot: root,
