@@ -43,30 +43,28 @@ export interface CompiledWasm {
   info: WasmModuleInfo;
 }
 
+function remembered(module: WebAssembly.Module, info: WasmModuleInfo): CompiledWasm {
+  rememberInfo(module, info);
+  return { module, info };
+}
+
 /** Synchronous, so the Pool constructor can report a bad binary itself. */
 export function compileWasm(bytes: Uint8Array, label: string): CompiledWasm {
   const info = inspectModuleBytes(bytes, label);
-  let module: WebAssembly.Module;
   try {
-    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    return remembered(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), info);
   } catch (error) {
     throw compileFailure(error, label);
   }
-  rememberInfo(module, info);
-  return { module, info };
 }
 
 /** For bytes that arrive later anyway (fetch): off the main thread's critical path, and no size limit. */
 export async function compileWasmAsync(bytes: Uint8Array, label: string): Promise<CompiledWasm> {
   const info = inspectModuleBytes(bytes, label);
-  let module: WebAssembly.Module;
-  try {
-    module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).catch((error: unknown) => {
     throw compileFailure(error, label);
-  }
-  rememberInfo(module, info);
-  return { module, info };
+  });
+  return remembered(module, info);
 }
 
 /** Fails at the Pool constructor, not on every task, when a module could never be instantiated. */
