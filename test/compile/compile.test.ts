@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Pool } from 'wasmpool';
 import { defaultCacheDir } from '../../dist/compile/cache.js';
 import { compileAssemblyScript, compileCounters } from '../../dist/compile/compile.js';
+import { compileSync } from '../../dist/compile/compile-sync.js';
 import { inspectWasm } from '../../dist/wasm/inspect.js';
 import { thrown } from '../helpers.js';
 
@@ -131,5 +132,31 @@ describe('the compile cache directory', () => {
     const cacheDir = join(dir, 'cache');
     expect(compileAssemblyScript(join(dir, 'kernel.ts'), { cacheDir }).cached).toBe(false);
     expect(compileAssemblyScript(join(dir, 'kernel.ts'), { cacheDir }).cached).toBe(true);
+  });
+});
+
+describe('the compiler thread the constructor blocks on', () => {
+  // Stand-ins for asc as data: URLs, so each failure is certain and needs no broken install.
+  const request = (compilerUrl: string) => ({ compilerUrl, entry: join(tmpdir(), 'k.ts'), flags: [], packageRoot: tmpdir() });
+
+  it('answers, instead of leaving the caller blocked, when asc calls process.exit', () => {
+    expect(compileSync(request('data:text/javascript,process.exit(1)'))).toEqual({
+      ok: false,
+      message: 'the AssemblyScript compiler crashed (it exited without a result)',
+    });
+  });
+
+  it('says to reinstall when the compiler cannot be loaded', () => {
+    const answer = compileSync(request('data:text/javascript,throw new Error("broken install")'));
+    expect(answer).toEqual({
+      ok: false,
+      message: 'Could not load the AssemblyScript compiler (broken install); reinstall it: npm install --save-dev assemblyscript',
+    });
+  });
+
+  it('passes on what asc threw', () => {
+    const answer = compileSync(request('data:text/javascript,export async function main() { throw new Error("asc bug") }'));
+    expect(answer.ok).toBe(false);
+    expect(!answer.ok && answer.message).toMatch(/^the AssemblyScript compiler threw: Error: asc bug/);
   });
 });
