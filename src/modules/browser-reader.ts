@@ -39,6 +39,13 @@ export const browserReader: ModuleReader = {
       return undefined; // a missing companion file (bindings beside a .wasm) is not an error
     }
   },
+  async exists(url) {
+    try {
+      return (await fetch(url, { method: 'HEAD' })).ok;
+    } catch {
+      return false;
+    }
+  },
   compileSource(_url, label) {
     throw new TypeError(
       `Expected \`module\` in a browser to be a .wasm, .js or .mjs URL, bytes or a WebAssembly.Module, got the AssemblyScript source ${label}; compiling needs Node: run \`npx wasmpool build kernel.ts -o kernel.wasm\` and pass the .wasm`,

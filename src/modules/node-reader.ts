@@ -24,5 +24,6 @@ export const nodeReader: ModuleReader = {
   label: (url) => fileURLToPath(url),
   readBytes: (url) => readFileSync(url),
   readText: (url) => (existsSync(url) ? readFileSync(url, 'utf8') : undefined),
+  exists: (url) => existsSync(url),
   compileSource: (url) => compileAssemblyScript(fileURLToPath(url)).wasm,
 };

@@ -35,6 +35,7 @@ export interface ModuleReader {
   readBytes(url: URL, label: string): Later<Uint8Array>;
   /** The file's text, or undefined when there is no such file. */
   readText(url: URL): Later<string | undefined>;
+  exists(url: URL): Later<boolean>;
   /** Compiles an AssemblyScript source file to WASM bytes, or throws saying why this platform cannot. */
   compileSource(url: URL, label: string): Uint8Array;
 }
@@ -83,8 +84,8 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
       if (bindings === undefined) return { spec: { kind: 'js', url: url.href }, info: undefined, label };
       const wasm = withExtension(url, /\.m?js$/, '.wasm');
       const wasmLabel = reader.label(wasm);
-      return then(reader.readText(wasm), (present) => {
-        if (present === undefined) throw new TypeError(`${label} looks like AssemblyScript bindings, but ${wasmLabel} is not beside it`);
+      return then(reader.exists(wasm), (present) => {
+        if (!present) throw new TypeError(`${label} looks like AssemblyScript bindings, but ${wasmLabel} is not beside it`);
         return fromWasmFile(wasm, wasmLabel, true);
       });
     });

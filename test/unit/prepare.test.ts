@@ -32,9 +32,10 @@ copyFileSync(BOUND_WASM.replace(/\.wasm$/, '.js'), ORPHAN);
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 beforeAll(() => {
-  vi.stubGlobal('fetch', async (url: URL | string) => {
+  vi.stubGlobal('fetch', async (url: URL | string, init?: RequestInit) => {
     const file = served.get(String(url));
-    return file ? new Response(readFileSync(file)) : new Response('not found', { status: 404, statusText: 'Not Found' });
+    if (!file) return new Response('not found', { status: 404, statusText: 'Not Found' });
+    return new Response(init?.method === 'HEAD' ? null : readFileSync(file));
   });
 });
 afterAll(() => vi.unstubAllGlobals());
