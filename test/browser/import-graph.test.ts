@@ -48,3 +48,13 @@ test('the Node entry is not reachable from the browser entry, and the Node entry
   expect(graph('index.js').outside.some((edge) => edge.includes('node:'))).toBe(true);
   expect(graph('browser.js').files).not.toContain('index.js');
 });
+
+test('transport/ stays a thin adapter: it imports neither the WASM tooling in wasm/ nor the module preparation', () => {
+  // The worker a transport spawns (by URL) does instantiate modules; only the transport's own imports count.
+  const inWorkers = new Set([...graph('worker/browser-entry.js').files, ...graph('worker/node-entry.js').files]);
+  for (const entry of ['transport/browser.js', 'transport/node.js']) {
+    const own = graph(entry).files.filter((file) => !inWorkers.has(file));
+    expect(own).toContain(entry);
+    expect(own.filter((file) => file.startsWith('wasm/') || file === 'modules/prepare.js')).toEqual([]);
+  }
+});
