@@ -5,7 +5,7 @@
  * a hit needs each of them unchanged, so editing an imported file recompiles.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { SourceFile } from './protocol.js';
@@ -92,8 +92,14 @@ export class CompileCache {
     const manifest: Manifest = { files: files.map((file) => ({ path: file.path, sha256: sha256(file.text) })).sort((a, b) => a.path.localeCompare(b.path)) };
     try {
       mkdirSync(this.dir, { recursive: true });
-      writeAtomically(this.#binaryPath(key, sha256(JSON.stringify(manifest.files))), wasm);
+      const binary = this.#binaryPath(key, sha256(JSON.stringify(manifest.files)));
+      writeAtomically(binary, wasm);
       writeAtomically(this.#manifestPath(key), JSON.stringify(manifest));
+      // The manifest now names only this binary: earlier ones for the same entry would only pile up.
+      const prefix = `${key.slice(0, 16)}-`;
+      for (const file of readdirSync(this.dir)) {
+        if (file.startsWith(prefix) && join(this.dir, file) !== binary) rmSync(join(this.dir, file), { force: true });
+      }
     } catch {
       // read-only or full disk: compile again next time
     }

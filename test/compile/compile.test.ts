@@ -1,7 +1,7 @@
 // `new Pool({ module: 'kernel.ts' })`: AssemblyScript compiled at the constructor with the flags a
 // shared-memory pool needs, cached by the content of every file asc read. Each test writes its
 // sources into a fresh temp directory, so the first compile there is always a cache miss.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -127,11 +127,15 @@ describe('the compile cache directory', () => {
     expect(defaultCacheDir(dir)).toBe(join(tmpdir(), 'wasmpool-cache'));
   });
 
-  it('an explicit cache dir is used for both the manifest and the binary', () => {
+  it('an explicit cache dir holds one manifest and one binary per entry, the latest', () => {
     const dir = project({ 'kernel.ts': 'export function one(): i32 { return 1; }\n' });
     const cacheDir = join(dir, 'cache');
     expect(compileAssemblyScript(join(dir, 'kernel.ts'), { cacheDir }).cached).toBe(false);
     expect(compileAssemblyScript(join(dir, 'kernel.ts'), { cacheDir }).cached).toBe(true);
+    writeFileSync(join(dir, 'kernel.ts'), 'export function two(): i32 { return 2; }\n');
+    expect(compileAssemblyScript(join(dir, 'kernel.ts'), { cacheDir }).cached).toBe(false);
+    const extensions = readdirSync(cacheDir).map((file) => file.slice(file.lastIndexOf('.')));
+    expect(extensions.sort()).toEqual(['.json', '.wasm']);
   });
 });
 
