@@ -150,6 +150,14 @@ describe('the compiler thread the constructor blocks on', () => {
     });
   });
 
+  it('answers when asc dies of an uncaught exception while its promise is still pending', () => {
+    const dies = 'setTimeout(() => { throw new Error("late") }, 1); export function main() { return new Promise(() => {}); }';
+    expect(compileSync(request(`data:text/javascript,${encodeURIComponent(dies)}`))).toEqual({
+      ok: false,
+      message: 'the AssemblyScript compiler crashed (it exited without a result)',
+    });
+  });
+
   it('says to reinstall when the compiler cannot be loaded', () => {
     const answer = compileSync(request('data:text/javascript,throw new Error("broken install")'));
     expect(answer).toEqual({
