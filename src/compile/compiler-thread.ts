@@ -21,7 +21,7 @@ function answer(response: CompileResponse): void {
 
 // asc calls process.exit(1) when it crashes; in a worker that ends the thread,
 // and the blocked main thread must still hear about it.
-process.on('exit', () => answer({ ok: false, message: 'the AssemblyScript compiler crashed (it exited without a result)' }));
+process.on('exit', () => answer({ ok: false, message: 'the AssemblyScript compiler crashed (it exited without a result; what it printed is on stderr)' }));
 
 runAsc(request).then(answer, (error: unknown) =>
   answer({ ok: false, message: `the AssemblyScript compiler threw: ${(error as Error)?.stack ?? String(error)}` }),

@@ -146,7 +146,7 @@ describe('the compiler thread the constructor blocks on', () => {
   it('answers, instead of leaving the caller blocked, when asc calls process.exit', () => {
     expect(compileSync(request('data:text/javascript,process.exit(1)'))).toEqual({
       ok: false,
-      message: 'the AssemblyScript compiler crashed (it exited without a result)',
+      message: 'the AssemblyScript compiler crashed (it exited without a result; what it printed is on stderr)',
     });
   });
 
@@ -154,7 +154,7 @@ describe('the compiler thread the constructor blocks on', () => {
     const dies = 'setTimeout(() => { throw new Error("late") }, 1); export function main() { return new Promise(() => {}); }';
     expect(compileSync(request(`data:text/javascript,${encodeURIComponent(dies)}`))).toEqual({
       ok: false,
-      message: 'the AssemblyScript compiler crashed (it exited without a result)',
+      message: 'the AssemblyScript compiler crashed (it exited without a result; what it printed is on stderr)',
     });
   });
 
