@@ -23,6 +23,7 @@ function answer(response: CompileResponse): void {
 // and the blocked main thread must still hear about it.
 process.on('exit', () => answer({ ok: false, message: 'the AssemblyScript compiler crashed (it exited without a result; what it printed is on stderr)' }));
 
-runAsc(request).then(answer, (error: unknown) =>
-  answer({ ok: false, message: `the AssemblyScript compiler threw: ${(error as Error)?.stack ?? String(error)}` }),
-);
+const threw = (error: unknown): void => answer({ ok: false, message: `the AssemblyScript compiler threw: ${(error as Error)?.stack ?? String(error)}` });
+// An exception outside runAsc's promise chain (a timer inside asc) would otherwise end the thread with no answer.
+process.on('uncaughtException', threw);
+runAsc(request).then(answer, threw);
