@@ -13,8 +13,8 @@ export function compileSync(request: CompileRequest): CompileResponse {
   const done = new Int32Array(new SharedArrayBuffer(4));
   const { port1, port2 } = new MessageChannel();
   const worker = new Worker(COMPILER_THREAD, { workerData: { request, port: port2, done }, transferList: [port2] });
-  // A thread that dies of an uncaught exception has answered already (its exit handler); the event
-  // arrives after we stopped waiting and would otherwise crash the process as an unhandled 'error'.
+  // Whatever ends the thread has been answered already (see compiler-thread.ts); a late 'error' event
+  // must not crash the caller's process as an unhandled one.
   worker.on('error', () => {});
   try {
     // No timeout: the thread answers on success, failure, a throw and asc's own process.exit.
