@@ -100,6 +100,23 @@ describe('inspectWasm: imported memory limits', () => {
     expect(memoryImport?.maximum).toBe(65536);
   });
 
+  it('reads the memory past imports of every other kind (function, table, global)', () => {
+    const table = [...name('env'), ...name('table'), 0x01, 0x70, ...limits(1)];
+    const global = [...name('env'), ...name('base'), 0x03, I32, 0x00];
+    const bytes = binary(
+      section(TYPE, vector([funcType([], []), funcType([F64], [F64])])),
+      section(IMPORT, vector([importFunc('env', 'abort', 0), table, global, importMemory('env', 'memory', limits(3, 9, true))])),
+      section(FUNCTION, vector([u32(1)])),
+      section(EXPORT, vector([exportEntry('half', 0, 1)])),
+      section(CODE, vector([[...u32(4), 0x00, 0x20, 0x00, 0x0b]])), // local.get 0
+    );
+    const info = inspectWasm(bytes);
+    expect(info.memoryImport).toEqual({ module: 'env', name: 'memory', initial: 3, maximum: 9, shared: true });
+    expect(info.kernels.get('half')).toEqual({ params: ['f64'], results: ['f64'] });
+    // The engine reads the same imports: the hand-written binary is valid.
+    expect(WebAssembly.Module.imports(new WebAssembly.Module(bytes)).map((i) => i.kind)).toEqual(['function', 'table', 'global', 'memory']);
+  });
+
   it('has no memory import when the module defines its own memory', () => {
     expect(inspectWasm(binary(section(MEMORY, vector([limits(1, 2)])))).memoryImport).toBeUndefined();
   });
