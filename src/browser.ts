@@ -5,11 +5,13 @@
  */
 import { installPlatform } from './platform.js';
 import { browserTransport } from './transport/browser.js';
-import { prepareBrowserModule, preloadBuiltinKernels } from './transport/browser-module.js';
+import { browserReader } from './modules/browser-reader.js';
+import { createModulePreparer } from './modules/prepare.js';
 
 // Fetching is asynchronous in a browser; loading the built-in kernels here keeps `new Pool()` synchronous.
-await preloadBuiltinKernels();
-installPlatform({ transport: browserTransport, prepareModule: prepareBrowserModule });
+const modules = createModulePreparer(browserReader);
+await modules.preloadBuiltin();
+installPlatform({ transport: browserTransport, prepareModule: modules.prepare });
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';

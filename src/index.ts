@@ -5,9 +5,11 @@
 import { installPlatform } from './platform.js';
 import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';
-import { prepareNodeModule } from './transport/node-module.js';
+import { nodeReader } from './modules/node-reader.js';
+import { createModulePreparer } from './modules/prepare.js';
 
-installPlatform({ transport: nodeTransport, prepareModule: prepareNodeModule, serialize: serializePayload });
+const modules = createModulePreparer(nodeReader);
+installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export { AsyncResult } from './async-result.js';

@@ -20,6 +20,7 @@ describe('the published package', () => {
     expect(paths).toContain('build/kernels.wasm');
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/worker/node-entry.js');
+    expect(paths).toContain('dist/cli/main.js');
     expect(paths.some((p) => p.startsWith('test/') || p.startsWith('build/fixtures/'))).toBe(false);
 
     const project = join(scratch, 'app');
@@ -40,5 +41,16 @@ describe('the published package', () => {
     const { stdout: output } = await run(process.execPath, ['main.mjs'], { cwd: project, timeout: 30_000 });
     expect(JSON.parse(output)).toEqual({ sync: 42, mapped: [1, 4, 9], errorClass: 'function' });
     expect(readdirSync(join(project, 'node_modules', 'wasmpool', 'dist'))).toContain('index.d.ts');
+
+    // The CLI is linked as a bin, and without the optional peer `assemblyscript` a .ts module says how to get it.
+    const { stdout: usage } = await run(join(project, 'node_modules', '.bin', 'wasmpool'), ['--help'], { cwd: project, timeout: 30_000 });
+    expect(usage).toMatch(/^Usage: wasmpool build FILE\.ts/);
+    writeFileSync(join(project, 'kernel.ts'), 'export function one(): i32 { return 1; }\n');
+    writeFileSync(
+      join(project, 'compile.mjs'),
+      "import { Pool } from 'wasmpool';\ntry { new Pool({ module: 'kernel.ts' }); } catch (e) { console.log(e.message); }\n",
+    );
+    const { stdout: missing } = await run(process.execPath, ['compile.mjs'], { cwd: project, timeout: 30_000 });
+    expect(missing).toMatch(/needs the AssemblyScript compiler, which is not installed; run `npm install --save-dev assemblyscript`/);
   });
 });

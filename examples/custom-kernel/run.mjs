@@ -1,8 +1,10 @@
 // Runs the custom kernels on a pool: one shared array, filled here, processed in place by a worker.
-// Run: node build.mjs && node run.mjs
+// Run: node run.mjs   (needs `assemblyscript` installed: the pool compiles assembly/kernel.ts itself,
+// once; later runs take the binary from node_modules/.cache/wasmpool)
+// To publish the kernels as a .wasm instead: npx wasmpool build assembly/kernel.ts -o kernel.wasm
 import { Pool } from 'wasmpool';
 
-const pool = new Pool({ module: new URL('./build/kernel.wasm', import.meta.url), workers: 2 });
+const pool = new Pool({ module: new URL('./assembly/kernel.ts', import.meta.url), workers: 2 });
 const n = 1_000_000;
 const x = pool.alloc(Float64Array, n); // in pool.memory, which every worker's instance imports
 for (let i = 0; i < n; i++) x[i] = Math.sin(i / 1000) * 50 + 20;

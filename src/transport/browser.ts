@@ -1,6 +1,6 @@
 import type { MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
-import { moduleInfo, resolveModuleSpec } from './browser-module.js';
+import { infoOf, resolveModuleSpec } from '../modules/registry.js';
 import type { Transport, WorkerEvents, WorkerHandle } from './types.js';
 
 const WORKER_ENTRY = new URL('../worker/browser-entry.js', import.meta.url);
@@ -22,7 +22,7 @@ export type BrowserInit = Extract<MainToWorker, { type: 'init' }> & { memoryType
 function forThisPage(message: MainToWorker): MainToWorker | BrowserInit {
   if (SHARED_MEMORY_AVAILABLE || message.type !== 'init' || message.module.kind !== 'wasm' || !message.module.memory) return message;
   const { memory, ...module } = message.module;
-  const declared = moduleInfo(module.module)?.memoryImport;
+  const declared = infoOf(module.module)?.memoryImport;
   const initial = declared?.initial ?? memory.buffer.byteLength / 65536;
   return { ...message, module, memoryType: { initial, maximum: declared?.maximum ?? initial } };
 }

@@ -5,6 +5,7 @@
  * They run inside a worker, on the worker's own instance.
  */
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
+import { readAsString } from './as-string.js';
 
 /** Thrown by `env.abort`; the worker turns it into a TaskError with origin 'abort'. */
 export class KernelAbort extends Error {
@@ -14,20 +15,6 @@ export class KernelAbort extends Error {
 export interface HostServices {
   /** Writes one line to the program's standard output, in order with the main thread's. */
   writeLine(line: string): void;
-}
-
-/** Reads an AssemblyScript string (UTF-16, byte length in the header before it). */
-export function readAsString(memory: WebAssembly.Memory, pointer: number): string {
-  if (!pointer) return '';
-  const buffer = memory.buffer;
-  const byteLength = new Uint32Array(buffer, (pointer - 4) & ~3, 1)[0];
-  const units = new Uint16Array(buffer, pointer, byteLength >>> 1);
-  let text = '';
-  // fromCharCode over a copy in bounded pieces: a shared view cannot go to TextDecoder.
-  for (let start = 0; start < units.length; start += 4096) {
-    text += String.fromCharCode(...units.slice(start, start + 4096));
-  }
-  return text;
 }
 
 const sleepCell = SHARED_MEMORY_AVAILABLE ? new Int32Array(new SharedArrayBuffer(4)) : undefined;

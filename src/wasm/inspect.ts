@@ -99,6 +99,9 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new TypeError('not a WebAssembly binary (no \\0asm magic number)');
   }
+  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
+    throw new TypeError(`unsupported WebAssembly binary version ${bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] << 24)} (expected 1)`);
+  }
   r.skip(8); // magic and version
   const types: KernelSignature[] = [];
   const functionTypes: number[] = [];
@@ -111,6 +114,8 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
     const id = r.byte();
     const size = r.u32();
     const end = r.offset + size;
+    // Checked here, not left to the engine: a cut-off binary would otherwise parse as a shorter valid-looking one.
+    if (end > bytes.length) throw new RangeError(`section ${id} runs past the end of the WASM binary (${end} > ${bytes.length} bytes)`);
     if (id === 1) {
       for (let n = r.u32(); n > 0; n--) {
         if (r.byte() !== 0x60) break; // not a plain function type: stop reading signatures

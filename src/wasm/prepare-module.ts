@@ -1,10 +1,11 @@
 import type { ModuleSpec } from '../abi/protocol.js';
+import { infoOf, rememberInfo } from '../modules/registry.js';
 import { inspectWasm, type WasmModuleInfo } from './inspect.js';
 
 /** A task module ready to hand to workers, plus what the main thread knows about it. */
 export interface PreparedModule {
   spec: ModuleSpec;
-  /** Kernel signatures and memory needs; undefined for JS modules and for a Module given without bytes. */
+  /** Kernel signatures and memory needs; undefined for JS modules and until a deferred module has compiled. */
   info: WasmModuleInfo | undefined;
   /** For error messages: where the module came from. */
   label: string;
@@ -23,9 +24,6 @@ const PROVIDED_IMPORTS = new Set([
   'wasmpool.random',
 ]);
 
-/** Modules compiled from bytes we saw, so a Module reused for a second pool keeps its signatures. */
-const knownInfo = new WeakMap<WebAssembly.Module, WasmModuleInfo>();
-
 /** Reads a binary's kernels and memory needs, or says plainly that `label` is not WebAssembly. */
 export function inspectModuleBytes(bytes: Uint8Array, label: string): WasmModuleInfo {
   try {
@@ -36,24 +34,37 @@ export function inspectModuleBytes(bytes: Uint8Array, label: string): WasmModule
 }
 
 /** The error for a binary that parses but does not compile (e.g. a feature the runtime lacks). */
-export function compileFailure(error: unknown, label: string): TypeError {
+function compileFailure(error: unknown, label: string): TypeError {
   return new TypeError(`Could not compile the WebAssembly module ${label}: ${(error as Error).message}`, { cause: error });
 }
 
-export function compileWasm(bytes: Uint8Array, label: string): { module: WebAssembly.Module; info: WasmModuleInfo } {
-  const info = inspectModuleBytes(bytes, label);
-  let module: WebAssembly.Module;
-  try {
-    module = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-  } catch (error) {
-    throw compileFailure(error, label);
-  }
-  knownInfo.set(module, info);
+export interface CompiledWasm {
+  module: WebAssembly.Module;
+  info: WasmModuleInfo;
+}
+
+function remembered(module: WebAssembly.Module, info: WasmModuleInfo): CompiledWasm {
+  rememberInfo(module, info);
   return { module, info };
 }
 
-export function infoOf(module: WebAssembly.Module): WasmModuleInfo | undefined {
-  return knownInfo.get(module);
+/** Synchronous, so the Pool constructor can report a bad binary itself. */
+export function compileWasm(bytes: Uint8Array, label: string): CompiledWasm {
+  const info = inspectModuleBytes(bytes, label);
+  try {
+    return remembered(new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>), info);
+  } catch (error) {
+    throw compileFailure(error, label);
+  }
+}
+
+/** For bytes that arrive later anyway (fetch): off the main thread's critical path, and no size limit. */
+export async function compileWasmAsync(bytes: Uint8Array, label: string): Promise<CompiledWasm> {
+  const info = inspectModuleBytes(bytes, label);
+  const module = await WebAssembly.compile(bytes as Uint8Array<ArrayBuffer>).catch((error: unknown) => {
+    throw compileFailure(error, label);
+  });
+  return remembered(module, info);
 }
 
 /** Fails at the Pool constructor, not on every task, when a module could never be instantiated. */
@@ -67,6 +78,23 @@ export function checkImports(module: WebAssembly.Module, label: string, hasBindi
       );
     }
   }
+}
+
+/**
+ * A compiled Module tells its imports but not an imported memory's limits, and
+ * a memory that does not match fails to link inside every worker. Rejected
+ * here, on every platform, unless we compiled that Module from bytes ourselves.
+ */
+export function checkCompiledModule(module: WebAssembly.Module): WasmModuleInfo | undefined {
+  const label = 'given as a WebAssembly.Module';
+  checkImports(module, label, false);
+  const info = infoOf(module);
+  if (!info && WebAssembly.Module.imports(module).some((entry) => entry.kind === 'memory')) {
+    throw new TypeError(
+      'Expected `module` to be a WebAssembly.Module whose memory the pool can create, but the one given imports a memory whose limits a compiled Module does not reveal; pass its bytes, path or URL instead',
+    );
+  }
+  return info;
 }
 
 /** The memory a module that imports a shared `env.memory` must get: the same limits, or it fails to link. */

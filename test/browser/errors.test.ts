@@ -80,6 +80,34 @@ describe('errors and lifecycle in a browser', () => {
     expect(out.urlAfterCompile).toMatch(/^TypeError: Expected `args\[0\]` of kernel `ok`/);
   });
 
+  test('a WebAssembly.Module importing a memory of unknown limits is rejected at new Pool, as in Node', async () => {
+    const out = await page.evaluate(async () => {
+      const { Pool } = window.wasmpool;
+      const module = await WebAssembly.compile(await (await fetch('/build/kernels.wasm')).arrayBuffer());
+      try {
+        new Pool({ workers: 1, module }).terminate();
+        return 'no error';
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    });
+    expect(out).toBe(
+      'TypeError: Expected `module` to be a WebAssembly.Module whose memory the pool can create, but the one given imports a memory whose limits a compiled Module does not reveal; pass its bytes, path or URL instead',
+    );
+  });
+
+  test('a .js URL that is AssemblyScript bindings runs its .wasm with the bindings, as in Node', async () => {
+    const greeting = await page.evaluate(async () => {
+      const pool = new window.wasmpool.Pool({ workers: 1, module: '/build/fixtures/bound.js' });
+      try {
+        return await pool.apply('greet', ['page']);
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(greeting).toBe('Hello, page!');
+  });
+
   test('a module URL that does not load fails every task with a TaskError saying why', async () => {
     const message = await page.evaluate(async () => {
       const pool = new window.wasmpool.Pool({ workers: 1, module: '/build/missing.wasm' });

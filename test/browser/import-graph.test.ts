@@ -40,10 +40,21 @@ test('dist/browser.js and the Web Worker entry import only files of the package,
   // The walk really followed the graph: the transport, the worker entry and the shared task loop are in it.
   expect(files).toEqual(expect.arrayContaining(['browser.js', 'transport/browser.js', 'worker/browser-entry.js', 'worker/runtime.js', 'pool.js']));
   expect(files).not.toContain('transport/node.js');
-  expect(files).not.toContain('transport/node-module.js');
+  expect(files).not.toContain('modules/node-reader.js');
+  expect(files).not.toContain('compile/compile.js');
 });
 
 test('the Node entry is not reachable from the browser entry, and the Node entry does reach node: modules (the walk can see them)', () => {
   expect(graph('index.js').outside.some((edge) => edge.includes('node:'))).toBe(true);
   expect(graph('browser.js').files).not.toContain('index.js');
+});
+
+test('transport/ stays a thin adapter: it imports neither the WASM tooling in wasm/ nor the module preparation', () => {
+  // The worker a transport spawns (by URL) does instantiate modules; only the transport's own imports count.
+  const inWorkers = new Set([...graph('worker/browser-entry.js').files, ...graph('worker/node-entry.js').files]);
+  for (const entry of ['transport/browser.js', 'transport/node.js']) {
+    const own = graph(entry).files.filter((file) => !inWorkers.has(file));
+    expect(own).toContain(entry);
+    expect(own.filter((file) => file.startsWith('wasm/') || file === 'modules/prepare.js')).toEqual([]);
+  }
 });

@@ -196,6 +196,6 @@ describe('wasmpool in a cross-origin-isolated page', () => {
     expect(out.workers).toBe('RangeError: Expected `workers` to be a positive integer no larger than 1024, got -1');
     expect(out.args).toMatch(/^TypeError: Expected `args\[1\]` of kernel `add`/);
     expect(out.arity).toMatch(/^RangeError: Kernel `add` takes 2 arguments/);
-    expect(out.module).toMatch(/^TypeError: Expected `module` to be the URL of a \.wasm, \.js or \.mjs file/);
+    expect(out.module).toMatch(/^TypeError: Expected `module` to be a \.wasm, \.js, \.mjs or AssemblyScript \.ts file, got http:.*kernels\.txt$/);
   });
 });

@@ -1,20 +1,38 @@
-// The "Writing your own kernels" example project: it must build with asc (importing the helper
-// library as "wasmpool/assembly") and its kernels must run on a pool over shared arrays.
+// The "Writing your own kernels" example project: its AssemblyScript source, importing the helper
+// library as "wasmpool/assembly", runs on a pool over shared arrays both ways the README shows —
+// given to the Pool as .ts (compiled at the constructor) and built with `wasmpool build`.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Pool } from 'wasmpool';
 
-const project = fileURLToPath(new URL('../../examples/custom-kernel/', import.meta.url));
-let pool: Pool;
+const SOURCE = new URL('../../examples/custom-kernel/assembly/kernel.ts', import.meta.url);
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+const out = mkdtempSync(join(tmpdir(), 'wasmpool-custom-kernel-'));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-beforeAll(() => {
-  execFileSync(process.execPath, ['build.mjs'], { cwd: project, stdio: 'pipe' });
-  pool = new Pool({ workers: 2, module: `${project}build/kernel.wasm` });
-}, 60_000);
-afterAll(() => pool?.terminate());
+const sources: Array<[string, () => string | URL]> = [
+  ['given as .ts source', () => SOURCE],
+  [
+    'built with `wasmpool build`',
+    () => {
+      const wasm = join(out, 'kernel.wasm');
+      execFileSync(process.execPath, [BIN, 'build', fileURLToPath(SOURCE), '-o', wasm], { stdio: 'pipe' });
+      return wasm;
+    },
+  ],
+];
 
-describe('examples/custom-kernel', () => {
+describe.each(sources)('examples/custom-kernel %s', (_, moduleFor) => {
+  let pool: Pool;
+  beforeAll(() => {
+    pool = new Pool({ workers: 2, module: moduleFor() });
+  }, 60_000);
+  afterAll(() => pool?.terminate());
+
   it('imports the shared memory the pool creates', () => {
     expect(pool.memory).toBeInstanceOf(WebAssembly.Memory);
     expect(pool.memory!.buffer).toBeInstanceOf(SharedArrayBuffer);

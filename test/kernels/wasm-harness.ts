@@ -2,6 +2,7 @@
 // tests call thousands of cases and need no workers for that. Typed arrays are copied into the
 // memory by a bump allocator and read back after the call, so a kernel's writes can be compared.
 import { readFileSync } from 'node:fs';
+import { readAsString } from '../../dist/wasm/as-string.js';
 
 type Typed = Float64Array | Float32Array | Uint32Array | Int32Array | Uint8Array | Uint8ClampedArray;
 type Kernel = (...args: number[]) => number | undefined;
@@ -18,11 +19,7 @@ export class WasmKernels {
   #top = HEAP_BASE;
 
   constructor() {
-    const text = (ptr: number): string => {
-      if (!ptr) return '';
-      const bytes = new Uint32Array(this.memory.buffer, ptr - 4, 1)[0];
-      return String.fromCharCode(...new Uint16Array(this.memory.buffer, ptr, bytes >>> 1).slice());
-    };
+    const text = (ptr: number): string => readAsString(this.memory, ptr);
     const instance = new WebAssembly.Instance(module, {
       env: {
         memory: this.memory,

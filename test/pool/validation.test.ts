@@ -38,7 +38,7 @@ const poolCases: Case[] = [
     'module of an unknown kind',
     () => new Pool({ module: new URL('../../README.md', import.meta.url) }),
     TypeError,
-    /to be a \.wasm, \.js or \.mjs file, got .*README\.md/,
+    /to be a \.wasm, \.js, \.mjs or AssemblyScript \.ts file, got .*README\.md/,
   ],
   ['module http URL', () => new Pool({ module: new URL('https://example.com/k.wasm') }), TypeError, /file path or file: URL/],
   [

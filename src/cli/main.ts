@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+/**
+ * `wasmpool build kernel.ts [-o kernel.wasm]`: the compile `new Pool({ module:
+ * 'kernel.ts' })` does, for publishing a kernel as .wasm (or using it in a
+ * browser). Prints each kernel's signature as the pool will check it.
+ */
+import { writeFileSync } from 'node:fs';
+import { basename, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compileAssemblyScript } from '../compile/compile.js';
+import { inspectWasm, type WasmModuleInfo } from '../wasm/inspect.js';
+
+const USAGE = `Usage: wasmpool build FILE.ts [-o OUT.wasm]
+
+Compiles an AssemblyScript kernel module with the flags a wasmpool pool needs
+(shared memory imported from env.memory, threads, the stub runtime) and prints
+the signature of each kernel it exports.
+
+Options:
+  -o, --out FILE   where to write the module (default: FILE.wasm beside FILE.ts)
+  -h, --help       show this help
+
+Needs the compiler: npm install --save-dev assemblyscript`;
+
+/** A mistake in how the command was called: printed with a pointer to --help, exit code 2. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export function describeModule(info: WasmModuleInfo): string[] {
+  const lines = [...info.kernels].map(([name, { params, results }]) => `  ${name}(${params.join(', ')}): ${results.length ? results.join(', ') : 'void'}`);
+  const memory = info.memoryImport;
+  if (memory)
+    lines.push(
+      `  memory: ${memory.shared ? 'shared, ' : ''}imported as ${memory.module}.${memory.name}, ${memory.initial} to ${memory.maximum ?? 'unbounded'} pages`,
+    );
+  return lines;
+}
+
+function build(argv: string[]): void {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    const { code, message } = error as Error & { code?: string };
+    const option = /'([^']+)'/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) throw new UsageError(`Unknown option \`${option}\`; \`build\` takes -o/--out FILE and -h/--help`);
+    throw new UsageError(message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (positionals.length !== 1)
+    throw new UsageError(`Expected one AssemblyScript file to build, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+  const source = resolve(positionals[0]);
+  if (!source.endsWith('.ts')) throw new UsageError(`Expected FILE to be an AssemblyScript .ts file, got ${positionals[0]}`);
+  if (values.out !== undefined && !values.out.endsWith('.wasm')) throw new UsageError(`Expected \`--out\` to be a .wasm path, got ${values.out}`);
+  const out = resolve(values.out ?? source.replace(/\.ts$/, '.wasm'));
+
+  const { wasm, cached } = compileAssemblyScript(source);
+  writeFileSync(out, wasm);
+  console.log(`built ${out} (${wasm.length} bytes${cached ? ', from the cache' : ''}) from ${basename(source)}:`);
+  for (const line of describeModule(inspectWasm(wasm))) console.log(line);
+}
+
+function main(argv: string[]): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === '-h' || command === '--help' || command === 'help') {
+      console.log(USAGE);
+      return 0;
+    }
+    if (command === undefined) throw new UsageError('Expected a command; the only command is `build`');
+    if (command !== 'build') throw new UsageError(`Unknown command \`${command}\`; the only command is \`build\``);
+    build(rest);
+    return 0;
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    console.error(`wasmpool: ${(error as Error).message}${usage ? '\nRun `wasmpool build --help` for usage.' : ''}`);
+    return usage ? 2 : 1;
+  }
+}
+
+process.exitCode = main(process.argv.slice(2));

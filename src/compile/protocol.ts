@@ -1,0 +1,21 @@
+/** What the main thread asks of the compiler thread, and its answer. */
+export interface CompileRequest {
+  /** file: URL of asc's JS API (`assemblyscript/asc`), as resolved from the project. */
+  compilerUrl: string;
+  /** Absolute path of the entry file. */
+  entry: string;
+  flags: readonly string[];
+  /** wasmpool's own package root: `import "wasmpool/assembly"` resolves there when no node_modules/wasmpool does. */
+  packageRoot: string;
+}
+
+/** A source file asc read, for the cache key. */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export type CompileResponse =
+  | { ok: true; wasm: Uint8Array; files: SourceFile[] }
+  /** `message` holds asc's diagnostics, each led by file:line:column. */
+  | { ok: false; message: string };

@@ -1,0 +1,104 @@
+/**
+ * One compile with asc's JS API, all file access through hooks: the files it
+ * reads are recorded (they key the cache), the binary is kept in memory, and
+ * the project's asconfig.json is not read (a pool needs exactly POOL_FLAGS).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { CompileRequest, CompileResponse, SourceFile } from './protocol.js';
+
+interface Diagnostic {
+  message: string;
+  code: number;
+  category: number;
+  range: { start: number; source: { normalizedPath: string } | null } | null;
+}
+
+interface AscApi {
+  main(
+    args: string[],
+    options: {
+      readFile(name: string, baseDir: string): Promise<string | null>;
+      writeFile(name: string, contents: Uint8Array | string, baseDir: string): Promise<void>;
+      listFiles(dir: string, baseDir: string): Promise<string[] | null>;
+      reportDiagnostic(diagnostic: Diagnostic): void;
+    },
+  ): Promise<{ error: Error | null; stderr: { toString(): string } }>;
+}
+
+/** asc's DiagnosticCategory.Error. */
+const ERROR = 3;
+const OWN_PACKAGE = /[\\/]node_modules[\\/]wasmpool[\\/](.+)$/;
+
+function lineAndColumn(text: string, offset: number): string {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return `${line}:${offset - lineStart + 1}`;
+}
+
+export async function runAsc(request: CompileRequest): Promise<CompileResponse> {
+  let asc: AscApi;
+  try {
+    asc = (await import(request.compilerUrl)) as AscApi;
+  } catch (error) {
+    return {
+      ok: false,
+      message: `Could not load the AssemblyScript compiler (${(error as Error).message}); reinstall it: npm install --save-dev assemblyscript`,
+    };
+  }
+  const baseDir = dirname(request.entry);
+  const config = resolve(baseDir, 'asconfig.json');
+  const read = new Map<string, SourceFile>();
+  const byName = new Map<string, string>();
+  let wasm: Uint8Array | undefined;
+  const located: string[] = [];
+
+  const { error, stderr } = await asc.main([basename(request.entry), ...request.flags, '--baseDir', baseDir, '--outFile', 'out.wasm'], {
+    async readFile(name, dir) {
+      const path = resolve(dir, name);
+      if (path === config) return null;
+      const own = OWN_PACKAGE.exec(path);
+      for (const candidate of own ? [path, join(request.packageRoot, own[1])] : [path]) {
+        try {
+          const text = await readFile(candidate, 'utf8');
+          read.set(candidate, { path: candidate, text });
+          byName.set(path, candidate);
+          return text;
+        } catch {
+          // not there: asc tries the next place a module may live
+        }
+      }
+      return null;
+    },
+    async writeFile(name, contents) {
+      if (name === 'out.wasm' && typeof contents !== 'string') wasm = contents;
+    },
+    async listFiles(dir, base) {
+      try {
+        return (await readdir(resolve(base, dir))).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+      } catch {
+        return null;
+      }
+    },
+    reportDiagnostic(diagnostic) {
+      const source = diagnostic.range?.source?.normalizedPath;
+      if (!source || diagnostic.category !== ERROR) return;
+      const path = resolve(baseDir, source);
+      const file = read.get(byName.get(path) ?? path);
+      const where = file ? `${path}:${lineAndColumn(file.text, diagnostic.range!.start)}` : source;
+      located.push(`${where}: error TS${diagnostic.code}: ${diagnostic.message}`);
+    },
+  });
+  if (error || !wasm) {
+    const details = stderr.toString().trim();
+    const summary = located.length > 0 ? located.join('\n') : (error?.message ?? 'asc wrote no binary');
+    return { ok: false, message: `${summary}${details ? `\n\nasc said:\n${details}` : ''}` };
+  }
+  return { ok: true, wasm, files: [...read.values()] };
+}

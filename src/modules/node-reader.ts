@@ -1,0 +1,29 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { compileAssemblyScript } from '../compile/compile.js';
+import type { ModuleReader } from './prepare.js';
+
+function toPath(source: string | URL): string {
+  if (source instanceof URL || /^file:/.test(source)) {
+    const url = new URL(source);
+    if (url.protocol !== 'file:') throw new TypeError(`Expected \`module\` to be a file path or file: URL in Node, got ${url.href}`);
+    return fileURLToPath(url);
+  }
+  if (/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) throw new TypeError(`Expected \`module\` to be a file path or file: URL in Node, got ${source}`);
+  return resolve(source);
+}
+
+/** Node reads synchronously, so the Pool constructor validates every module before it returns. */
+export const nodeReader: ModuleReader = {
+  locate(source) {
+    const path = toPath(source);
+    if (!existsSync(path) || !statSync(path).isFile()) throw new TypeError(`Expected \`module\` to name an existing file, but ${path} does not exist`);
+    return pathToFileURL(path);
+  },
+  label: (url) => fileURLToPath(url),
+  readBytes: (url) => readFileSync(url),
+  readText: (url) => (existsSync(url) ? readFileSync(url, 'utf8') : undefined),
+  exists: (url) => existsSync(url),
+  compileSource: (url) => compileAssemblyScript(fileURLToPath(url)).wasm,
+};

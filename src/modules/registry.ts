@@ -1,0 +1,34 @@
+/**
+ * What the main thread remembers about task modules between preparing them and
+ * posting them to workers. No runtime imports on purpose: the browser transport
+ * reads this file, and transport/ must not pull in the WASM tooling.
+ */
+import type { ModuleSpec } from '../abi/protocol.js';
+import type { WasmModuleInfo } from '../wasm/inspect.js';
+
+/** Modules compiled from bytes we saw: a Module reused for a second pool keeps its signatures and memory limits. */
+const knownInfo = new WeakMap<WebAssembly.Module, WasmModuleInfo>();
+
+/**
+ * Modules whose bytes are still being read (a browser's fetch): the
+ * placeholder spec a Pool holds → the real spec. The browser transport posts a
+ * worker's `init` (and everything after it) only once this settles.
+ */
+const deferred = new WeakMap<ModuleSpec, Promise<ModuleSpec>>();
+
+export function rememberInfo(module: WebAssembly.Module, info: WasmModuleInfo): void {
+  knownInfo.set(module, info);
+}
+
+export function infoOf(module: WebAssembly.Module): WasmModuleInfo | undefined {
+  return knownInfo.get(module);
+}
+
+export function deferSpec(placeholder: ModuleSpec, real: Promise<ModuleSpec>): void {
+  deferred.set(placeholder, real);
+}
+
+/** The spec to post to a worker: at once, or once its bytes have been read and compiled. */
+export function resolveModuleSpec(spec: ModuleSpec): ModuleSpec | Promise<ModuleSpec> {
+  return deferred.get(spec) ?? spec;
+}
