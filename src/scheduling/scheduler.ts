@@ -528,7 +528,9 @@ export class Scheduler implements ResultSource {
         if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
         if (message.type === 'result') this.settleUnit(unit, true, message.value);
         else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
-        if (unit.place === Place.POSTED) this.returnUnit(unit);
+        // The worker posts a value only once the kernel is done with the unit's memory, so its blocks can go
+        // now; a shared unit's room in the queue is still counted by its completion entry, which follows.
+        this.returnUnit(unit);
         break;
       }
       case 'done': {
