@@ -415,11 +415,18 @@ export class Scheduler implements ResultSource {
         if (outcome === Outcome.MESSAGE) needMessages = true;
         this.completed(id, outcome);
       });
-      if (read) this.ring!.completed(read);
+      if (read) this.tookCompletions(worker, read);
     }
     if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
     if (this.waitingShared.length > 0) this.pushShared();
     this.afterActivity();
+  }
+
+  /** `count` completions read from `worker`'s ring: room in the queue, and proof the worker started (not a start-up crash). */
+  private tookCompletions(worker: WorkerNode, count: number): void {
+    this.ring!.completed(count);
+    worker.provedAlive = true;
+    this.startupCrashes = 0;
   }
 
   private completed(id: number, outcome: number): void {
@@ -607,7 +614,7 @@ export class Scheduler implements ResultSource {
     this.live.splice(this.live.indexOf(worker), 1);
     worker.handle.drainSync();
     const read = worker.completions?.read((id, outcome) => this.completed(id, outcome));
-    if (read) this.ring!.completed(read);
+    if (read) this.tookCompletions(worker, read);
     let blamed = false;
     if (stopped) {
       // Its block stays allocated until the thread has exited: it may still be writing for a moment.
@@ -621,9 +628,11 @@ export class Scheduler implements ResultSource {
       ) {
         if (running > 0 || suspect.place === Place.SHARED) {
           blamed = true;
-          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER)
+          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
+            // It died between writing the value and counting it down: count down here, or the slot never drains.
+            if (!this.slots.isReady(suspect.job.slot)) this.slots.completeUnit(suspect.job.slot);
             this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          } else this.failHere(suspect, crashError(suspect.job.kernel, exit));
           this.leftSharedMemory(suspect);
         }
       }
