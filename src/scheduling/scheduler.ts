@@ -84,6 +84,8 @@ export class Scheduler implements ResultSource {
   readonly slots: SlotTable;
   readonly signal = new Int32Array(allocateFlagBuffer(CONTROL_BYTES));
   private readonly ring: RingProducer | undefined;
+  /** Set once failEverything() settled every unit: what the shared queue's counters still show is nobody's work. */
+  private queueAbandoned = false;
   private readonly arena: PayloadArena | undefined;
   private readonly kernelIndex = new Map<string, number>();
   private readonly kernelNames: string[] = [];
@@ -719,6 +721,7 @@ export class Scheduler implements ResultSource {
 
   /** Fails every queued and dispatched unit, and stops every worker; blocks are freed once they have exited. */
   private failEverything(error: (started: boolean) => Error): Promise<void> {
+    this.queueAbandoned = true;
     for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
     const held = [...this.units.values()];
     for (const unit of held) this.failHere(unit, error(true));
@@ -777,7 +780,12 @@ export class Scheduler implements ResultSource {
   /** Resolves once every worker this pool started has exited, replacements included. */
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
-    for (let seen = 0; seen < this.exits.length; seen = this.exits.length) await Promise.all(this.exits.slice(seen));
+    // Workers spawned while we wait (replacements of retired ones) are waited for too.
+    for (let seen = 0; seen < this.exits.length;) {
+      const batch = this.exits.slice(seen);
+      seen += batch.length;
+      await Promise.all(batch);
+    }
   }
 
   // ---- numbers for stats() -------------------------------------------------------------------------------
@@ -788,14 +796,14 @@ export class Scheduler implements ResultSource {
 
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
   get queuedUnits(): number {
-    return this.waitingShared.length + this.waitingPosted.length + (this.ring?.waiting ?? 0);
+    return this.waitingShared.length + this.waitingPosted.length + (this.ring && !this.queueAbandoned ? this.ring.waiting : 0);
   }
 
   /** Units a worker holds and has not given back. */
   get runningUnits(): number {
     let posted = 0;
     for (const worker of this.live) posted += worker.posted.size;
-    return posted + (this.ring ? this.ring.inFlight - this.ring.waiting : 0);
+    return posted + (this.ring && !this.queueAbandoned ? this.ring.inFlight - this.ring.waiting : 0);
   }
 
   get arenaBytes(): number {
