@@ -280,7 +280,9 @@ export class Scheduler implements ResultSource {
 
   private postQueued(): void {
     this.postScheduled = false;
-    const active = this.live.filter((w) => !w.retiring && !w.gone);
+    // Least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
+    const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
+    const active = this.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
     for (const worker of active) {
       if (this.waitingPosted.length === 0) break;
       let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
