@@ -31,6 +31,7 @@ import {
 import type { Catalog, MainToWorker, WorkerToMain } from '../../src/abi/protocol.js';
 import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../../src/abi/work-ring.js';
 import type { Transport, WorkerEvents, WorkerExit, WorkerHandle } from '../../src/transport/types.js';
+import { WorkerRuntime } from '../../src/worker/runtime.js';
 
 type InitMessage = Extract<MainToWorker, { type: 'init' }>;
 
@@ -350,5 +351,116 @@ export class FakeTransport implements Transport {
   /** Ends every worker the pool asked to terminate (their threads exit). */
   exitTerminated(): void {
     for (const worker of this.workers) if (worker.terminateRequested && !worker.exited) worker.exit(undefined);
+  }
+}
+
+/**
+ * A worker that is the real WorkerRuntime (src/worker/runtime.ts), connected in-process: the pool's messages
+ * reach it structured-cloned on a later microtask (as a MessagePort delivers them), its messages come back
+ * cloned too (so a value that cannot be cloned fails as it would between threads), and its JS module is the
+ * object of kernels the test gives. It runs by itself, like a thread; the test decides where it dies by making
+ * a kernel wait on a promise that never settles and then calling exit().
+ */
+export class RuntimeWorker {
+  readonly runtime: WorkerRuntime;
+  exited = false;
+  terminateRequested = false;
+  /** Every message the runtime posted, in order (for assertions on the protocol). */
+  readonly posted: WorkerToMain[] = [];
+  private readonly outbox: WorkerToMain[] = [];
+  private cells: { queue: Int32Array } | undefined;
+  private delivering = false;
+  private readonly terminated: Promise<void>;
+  private markTerminated: () => void = () => {};
+
+  constructor(
+    private readonly events: WorkerEvents,
+    kernels: Record<string, (...args: never[]) => unknown>,
+  ) {
+    this.runtime = new WorkerRuntime({
+      post: (message, transfer) => {
+        if (this.exited) return;
+        const copy = structuredClone(message, { transfer: transfer as Transferable[] | undefined }); // throws DataCloneError as postMessage does
+        this.posted.push(copy);
+        this.outbox.push(copy);
+        this.deliverSoon();
+      },
+      services: { writeLine: () => {} },
+      importUrl: () => Promise.resolve(kernels),
+      deserialize: (bytes) => deserialize(bytes) as unknown,
+    });
+    this.terminated = new Promise((resolve) => (this.markTerminated = resolve));
+  }
+
+  readonly handle: WorkerHandle = {
+    post: (message) => {
+      if (message.type === 'init') this.cells = { queue: new Int32Array(message.signal) };
+      const copy = structuredClone(message);
+      queueMicrotask(() => {
+        if (!this.exited && !this.terminateRequested) this.runtime.handle(copy);
+      });
+    },
+    drainSync: () => {
+      this.deliver();
+      return true;
+    },
+    setBusy: () => {},
+    terminate: () => {
+      this.terminateRequested = true;
+      // A terminated thread runs nothing more; its exit is reported on a later turn, as Node does.
+      queueMicrotask(() => this.exit(1));
+      return this.terminated;
+    },
+  };
+
+  /** The thread ends: nothing it does afterwards reaches the pool. */
+  exit(code = 1): void {
+    if (this.exited) return;
+    this.exited = true;
+    this.outbox.length = 0;
+    this.runtime.markExiting(code);
+    this.events.exit({ code, error: undefined });
+    this.markTerminated();
+    // The pool has seen the exit: now end the runtime's loop too, as the thread's end would. Without its ring
+    // the loop returns at its next turn (the notify wakes it if it is parked); a kernel still pending never
+    // settles. WorkerRuntime has no public way to stop, so its private `ring` is dropped here.
+    (this.runtime as unknown as { ring: unknown }).ring = undefined;
+    if (this.cells) Atomics.notify(this.cells.queue, QueueCell.PUSHED);
+  }
+
+  private deliverSoon(): void {
+    if (this.delivering) return;
+    this.delivering = true;
+    setImmediate(() => {
+      this.delivering = false;
+      this.deliver();
+    });
+  }
+
+  private deliver(): void {
+    while (this.outbox.length > 0 && !this.exited) this.events.message(this.outbox.shift()!);
+  }
+}
+
+/** Spawns RuntimeWorkers running `kernels`. */
+export class RuntimeTransport implements Transport {
+  readonly canBlock = false;
+  readonly readsMessagesSync = true;
+  readonly workers: RuntimeWorker[] = [];
+
+  constructor(private readonly kernels: Record<string, (...args: never[]) => unknown>) {}
+
+  defaultWorkers(): number {
+    return 1;
+  }
+
+  spawn(events: WorkerEvents): WorkerHandle {
+    const worker = new RuntimeWorker(events, this.kernels);
+    this.workers.push(worker);
+    return worker.handle;
+  }
+
+  get live(): RuntimeWorker[] {
+    return this.workers.filter((w) => !w.exited);
   }
 }
