@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RING_CAPACITY, WorkerCell } from '../../src/abi/layout.js';
+import { Outcome, RING_CAPACITY, WorkerCell } from '../../src/abi/layout.js';
 import { CancelledError, PoolStateError, TaskError, TimeoutError } from '../../src/errors.js';
+import { WorkerNode } from '../../src/scheduling/worker-node.js';
 import { add, applyWatched, books, expectFailure, expectIdle, expectValue, makeScheduler, settleMicrotasks } from './scheduler-harness.js';
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe('Scheduler: cancel races a worker for the slot', () => {
@@ -146,6 +148,38 @@ describe('Scheduler: timeouts', () => {
     expect(books(scheduler).liveBlocks).toBe(1);
     transport.exitTerminated();
     await done;
+    expectIdle(scheduler);
+  });
+
+  it('loses the stop compare-and-swap to a unit that finishes between the look and the swap: the value wins', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { scheduler, transport } = makeScheduler();
+    const job = applyWatched(scheduler, { kernel: 'add', args: [40, 2], timeout: 50 });
+    const worker = transport.latest;
+    const unit = worker.take()!;
+    worker.claim();
+    scheduler.pump();
+    // The main thread finds the worker by its RUNNING cell, then swaps RUNNING id → STOPPED. A real thread can
+    // finish in between; here the finish is scripted into that very read.
+    const running = Object.getOwnPropertyDescriptor(WorkerNode.prototype, 'running')!.get!;
+    let armed = true;
+    vi.spyOn(WorkerNode.prototype, 'running', 'get').mockImplementation(function (this: WorkerNode) {
+      const value = running.call(this) as number;
+      if (armed && value === unit.id) {
+        armed = false;
+        expect(worker.release()).toBe(true);
+        worker.writeNumber(42);
+        worker.publish(Outcome.NUMBER);
+      }
+      return value;
+    });
+    vi.advanceTimersByTime(60);
+    expect(armed).toBe(false); // the deadline fired and looked
+    expectValue(job, 42);
+    expect(worker.terminateRequested).toBe(false);
+    expect(Atomics.load(worker.control, WorkerCell.RUNNING)).toBe(0); // not STOPPED: the swap failed
+    expect(transport.workers).toHaveLength(1);
+    vi.restoreAllMocks();
     expectIdle(scheduler);
   });
 
