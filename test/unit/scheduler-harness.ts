@@ -4,11 +4,12 @@ import type { PayloadArena } from '../../src/abi/payload-arena.js';
 import { QueueCell } from '../../src/abi/layout.js';
 import type { Job } from '../../src/scheduling/jobs.js';
 import { Scheduler, type ApplyRequest, type SchedulerConfig } from '../../src/scheduling/scheduler.js';
+import type { Transport } from '../../src/transport/types.js';
 import { FakeTransport } from './fake-transport.js';
 
-export function makeScheduler(options: Partial<SchedulerConfig> = {}): { scheduler: Scheduler; transport: FakeTransport } {
-  const transport = new FakeTransport();
-  const scheduler = new Scheduler({
+/** A shared-memory Scheduler over `transport`, one worker unless `options` say otherwise. */
+export function schedulerOver(transport: Transport, options: Partial<SchedulerConfig> = {}): Scheduler {
+  return new Scheduler({
     transport,
     module: { kind: 'js', url: 'fake:kernels' },
     workers: 1,
@@ -19,7 +20,12 @@ export function makeScheduler(options: Partial<SchedulerConfig> = {}): { schedul
     serialize: (value) => serialize(value),
     ...options,
   });
-  return { scheduler, transport };
+}
+
+/** A Scheduler whose workers the test scripts step by step. */
+export function makeScheduler(options: Partial<SchedulerConfig> = {}): { scheduler: Scheduler; transport: FakeTransport } {
+  const transport = new FakeTransport();
+  return { scheduler: schedulerOver(transport, options), transport };
 }
 
 /** A job with a count of how often each of its callbacks ran: a result settled twice would show as 2. */

@@ -1,10 +1,9 @@
-import { serialize } from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, TaskError, WorkerCrashError } from '../../src/errors.js';
 import type { Job } from '../../src/scheduling/jobs.js';
-import { Scheduler, type SchedulerConfig } from '../../src/scheduling/scheduler.js';
+import type { Scheduler, SchedulerConfig } from '../../src/scheduling/scheduler.js';
 import { RuntimeTransport } from './fake-transport.js';
-import { applyWatched, expectFailure, expectIdle, expectValue, settleMicrotasks } from './scheduler-harness.js';
+import { applyWatched, expectFailure, expectIdle, expectValue, schedulerOver, settleMicrotasks } from './scheduler-harness.js';
 
 /**
  * The Scheduler and the real WorkerRuntime, in one thread: the whole protocol (init, catalog, the shared queue,
@@ -28,18 +27,7 @@ const kernels = {
 
 function start(options: Partial<SchedulerConfig> = {}): { scheduler: Scheduler; transport: RuntimeTransport } {
   const transport = new RuntimeTransport(kernels as never);
-  const scheduler = new Scheduler({
-    transport,
-    module: { kind: 'js', url: 'fake:kernels' },
-    workers: 1,
-    maxTasksPerWorker: undefined,
-    initializer: undefined,
-    initargs: undefined,
-    shared: true,
-    serialize: (value) => serialize(value),
-    ...options,
-  });
-  return { scheduler, transport };
+  return { scheduler: schedulerOver(transport, options), transport };
 }
 
 const settled = (job: Job): Promise<void> => new Promise((resolve) => job.onSettled(resolve));
