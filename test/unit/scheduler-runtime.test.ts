@@ -3,7 +3,7 @@ import { CancelledError, TaskError, WorkerCrashError } from '../../src/errors.js
 import type { Job } from '../../src/scheduling/jobs.js';
 import type { Scheduler, SchedulerConfig } from '../../src/scheduling/scheduler.js';
 import { RuntimeTransport } from './fake-transport.js';
-import { applyWatched, expectFailure, expectIdle, expectValue, schedulerOver, settleMicrotasks } from './scheduler-harness.js';
+import { applyWatched, expectFailure, expectIdle, expectValue, schedulerOver } from './scheduler-harness.js';
 
 /**
  * The Scheduler and the real WorkerRuntime, in one thread: the whole protocol (init, catalog, the shared queue,
@@ -29,6 +29,9 @@ function start(options: Partial<SchedulerConfig> = {}): { scheduler: Scheduler; 
   const transport = new RuntimeTransport(kernels as never);
   return { scheduler: schedulerOver(transport, options), transport };
 }
+
+/** One event-loop turn: what the in-process runtimes need to make progress (no time passes on purpose). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 const settled = (job: Job): Promise<void> => new Promise((resolve) => job.onSettled(resolve));
 
@@ -106,7 +109,7 @@ describe('Scheduler + WorkerRuntime in one thread', () => {
     const hung = applyWatched(scheduler, { kernel: 'hang', args: [] });
     const next = applyWatched(scheduler, { kernel: 'add', args: [2, 3] });
     // The runtime takes one unit at a time: `hang` is running, `add` waits in the shared queue.
-    while (scheduler.runningUnits === 0) await settleMicrotasks();
+    while (scheduler.runningUnits === 0) await nextTurn();
     transport.workers[0].exit(9);
     expectFailure(hung, WorkerCrashError, /exit code 9/);
     await settled(next.job);
@@ -132,7 +135,7 @@ describe('Scheduler + WorkerRuntime in one thread', () => {
     const { scheduler, transport } = start({ workers: 2 });
     const hung = [applyWatched(scheduler, { kernel: 'hang', args: [] }), applyWatched(scheduler, { kernel: 'hang', args: [] })];
     const queued = applyWatched(scheduler, { kernel: 'add', args: [1, 1] });
-    while (scheduler.runningUnits < 2) await settleMicrotasks();
+    while (scheduler.runningUnits < 2) await nextTurn();
     await scheduler.terminate();
     for (const job of [...hung, queued]) expectFailure(job, CancelledError, /terminated/);
     expect(transport.live).toHaveLength(0);
