@@ -28,7 +28,7 @@ import {
   viewSlotPage,
   type SlotPageViews,
 } from '../../src/abi/layout.js';
-import type { Catalog, MainToWorker, WorkerToMain } from '../../src/abi/protocol.js';
+import type { Catalog, MainToWorker, UnitMessage, WorkerToMain } from '../../src/abi/protocol.js';
 import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../../src/abi/work-ring.js';
 import type { Transport, WorkerEvents, WorkerExit, WorkerHandle } from '../../src/transport/types.js';
 import { WorkerRuntime } from '../../src/worker/runtime.js';
@@ -46,6 +46,8 @@ export interface TakenUnit {
   args: unknown[] | undefined;
   /** Chunk items: in the arena for CHUNK_NUMBERS (results are written over them). */
   items: Float64Array | unknown[] | undefined;
+  /** Came in a `run` message (not from the shared queue): its completion is a `done` notice, not a ring entry. */
+  posted?: boolean;
 }
 
 export class FakeWorker {
@@ -92,6 +94,29 @@ export class FakeWorker {
     if (this.exited) return;
     this.received.push(message);
     if (message.type === 'catalog') this.learn(message);
+    if (message.type === 'run') this.inbox.push(...message.units);
+  }
+
+  /** Units posted to it in `run` messages and not taken yet. */
+  readonly inbox: UnitMessage[] = [];
+
+  /** Takes the next posted unit, claiming RUNNING as the runtime does. Undefined if none was posted. */
+  takePosted(): TakenUnit | undefined {
+    const unit = this.inbox.shift();
+    if (!unit) return undefined;
+    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0)
+      throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
+    this.held = {
+      id: unit.id,
+      slot: unit.slot,
+      kernel: unit.kernel,
+      kind: unit.items ? UnitKind.CHUNK_PAYLOAD : UnitKind.APPLY_PAYLOAD,
+      timed: unit.timed === true,
+      args: unit.args,
+      items: unit.items,
+      posted: true,
+    };
+    return this.held;
   }
 
   /** Messages it posted that the pool has not read yet. */
@@ -231,7 +256,8 @@ export class FakeWorker {
   /** Publishes the completion into this worker's ring and bumps the pool signal; the unit is no longer held. */
   complete(outcome: number): void {
     const unit = this.mustHold();
-    this.consumer.complete(unit.id, outcome);
+    if (!unit.posted) this.consumer.complete(unit.id, outcome);
+    else if (outcome !== Outcome.MESSAGE) this.post({ type: 'done', ids: [unit.id] });
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
     Atomics.notify(this.signal, PoolCell.COMPLETIONS);
     this.held = undefined;
