@@ -5,6 +5,9 @@
  * writes results in the order src/worker/runtime.ts does (slot value, slot state, release of RUNNING, countdown,
  * completion, signal). The test calls each step itself, so it decides when a worker runs and where it dies.
  *
+ * Units posted in `run` messages (arguments only postMessage carries) wait in `inbox`; takePosted() takes one
+ * and the same steps finish it, with a `done` notice for a number instead of a ring entry.
+ *
  * Nothing here runs on its own: messages to the main thread wait in an outbox until the Scheduler drains them
  * (drainSync, as Node's receiveMessageOnPort) or the test calls deliver(); an exit happens when the test calls
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
