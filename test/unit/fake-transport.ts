@@ -2,7 +2,7 @@
  * A Transport for the Scheduler whose workers are scripted, in this thread. Each FakeWorker speaks the real
  * protocol over the real shared memory: it reads the `init` message (control cells, pool signal, ring buffers,
  * its own completion ring, serial, catalog), takes units from the shared queue with the real RingConsumer, and
- * writes results in the order src/worker/runtime.ts does (slot value, slot state, release of RUNNING, countdown,
+ * writes results in the order src/worker/runtime.ts does (release of RUNNING, slot value, slot state, countdown,
  * completion, signal). The test calls each step itself, so it decides when a worker runs and where it dies.
  *
  * Units posted in `run` messages (arguments only postMessage carries) wait in `inbox`; takePosted() takes one
@@ -63,6 +63,8 @@ export class FakeWorker {
   readonly serial: number;
   /** The unit this worker holds (taken and not yet published), if any. */
   held: TakenUnit | undefined;
+  /** Units posted to it in `run` messages and not taken yet. */
+  readonly inbox: UnitMessage[] = [];
   /** Set when the pool called terminate(). */
   terminateRequested = false;
   exited = false;
@@ -99,9 +101,6 @@ export class FakeWorker {
     if (message.type === 'catalog') this.learn(message);
     if (message.type === 'run') this.inbox.push(...message.units);
   }
-
-  /** Units posted to it in `run` messages and not taken yet. */
-  readonly inbox: UnitMessage[] = [];
 
   /** Takes the next posted unit, claiming RUNNING as the runtime does. Undefined if none was posted. */
   takePosted(): TakenUnit | undefined {
