@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CONTROL_BYTES,
   DESCRIPTOR_INT32S,
@@ -118,8 +118,10 @@ describe('work ring', () => {
   it('park() returns at once when work arrived between the last look and sleeping', () => {
     const { producer, consumers, cells } = ring();
     push(producer, 1);
-    // If it slept despite the waiting entry, this thread would block past the test's timeout.
+    const wait = vi.spyOn(Atomics, 'wait');
     consumers[0].consumer.park(60_000);
+    expect(wait).not.toHaveBeenCalled(); // it saw the entry after announcing itself, so it never slept
+    wait.mockRestore();
     expect(Atomics.load(cells, QueueCell.SLEEPERS)).toBe(0);
   });
 
