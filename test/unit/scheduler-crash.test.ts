@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Outcome, QueueCell } from '../../src/abi/layout.js';
+import { QueueCell } from '../../src/abi/layout.js';
 import { WorkerCrashError } from '../../src/errors.js';
 import type { FakeWorker } from './fake-transport.js';
 import { add, applyWatched, expectFailure, expectIdle, expectValue, makeScheduler } from './scheduler-harness.js';
@@ -173,12 +173,11 @@ describe('Scheduler: a worker that dies', () => {
     const controller = new AbortController();
     const job = applyWatched(scheduler, { kernel: 'add', args: [1, 1], signal: controller.signal });
     controller.abort();
-    const unit = transport.latest.take()!;
-    expect(transport.latest.claim()).toBe(false);
-    expect(unit.id).toBeGreaterThan(0);
+    transport.latest.take();
+    expect(transport.latest.claim()).toBe(false); // publishes SKIPPED
+    expect(scheduler.runningUnits).toBe(1); // until the main thread reads that completion
     scheduler.pump();
     expect(job.failures).toHaveLength(1);
-    expectIdle(scheduler);
-    expect(Outcome.SKIPPED).toBe(4);
+    expectIdle(scheduler); // the slot drained with the main thread's countdown alone
   });
 });
