@@ -96,6 +96,8 @@ export class Scheduler implements ResultSource {
   readonly slots: SlotTable;
   readonly signal = new Int32Array(allocateFlagBuffer(CONTROL_BYTES));
   private readonly ring: RingProducer | undefined;
+  /** Set once failEverything() settled every unit: what the shared queue's counters still show is nobody's work. */
+  private queueAbandoned = false;
   private readonly arena: PayloadArena | undefined;
   private readonly kernelIndex = new Map<string, number>();
   private readonly kernelNames: string[] = [];
@@ -321,7 +323,9 @@ export class Scheduler implements ResultSource {
 
   private postQueued(): void {
     this.postScheduled = false;
-    const active = this.live.filter((w) => !w.retiring && !w.gone);
+    // Least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
+    const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
+    const active = this.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
     for (const worker of active) {
       if (this.waitingPosted.length === 0) break;
       let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
@@ -471,6 +475,11 @@ export class Scheduler implements ResultSource {
       this.completed(id, outcome, startedAt, runMs, worker, now);
     });
     this.ring!.completed(read);
+    if (read > 0) {
+      // Proof the worker started: its death later is not a start-up crash.
+      worker.provedAlive = true;
+      this.startupCrashes = 0;
+    }
     return byMessage ? -1 : read;
   }
 
@@ -695,9 +704,11 @@ export class Scheduler implements ResultSource {
       ) {
         if (running > 0 || suspect.place === Place.SHARED) {
           blamed = true;
-          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER)
+          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
+            // It died between writing the value and counting it down: count down here, or the slot never drains.
+            if (!this.slots.isReady(suspect.job.slot)) this.slots.completeUnit(suspect.job.slot);
             this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          } else this.failHere(suspect, crashError(suspect.job.kernel, exit));
           this.leftSharedMemory(suspect);
         }
       }
@@ -788,6 +799,7 @@ export class Scheduler implements ResultSource {
 
   /** Fails every queued and dispatched unit, and stops every worker; blocks are freed once they have exited. */
   private failEverything(error: (started: boolean) => Error): Promise<void> {
+    this.queueAbandoned = true;
     for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
     const held = [...this.units.values()];
     for (const unit of held) this.failHere(unit, error(true));
@@ -846,7 +858,12 @@ export class Scheduler implements ResultSource {
   /** Resolves once every worker this pool started has exited, replacements included. */
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
-    for (let seen = 0; seen < this.exits.length; seen = this.exits.length) await Promise.all(this.exits.slice(seen));
+    // Workers spawned while we wait (replacements of retired ones) are waited for too.
+    for (let seen = 0; seen < this.exits.length;) {
+      const batch = this.exits.slice(seen);
+      seen += batch.length;
+      await Promise.all(batch);
+    }
   }
 
   // ---- numbers for stats() -------------------------------------------------------------------------------
@@ -857,14 +874,14 @@ export class Scheduler implements ResultSource {
 
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
   get queuedUnits(): number {
-    return this.waitingShared.length + this.waitingPosted.length + (this.ring?.waiting ?? 0);
+    return this.waitingShared.length + this.waitingPosted.length + (this.ring && !this.queueAbandoned ? this.ring.waiting : 0);
   }
 
   /** Units a worker holds and has not given back. */
   get runningUnits(): number {
     let posted = 0;
     for (const worker of this.live) posted += worker.posted.size;
-    return posted + (this.ring ? this.ring.inFlight - this.ring.waiting : 0);
+    return posted + (this.ring && !this.queueAbandoned ? this.ring.inFlight - this.ring.waiting : 0);
   }
 
   get arenaBytes(): number {

@@ -85,13 +85,19 @@ describe('a page that is not cross-origin isolated', () => {
           timeout: await builtin.apply('loopForever', [], { timeout: 50 }).catch(kind),
           afterTimeout: await builtin.apply('add', [1, 1]),
           cancelled: await (async () => {
+            // Abort once the kernel says it runs (a message), not after a guessed delay.
+            const channel = new BroadcastChannel('cancel-while-running');
+            const running = new Promise((resolve) => (channel.onmessage = resolve));
             const controller = new AbortController();
-            const running = builtin.apply('loopForever', [], { signal: controller.signal }).catch((e: Error) => e.name);
-            await new Promise((resolve) => setTimeout(resolve, 20));
+            const result = tasks
+              .apply('announceThenLoop', ['cancel-while-running'], { signal: controller.signal })
+              .catch((e: Error) => `${e.name}: ${e.message}`);
+            await running;
+            channel.close();
             controller.abort();
-            return running;
+            return result;
           })(),
-          afterCancel: await builtin.apply('add', [2, 2]),
+          afterCancel: await tasks.apply('double', [2]),
           trap: await faults.apply('divideByZero', [1, 0]).catch(kind),
           afterTrap: await faults.apply('ok', [1]),
           crash: await tasks.apply('crash').catch(kind),
@@ -104,7 +110,7 @@ describe('a page that is not cross-origin isolated', () => {
     expect(out).toEqual({
       timeout: 'TimeoutError',
       afterTimeout: 2,
-      cancelled: 'CancelledError',
+      cancelled: expect.stringMatching(/^CancelledError: .*while running; its worker was stopped/),
       afterCancel: 4,
       trap: 'TaskError',
       afterTrap: 2,

@@ -151,8 +151,8 @@ describe('wasmpool in a cross-origin-isolated page', () => {
         await pool.apply('add', [1, 1]);
         const result = pool.applyAsync<number>('spin', [30]);
         const readyAtOnce = result.ready();
-        // Let the dispatch message go out, then spin without yielding: only shared memory can flip ready().
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        // Spin at once, never yielding: the unit reached the shared queue inside applyAsync(), and only shared
+        // memory can flip ready().
         const deadline = performance.now() + 10_000;
         let polls = 0;
         while (!result.ready() && performance.now() < deadline) polls++;

@@ -132,14 +132,20 @@ describe('imap / imapUnordered', () => {
 
   it("imap throws the failing item's error when iteration reaches it", async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
-    const seen: unknown[] = [];
+    const seen: number[] = [];
+    // fillTypedArray(-1) throws (an invalid typed array length); the items around it succeed.
+    const results = pool.imap<Float64Array>('fillTypedArray', [1, 2, -1, 3]);
+    // One worker runs in submission order: once this returns, every item above has finished, the failure
+    // included. Iteration must still give the items before it first.
+    expect(await pool.apply('echo', ['after'])).toBe('after');
     const error = await rejection(
       (async () => {
-        for await (const v of pool!.imap('echo', [1, 2])) seen.push(v);
-        for await (const v of pool!.imap('fail', ['bad'])) seen.push(v);
+        for await (const v of results) seen.push(v.length);
       })(),
     );
-    expect(seen).toEqual([1, 2]);
+    expect(seen).toEqual([1, 2]); // the items before it, in order; the one after it is never reached
     expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toMatch(/length/i);
+    expect((error as TaskError).kernel).toBe('fillTypedArray');
   });
 });

@@ -54,14 +54,26 @@ describe('AbortSignal', () => {
     expect(await rejection(result)).toBeInstanceOf(CancelledError);
   });
 
-  it('aborting before dispatch removes the queued task', async () => {
+  it('aborting before dispatch removes the queued task: it never runs, and no worker is stopped', async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
-    const blocker = pool.applyAsync('busy', [100]);
+    const worker = await pool.apply('whoAmI');
+    // The only worker is held inside a kernel until the test releases it (a handshake, not a sleep): the
+    // aborted task cannot have started before the abort.
+    const cells = new Int32Array(new SharedArrayBuffer(8));
+    const blocker = pool.applyAsync('holdUntilReleased', [cells.buffer]);
     const controller = new AbortController();
-    const queued = pool.applyAsync('add', [1, 2], { signal: controller.signal });
+    const queued = pool.applyAsync('countedLabel', [5], { signal: controller.signal });
+    await until(() => Atomics.load(cells, 1) === 1);
     controller.abort();
-    expect(await rejection(queued)).toBeInstanceOf(CancelledError);
-    expect(await blocker).toBe(100);
+    const error = await rejection(queued);
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(error.message).toMatch(/before it started/);
+    Atomics.store(cells, 0, 1);
+    expect(await blocker).toBe(7);
+    // The same worker (not a replacement) went on, and the cancelled kernel was never called.
+    expect(await pool.apply('whoAmI')).toBe(worker);
+    expect(await pool.apply('takeCallCount')).toBe(0);
+    expect(pool.stats()).toMatchObject({ queued: 0, running: 0, slotsInUse: 0 });
   });
 
   it('aborting a running task stops it and replaces the worker', async () => {

@@ -11,6 +11,12 @@ afterAll(async () => {
   await jsPool.terminate();
 });
 
+/** What a rejected call must leave untouched: a queued unit, a running one or a held slot means it was dispatched. */
+function idleCounters(target: Pool): { queued: number; running: number; slotsInUse: number } {
+  const { queued, running, slotsInUse } = target.stats();
+  return { queued, running, slotsInUse };
+}
+
 function* throwingMidway(): Generator<number> {
   yield 1;
   throw new Error('source broke');
@@ -103,10 +109,14 @@ describe('bad input is rejected at the call, naming the argument', () => {
     const error = thrown(run);
     expect(error).toBeInstanceOf(errorClass);
     expect(error.message).toMatch(message);
+    expect(idleCounters(pool)).toEqual({ queued: 0, running: 0, slotsInUse: 0 });
   });
 
-  it('nothing was dispatched by any rejected call: the pool still answers normally', async () => {
+  it('nothing was dispatched by any rejected call: nothing queued, running or holding a slot, and the pool still answers', async () => {
+    for (const [, run] of callCases) thrown(run);
+    expect(idleCounters(pool)).toEqual({ queued: 0, running: 0, slotsInUse: 0 });
     expect(await pool.apply('add', [1, 2])).toBe(3);
+    expect(idleCounters(pool)).toEqual({ queued: 0, running: 0, slotsInUse: 0 });
   });
 
   it('the Promise forms reject with the same error instead of throwing', async () => {

@@ -70,24 +70,43 @@ describe('load and soak', () => {
 
   it('terminate racing with submissions: every result settles exactly once', async () => {
     const racing = new Pool({ workers: 2, module: JS_TASKS });
-    const settled = new Uint8Array(2_000);
-    const results = Array.from({ length: 1_000 }, (_, i) =>
-      racing.applyAsync('add', [i, 1], { callback: () => settled[i]++, errorCallback: () => settled[i]++ }),
-    );
+    const settledCount = new Uint8Array(1_012);
+    const watch = (i: number) => ({ callback: () => settledCount[i]++, errorCallback: () => settledCount[i]++ });
+    // Which task is where when terminate() lands is fixed by handshakes, not by timing: 10 finished, 2 running
+    // (each worker held inside a kernel until released, which never happens), 1,000 queued behind them.
+    const finished = Array.from({ length: 10 }, (_, i) => racing.applyAsync('add', [i, 1], watch(i)));
+    expect(await Promise.all(finished)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    const holds = [new Int32Array(new SharedArrayBuffer(8)), new Int32Array(new SharedArrayBuffer(8))];
+    const running = holds.map((cells, i) => racing.applyAsync('holdUntilReleased', [cells.buffer], watch(10 + i)));
+    await until(() => holds.every((cells) => Atomics.load(cells, 1) === 1));
+    const queued = Array.from({ length: 1_000 }, (_, i) => racing.applyAsync('add', [i, 1], watch(12 + i)));
+
     const terminating = racing.terminate();
-    let rejectedAtCall = 0;
-    for (let i = 1_000; i < 2_000; i++) {
+    const refused: unknown[] = [];
+    for (let i = 0; i < 1_000; i++) {
       try {
         racing.applyAsync('add', [i, 1]);
-      } catch {
-        rejectedAtCall++;
+      } catch (error) {
+        refused.push(error);
       }
     }
     await terminating;
-    expect(rejectedAtCall).toBe(1_000);
-    await Promise.allSettled(results.map((r) => r.get()));
-    expect(settled.subarray(0, 1_000).every((c) => c === 1)).toBe(true);
-    expect(results.every((r) => r.ready())).toBe(true);
+
+    expect(refused).toHaveLength(1_000);
+    expect(refused.every((error) => (error as Error).name === 'PoolStateError')).toBe(true);
+    const outcomes = await Promise.all(
+      [...running, ...queued].map((r) =>
+        r.get().then(
+          () => 'fulfilled',
+          (e: Error) => e.name,
+        ),
+      ),
+    );
+    expect(outcomes.every((outcome) => outcome === 'CancelledError')).toBe(true);
+    expect(Array.from(settledCount).every((count) => count === 1)).toBe(true);
+    expect([...finished, ...running, ...queued].every((r) => r.ready())).toBe(true);
+    expect(finished.map((r) => r.getSync())).toEqual(Array.from({ length: 10 }, (_, i) => i + 1)); // settled before: unchanged
+    expect(racing.stats()).toMatchObject({ workers: 0, queued: 0, running: 0, slotsInUse: 0 });
   });
 
   it('close() and join() while work is still being submitted from callbacks', async () => {

@@ -1,0 +1,216 @@
+import { describe, expect, it, vi } from 'vitest';
+import {
+  CONTROL_BYTES,
+  DESCRIPTOR_INT32S,
+  DescriptorCell,
+  QueueCell,
+  RING_CAPACITY,
+  RUNNING_STOPPED,
+  WORKER_CONTROL_BYTES,
+  WorkerCell,
+} from '../../src/abi/layout.js';
+import { CompletionRing, RingConsumer, RingProducer, TAKE_NOTHING, TAKE_STOPPED, allocateRingBuffers } from '../../src/abi/work-ring.js';
+
+/** One producer and `workers` consumers over the same buffers, all in this thread. */
+function ring(workers = 1) {
+  const producer = new RingProducer(allocateRingBuffers(new SharedArrayBuffer(CONTROL_BYTES)));
+  const consumers = Array.from({ length: workers }, (_, i) => {
+    const control = new Int32Array(new SharedArrayBuffer(WORKER_CONTROL_BYTES));
+    const completions = new CompletionRing();
+    return { control, completions, consumer: new RingConsumer(producer.buffers, completions.buffer, control, i + 1) };
+  });
+  return { producer, consumers, cells: producer.views.cells };
+}
+
+function push(producer: RingProducer, id: number): void {
+  const entry = producer.nextEntry();
+  producer.views.i32[entry + DescriptorCell.ID] = id;
+  producer.views.i32[entry + DescriptorCell.SLOT] = id * 10;
+  producer.publish(1);
+}
+
+const scratch = new Int32Array(DESCRIPTOR_INT32S);
+
+describe('work ring', () => {
+  it('hands out descriptors in order, one per take, marking the taker RUNNING and LAST_TAKEN', () => {
+    const { producer, consumers } = ring(2);
+    push(producer, 7);
+    push(producer, 8);
+    expect(producer.waiting).toBe(2);
+    const [a, b] = consumers;
+    expect(a.consumer.take(scratch)).toBe(1);
+    expect(scratch[DescriptorCell.ID]).toBe(7);
+    expect(scratch[DescriptorCell.SLOT]).toBe(70);
+    expect(Atomics.load(a.control, WorkerCell.RUNNING)).toBe(7);
+    expect(Atomics.load(a.control, WorkerCell.LAST_TAKEN)).toBe(7);
+    expect(b.consumer.take(scratch)).toBe(1);
+    expect(scratch[DescriptorCell.ID]).toBe(8);
+    expect(producer.waiting).toBe(0);
+    expect(producer.inFlight).toBe(2);
+    expect(b.consumer.hasWork).toBe(false);
+  });
+
+  it('returns TAKE_NOTHING on an empty queue, and leaves the lock free', () => {
+    const { consumers, cells } = ring();
+    expect(consumers[0].consumer.take(scratch)).toBe(TAKE_NOTHING);
+    expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+  });
+
+  it('a worker still running a unit (or stopped) cannot take another: TAKE_STOPPED, and the entry stays for others', () => {
+    const { producer, consumers } = ring(2);
+    push(producer, 1);
+    Atomics.store(consumers[0].control, WorkerCell.RUNNING, RUNNING_STOPPED);
+    expect(consumers[0].consumer.stopped).toBe(true);
+    expect(consumers[0].consumer.take(scratch)).toBe(TAKE_STOPPED);
+    expect(producer.waiting).toBe(1);
+    expect(consumers[1].consumer.take(scratch)).toBe(1);
+    expect(scratch[DescriptorCell.ID]).toBe(1);
+  });
+
+  it('has room for RING_CAPACITY units until their completions are read, then for as many more', () => {
+    const { producer, consumers } = ring();
+    const { consumer, control, completions } = consumers[0];
+    for (let id = 1; id <= RING_CAPACITY; id++) push(producer, id);
+    expect(producer.hasRoom).toBe(false);
+    for (let i = 0; i < 3; i++) {
+      consumer.take(scratch);
+      Atomics.store(control, WorkerCell.RUNNING, 0);
+      consumer.complete(scratch[DescriptorCell.ID], 1, 0, 0);
+    }
+    expect(producer.hasRoom).toBe(false); // taken is not enough: the completion entries need room too
+    const read: number[] = [];
+    producer.completed(completions.read((id) => read.push(id)));
+    expect(read).toEqual([1, 2, 3]);
+    expect(producer.hasRoom).toBe(true);
+    push(producer, RING_CAPACITY + 1);
+    push(producer, RING_CAPACITY + 2);
+    push(producer, RING_CAPACITY + 3);
+    expect(producer.hasRoom).toBe(false);
+    producer.forget(); // a unit whose worker died without a completion
+    expect(producer.hasRoom).toBe(true);
+  });
+
+  it('wraps around: entry positions are reused once the ring has gone round', () => {
+    const { producer, consumers } = ring();
+    const { consumer, control, completions } = consumers[0];
+    for (let id = 1; id <= RING_CAPACITY + 5; id++) {
+      push(producer, id);
+      expect(consumer.take(scratch)).toBe(1);
+      expect(scratch[DescriptorCell.ID]).toBe(id);
+      Atomics.store(control, WorkerCell.RUNNING, 0);
+      consumer.complete(id, 1, 0, 0);
+      producer.completed(completions.read(() => {}));
+    }
+    expect(producer.inFlight).toBe(0);
+  });
+
+  it('notifies only when a worker sleeps on PUSHED', () => {
+    const { producer, cells } = ring();
+    expect(Atomics.load(cells, QueueCell.SLEEPERS)).toBe(0);
+    push(producer, 1);
+    expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
+    producer.publish(0); // nothing to publish: PUSHED unchanged
+    expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
+    producer.wakeAll(); // a no-op change of PUSHED's value, for waiters to re-check
+    expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
+  });
+
+  it('park() returns at once when work arrived between the last look and sleeping', () => {
+    const { producer, consumers, cells } = ring();
+    push(producer, 1);
+    const wait = vi.spyOn(Atomics, 'wait');
+    consumers[0].consumer.park(60_000);
+    expect(wait).not.toHaveBeenCalled(); // it saw the entry after announcing itself, so it never slept
+    wait.mockRestore();
+    expect(Atomics.load(cells, QueueCell.SLEEPERS)).toBe(0);
+  });
+
+  describe('repairAfterDeath', () => {
+    it('frees a lock the dead worker held before marking anything: the entry stays queued', () => {
+      const { producer, consumers, cells } = ring(2);
+      push(producer, 5);
+      Atomics.store(cells, QueueCell.LOCK, 1); // worker 1 died inside take(), right after locking
+      producer.repairAfterDeath(1, 0);
+      expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+      expect(producer.waiting).toBe(1);
+      expect(consumers[1].consumer.take(scratch)).toBe(1);
+      expect(scratch[DescriptorCell.ID]).toBe(5);
+    });
+
+    it('consumes the entry for a dead holder that had marked it running, so it is not taken twice', () => {
+      const { producer, consumers, cells } = ring(2);
+      push(producer, 5);
+      push(producer, 6);
+      Atomics.store(cells, QueueCell.LOCK, 1);
+      producer.repairAfterDeath(1, 5);
+      expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+      expect(consumers[1].consumer.take(scratch)).toBe(1);
+      expect(scratch[DescriptorCell.ID]).toBe(6);
+    });
+
+    it('does not consume an entry its running unit does not match (it had already advanced TAKEN)', () => {
+      const { producer, cells } = ring();
+      push(producer, 5);
+      push(producer, 6);
+      Atomics.store(cells, QueueCell.TAKEN, 1); // took 5 and advanced, then died holding the lock
+      Atomics.store(cells, QueueCell.LOCK, 1);
+      producer.repairAfterDeath(1, 5);
+      expect(producer.waiting).toBe(1);
+      expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+    });
+
+    it('leaves a lock held by another, live worker alone', () => {
+      const { producer, cells } = ring();
+      Atomics.store(cells, QueueCell.LOCK, 2);
+      producer.repairAfterDeath(1, 0);
+      expect(Atomics.load(cells, QueueCell.LOCK)).toBe(2);
+    });
+  });
+});
+
+describe('completion ring', () => {
+  it('delivers what the worker wrote, in order, once each', () => {
+    const worker = new CompletionRing();
+    const main = new CompletionRing(worker.buffer);
+    expect(main.unread).toBe(false);
+    worker.write(1, 1, 1000.5, 2.25);
+    worker.write(2, 3, 1001, 0.5);
+    expect(main.unread).toBe(true);
+    const seen: Array<[number, number]> = [];
+    const times: Array<[number, number]> = [];
+    expect(
+      main.read((id, outcome, startedAt, runMs) => {
+        seen.push([id, outcome]);
+        times.push([startedAt, runMs]);
+      }),
+    ).toBe(2);
+    expect(times).toEqual([
+      [1000.5, 2.25],
+      [1001, 0.5],
+    ]);
+    expect(seen).toEqual([
+      [1, 1],
+      [2, 3],
+    ]);
+    expect(main.unread).toBe(false);
+    expect(main.read(() => seen.push([0, 0]))).toBe(0);
+    worker.write(3, 2, 0, 0);
+    expect(main.read((id) => seen.push([id, -1]))).toBe(1);
+    expect(seen.at(-1)).toEqual([3, -1]);
+  });
+
+  it('wraps around its capacity', () => {
+    const worker = new CompletionRing();
+    const main = new CompletionRing(worker.buffer);
+    let next = 1;
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < RING_CAPACITY; i++) worker.write(next + i, 1, 0, 0);
+      const ids: number[] = [];
+      main.read((id) => ids.push(id));
+      expect(ids[0]).toBe(next);
+      expect(ids).toHaveLength(RING_CAPACITY);
+      expect(ids.at(-1)).toBe(next + RING_CAPACITY - 1);
+      next += RING_CAPACITY;
+    }
+  });
+});
