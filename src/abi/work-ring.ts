@@ -143,20 +143,25 @@ export class RingProducer {
   }
 
   /**
-   * Takes back every entry no worker has taken yet (a unit of higher priority must go before them): returns the
-   * producer indices [from, to) of the entries withdrawn, to be pushed again in a new order. Holds LOCK for a
-   * handful of instructions, so no worker can be taking one meanwhile.
+   * Takes back the entries from producer index `from` on that no worker has taken yet (a unit of higher priority
+   * must go before them): returns the producer indices [from, to) withdrawn, to be pushed again in a new order.
+   * Holds LOCK for a handful of instructions, so no worker can be taking one meanwhile.
    */
-  retractWaiting(): [number, number] {
+  retractFrom(from: number): [number, number] {
     const cells = this.views.cells;
     while (Atomics.compareExchange(cells, QueueCell.LOCK, 0, MAIN_THREAD_SERIAL) !== 0);
-    const taken = Atomics.load(cells, QueueCell.TAKEN);
+    const taken = Math.max(from, Atomics.load(cells, QueueCell.TAKEN));
     const to = this.#pushed;
     Atomics.store(cells, QueueCell.PUSHED, taken);
     this.#pushed = taken;
     Atomics.store(cells, QueueCell.LOCK, 0);
     Atomics.notify(cells, QueueCell.LOCK);
     return [taken, to];
+  }
+
+  /** Consumer index: entries below it are taken. */
+  get taken(): number {
+    return Atomics.load(this.views.cells, QueueCell.TAKEN);
   }
 
   /** Producer index of the next entry pushed. */

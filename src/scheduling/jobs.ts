@@ -48,6 +48,10 @@ export class Unit {
 
   /** Goes through the shared work queue (else it is posted to one worker); set once, when queued. */
   viaRing = false;
+  /** It reached the shared queue by aging (the oldest, whatever its priority): never taken back for a higher one. */
+  aged = false;
+  /** Back (its value came by message) but its completion entry has not been read yet. */
+  awaitingCompletion = false;
 
   get isApply(): boolean {
     return this.index < 0;

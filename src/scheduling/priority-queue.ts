@@ -111,6 +111,7 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
   /** Decreases from 0: sequence numbers for unshifted items, below every pushed one. */
   #frontSequence = 0;
   #shifts = 0;
+  #lastShiftAged = false;
 
   constructor(options: PriorityQueueOptions = {}) {
     const interval = options.agingInterval ?? DEFAULT_AGING_INTERVAL;
@@ -144,6 +145,11 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
     for (let i = items.length - 1; i >= 0; i--) this.unshift(items[i]);
   }
 
+  /** Whether the last `shift()` was an aging pick (the oldest item, whatever its priority). */
+  get lastShiftAged(): boolean {
+    return this.#lastShiftAged;
+  }
+
   /** The item the next `shift()` returns, without taking it. */
   peek(): T | undefined {
     const deque = this.#next(this.#shifts + 1);
@@ -155,6 +161,7 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
     const deque = this.#next(this.#shifts + 1);
     if (deque === undefined) return undefined;
     this.#shifts++;
+    this.#lastShiftAged = this.#shifts % this.#agingInterval === 0 && this.#deques.length > 1;
     this.#length--;
     const item = deque.shift();
     if (deque.physicalLength === 0) this.#dropDeque(deque);

@@ -119,6 +119,7 @@ export class Scheduler implements ResultSource {
       new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
     ),
   );
+  private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
   private nextId = 1;
   private nextSerial = 1;
   private startupCrashes = 0;
@@ -147,7 +148,7 @@ export class Scheduler implements ResultSource {
     const encoded = this.encodeIfNeeded(request.args, () => 'args');
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), request.kernel, request.resources, request.callback, request.errorCallback);
     const unit = new Unit(this.takeId(), job, request.args, -1, false, request.timeout, encoded, request.priority ?? 0);
-    if (request.signal) listenForAbort(request.signal, job, () => this.cancel(unit));
+    if (request.signal) this.watchSignal(request.signal, unit);
     this.enqueue([unit]);
     return job;
   }
@@ -227,18 +228,19 @@ export class Scheduler implements ResultSource {
       return;
     }
     for (const unit of units) {
-      if (
-        this.ring &&
+      unit.viaRing =
+        this.ring !== undefined &&
         unit.encoded !== BY_MESSAGE &&
-        (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array))
-      ) {
-        this.waitingShared.push(unit);
-      } else {
-        this.waitingPosted.push(unit);
-      }
+        (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array));
+      (unit.viaRing ? this.waitingShared : this.waitingPosted).push(unit);
     }
-    this.dispatch();
+    // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
+    // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
+    if (units[0].viaRing) this.makeWayFor(units[0].priority);
     this.setBusy(true);
+    this.replaceIfNeeded();
+    this.dispatch();
+    this.reportQueue();
   }
 
   /** Moves queued units where workers can get them: into the shared queue (as far as it has room) and by message. */
@@ -249,10 +251,6 @@ export class Scheduler implements ResultSource {
 
   private pushShared(): void {
     const ring = this.ring!;
-    const next = this.waitingShared.peek();
-    // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
-    // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
-    if (next && ring.waiting > 0 && next.priority > this.ringUnits[(ring.pushed - 1) & RING_MASK]!.priority) this.retract();
     let pushed = 0;
     while (this.waitingShared.length > 0 && ring.hasRoom) {
       const unit = this.waitingShared.shift()!;
@@ -260,6 +258,7 @@ export class Scheduler implements ResultSource {
         this.returnUnit(unit); // cancelled while queued
         continue;
       }
+      unit.aged = this.waitingShared.lastShiftAged;
       let block = unit.block;
       if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
         block = this.arena!.allocate(payloadBytes(unit));
@@ -278,10 +277,23 @@ export class Scheduler implements ResultSource {
     if (pushed > 0) this.armCompletionWait();
   }
 
-  /** Takes every untaken entry of the shared queue back into the waiting queue, in its order, as the oldest. */
-  private retract(): void {
-    const [from, to] = this.ring!.retractWaiting();
-    for (let at = to - 1; at >= from; at--) {
+  /**
+   * Takes back the untaken entries at the end of the shared queue that `priority` outranks, into the waiting
+   * queue, in their order, as the oldest there; entries that got in by aging stay (or a stream of higher
+   * priorities could push an aged unit back for ever).
+   */
+  private makeWayFor(priority: number): void {
+    const ring = this.ring!;
+    const taken = ring.taken;
+    let from = ring.pushed;
+    while (from > taken) {
+      const unit = this.ringUnits[(from - 1) & RING_MASK]!;
+      if (unit.priority >= priority || unit.aged) break;
+      from--;
+    }
+    if (from === ring.pushed) return;
+    const [first, to] = ring.retractFrom(from);
+    for (let at = to - 1; at >= first; at--) {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
       unit.place = Place.QUEUED;
@@ -402,6 +414,33 @@ export class Scheduler implements ResultSource {
     this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
   }
 
+  /**
+   * One `abort` listener per AbortSignal, however many tasks share it (a server may pass one signal to thousands):
+   * each task leaves the signal's set as it settles, and the listener goes with the last one.
+   */
+  private watchSignal(signal: AbortSignal, unit: Unit): void {
+    let watch = this.signalWatches.get(signal);
+    if (!watch) {
+      const units = new Set<Unit>();
+      const onAbort = (): void => {
+        this.signalWatches.delete(signal);
+        for (const queued of [...units]) this.cancel(queued);
+      };
+      watch = { units, onAbort };
+      this.signalWatches.set(signal, watch);
+      signal.addEventListener('abort', onAbort, { once: true });
+    }
+    const { units, onAbort } = watch;
+    units.add(unit);
+    unit.job.onSettled(() => {
+      units.delete(unit);
+      if (units.size === 0 && this.signalWatches.get(signal) === watch) {
+        this.signalWatches.delete(signal);
+        signal.removeEventListener('abort', onAbort);
+      }
+    });
+  }
+
   // ---- the one settle path -------------------------------------------------------------------------------
 
   private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
@@ -427,8 +466,13 @@ export class Scheduler implements ResultSource {
   }
 
   /** No worker holds the unit any more. */
-  private returnUnit(unit: Unit): void {
+  /**
+   * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
+   * is still to come (it carries the unit's timings and frees its room), so the unit stays in the books till then.
+   */
+  private returnUnit(unit: Unit, early = false): void {
     if (unit.place === Place.RETURNED) return;
+    if (early) unit.awaitingCompletion = true;
     if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
     unit.place = Place.RETURNED;
     unit.job.outstanding--;
@@ -436,8 +480,8 @@ export class Scheduler implements ResultSource {
       this.arena!.free(unit.block);
       unit.block = undefined;
     }
-    if (unit.settled) this.units.delete(unit.id);
-    else this.units.set(unit.id, unit); // its value is still on its way by message
+    if (unit.settled && !unit.awaitingCompletion) this.units.delete(unit.id);
+    else this.units.set(unit.id, unit); // its value, or its completion entry, is still on its way
     this.maybeRelease(unit.job);
   }
 
@@ -468,7 +512,7 @@ export class Scheduler implements ResultSource {
 
   /** Reads a worker's completions; negative when one of them said its value comes by message. */
   private readCompletions(worker: WorkerNode): number {
-    const now = performance.timeOrigin + performance.now();
+    const now = performance.now(); // the metrics' clock; start times are epoch ms, comparable across threads
     let byMessage = false;
     const read = worker.completions!.read((id, outcome, startedAt, runMs) => {
       if (outcome === Outcome.MESSAGE) byMessage = true;
@@ -485,13 +529,19 @@ export class Scheduler implements ResultSource {
 
   private completed(id: number, outcome: number, startedAt: number, runMs: number, worker: WorkerNode, now: number): void {
     const unit = this.units.get(id);
-    if (!unit || unit.place !== Place.SHARED) return;
+    if (!unit) return;
     if (outcome !== Outcome.SKIPPED) {
       worker.provedAlive = true;
       this.metrics.recordRun(runMs, now);
       this.metrics.recordWait(Math.max(0, startedAt - unit.submittedAt), now);
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
+    if (unit.awaitingCompletion) {
+      unit.awaitingCompletion = false;
+      if (unit.settled) this.units.delete(unit.id);
+      return;
+    }
+    if (unit.place !== Place.SHARED) return;
     if (outcome === Outcome.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
     else if (outcome === Outcome.IN_PLACE) this.settleUnit(unit, true, this.arenaNumbers(unit));
     this.returnUnit(unit);
@@ -539,7 +589,7 @@ export class Scheduler implements ResultSource {
         else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
         // The worker posts a value only once the kernel is done with the unit's memory, so its blocks can go
         // now; a shared unit's room in the queue is still counted by its completion entry, which follows.
-        this.returnUnit(unit);
+        this.returnUnit(unit, unit.place === Place.SHARED);
         break;
       }
       case 'done': {
@@ -698,7 +748,12 @@ export class Scheduler implements ResultSource {
     } else {
       const running = this.config.shared ? worker.running : ([...worker.posted.values()].find((u) => !u.settled)?.id ?? 0);
       const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
-      if (
+      if (suspect?.awaitingCompletion && running <= 0) {
+        // It died between posting the value and publishing the completion: the value is in, the room is free.
+        suspect.awaitingCompletion = false;
+        if (suspect.settled) this.units.delete(suspect.id);
+        this.ring!.forget();
+      } else if (
         suspect &&
         (suspect.place === Place.POSTED ? suspect.worker === worker.serial : suspect.place === Place.SHARED && (running > 0 || worker.lastTaken === suspect.id))
       ) {
@@ -909,10 +964,4 @@ function waitAsync(cells: Int32Array, index: number, value: number): Promise<unk
   if (!wait) return undefined;
   const result = wait(cells, index, value);
   return result.async ? (result.value as Promise<unknown>) : Promise.resolve();
-}
-
-/** The AbortSignal listener of a task, removed as it settles: a signal shared by many tasks must not collect one per task. */
-function listenForAbort(signal: AbortSignal, job: Job, onAbort: () => void): void {
-  signal.addEventListener('abort', onAbort, { once: true });
-  job.onSettled(() => signal.removeEventListener('abort', onAbort));
 }

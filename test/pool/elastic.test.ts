@@ -68,17 +68,38 @@ describe('priorities', () => {
     expect(order).toEqual(['high-a', 'high-b', 'map', 'low-a', 'low-b']);
   });
 
-  it('a high-priority task submitted behind 20,000 queued ones starts next', async () => {
+  it('a high-priority task submitted behind 20,000 queued ones is the next to start (aging lets at most 7 go first)', async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const blocker = pool.applyAsync('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1); // the only worker is busy: all 20,000 queue, most in shared memory
     let lowDone = 0;
     const lows = Array.from({ length: 20_000 }, (_, i) => pool!.applyAsync('add', [i, 0], { callback: () => lowDone++ }));
     let doneBeforeHigh = -1;
     const high = pool.applyAsync('add', [1, 1], { priority: 10, callback: () => (doneBeforeHigh = lowDone) });
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
     expect(await high.get()).toBe(2);
-    await Promise.all(lows.map((r) => r.get()));
-    // Units the worker had already taken when it was submitted may finish first; the rest wait for it.
+    await Promise.all([blocker.get(), ...lows.map((r) => r.get())]);
     expect(doneBeforeHigh).toBeGreaterThanOrEqual(0);
-    expect(doneBeforeHigh).toBeLessThan(20_000 / 2);
+    expect(doneBeforeHigh).toBeLessThanOrEqual(7);
+  });
+
+  it('aging: a low-priority task is not starved by a steady stream of high ones', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const blocker = pool.applyAsync('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1);
+    let highDone = 0;
+    let highsBeforeLow = -1;
+    const low = pool.applyAsync('add', [0, 0], { callback: () => (highsBeforeLow = highDone) });
+    // 100 high-priority tasks queued after it, in the JS queue: the rule takes the oldest every 8th pick.
+    const highs = Array.from({ length: 100 }, (_, i) => pool!.applyAsync('add', [i, 1], { priority: 5, callback: () => highDone++ }));
+    Atomics.store(gate, 0, 1);
+    Atomics.notify(gate, 0);
+    await Promise.all([blocker.get(), low.get(), ...highs.map((r) => r.get())]);
+    expect(highsBeforeLow).toBeGreaterThanOrEqual(0);
+    expect(highsBeforeLow).toBeLessThan(8);
   });
 });
 

@@ -67,18 +67,23 @@ describe('Scheduler: cancel races a worker for the slot', () => {
     return settleMicrotasks().then(() => expectIdle(scheduler));
   });
 
-  it('removes the AbortSignal listener once the task settles', () => {
+  it('adds one AbortSignal listener for every task sharing the signal, and removes it once the last one settles', () => {
     const { scheduler, transport } = makeScheduler();
     const controller = new AbortController();
     const added = vi.spyOn(controller.signal, 'addEventListener');
     const removed = vi.spyOn(controller.signal, 'removeEventListener');
     const jobs = [1, 2, 3].map((n) => applyWatched(scheduler, { kernel: 'add', args: [n, 0], signal: controller.signal }));
+    expect(added).toHaveBeenCalledTimes(1);
+    transport.latest.runNext(add);
+    scheduler.pump();
+    expectValue(jobs[0], 1);
+    expect(removed).not.toHaveBeenCalled(); // two tasks still hold it
     while (transport.latest.runNext(add));
     scheduler.pump();
     jobs.forEach((job, i) => expectValue(job, i + 1));
-    expect(added).toHaveBeenCalledTimes(3);
-    expect(removed).toHaveBeenCalledTimes(3);
-    expect(removed.mock.calls.map((c) => c[1])).toEqual(added.mock.calls.map((c) => c[1]));
+    expect(added).toHaveBeenCalledTimes(1);
+    expect(removed).toHaveBeenCalledTimes(1);
+    expect(removed.mock.calls[0][1]).toBe(added.mock.calls[0][1]);
   });
 });
 
