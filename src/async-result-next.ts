@@ -1,0 +1,188 @@
+import { NotReadyError, TimeoutError } from './errors.js';
+import { checkMilliseconds } from './validate.js';
+
+const PENDING = 0;
+const FULFILLED = 1;
+const REJECTED = 2;
+
+/**
+ * The outcome of one submission, owned by whatever runs its work (a local scheduler, a queue client). Only that
+ * owner calls `settle`; an AsyncResult reads it. The first settle wins, so a unit reported twice (a late message
+ * after a crash, a job delivered twice) cannot change a value once given.
+ */
+export class ResultState<T = unknown> {
+  #status = PENDING;
+  #value: T | undefined;
+  #error: Error | undefined;
+  #listeners: Array<() => void> | undefined;
+
+  get pending(): boolean {
+    return this.#status === PENDING;
+  }
+
+  get fulfilled(): boolean {
+    return this.#status === FULFILLED;
+  }
+
+  get value(): T | undefined {
+    return this.#value;
+  }
+
+  get error(): Error | undefined {
+    return this.#error;
+  }
+
+  /** Returns false (and changes nothing) if already settled. */
+  settle(ok: boolean, valueOrError: unknown): boolean {
+    if (this.#status !== PENDING) return false;
+    if (ok) {
+      this.#status = FULFILLED;
+      this.#value = valueOrError as T;
+    } else {
+      this.#status = REJECTED;
+      this.#error = valueOrError as Error;
+    }
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const listener of listeners) listener();
+    return true;
+  }
+
+  /** Calls `listener` once, when settled (at once if already settled). Returns a function that unsubscribes. */
+  onSettled(listener: () => void): () => void {
+    if (this.#status !== PENDING) {
+      listener();
+      return () => {};
+    }
+    (this.#listeners ??= []).push(listener);
+    return () => {
+      const list = this.#listeners;
+      if (!list) return;
+      const at = list.indexOf(listener);
+      if (at >= 0) list.splice(at, 1);
+    };
+  }
+}
+
+/**
+ * What an AsyncResult reads through; one implementation per kind of pool. None of these may settle a
+ * result from anywhere but the owner's own books: they only let the owner take in what already arrived.
+ */
+export interface ResultSource {
+  /** Whether the work behind `state` has finished: a pure read (a shared flag where there is one); never dispatches. */
+  finished(state: ResultState): boolean;
+  /** Takes in, synchronously, whatever has already arrived for `state` (no blocking); it may settle `state`. */
+  collect(state: ResultState): void;
+  /**
+   * Blocks the calling thread until `state` settles (or, when `needValue` is false, until it has finished) or
+   * `timeout` ms pass; returns whether it got there. Throws TypeError where this thread cannot block.
+   */
+  block(state: ResultState, timeout: number | undefined, needValue: boolean): boolean;
+}
+
+/**
+ * The handle on one or more submitted tasks, as Python's AsyncResult. A view over state its pool owns:
+ * `ready()` is a flag read, the value is taken in by the pool (by message, or straight from shared memory
+ * when a synchronous caller asks), and nothing here settles anything itself.
+ */
+export class AsyncResult<T = unknown> implements PromiseLike<T> {
+  readonly #state: ResultState<T>;
+  readonly #source: ResultSource;
+  #promise: Promise<T> | undefined;
+
+  /** @internal Results are created by pools, not by users. */
+  constructor(state: ResultState<T>, source: ResultSource) {
+    this.#state = state;
+    this.#source = source;
+  }
+
+  /** True once the task(s) finished, successfully or not. Never blocks, never yields, never dispatches. */
+  ready(): boolean {
+    return !this.#state.pending || this.#source.finished(this.#state);
+  }
+
+  /** True if finished without error; throws NotReadyError if not ready(). */
+  successful(): boolean {
+    this.#collect();
+    if (this.#state.pending) {
+      throw new NotReadyError(
+        this.#source.finished(this.#state)
+          ? 'The result has finished but its value is still on its way (it travels by message); call successful() after `await result.wait()`'
+          : 'The result is not ready yet; call successful() after ready() is true or after wait()',
+      );
+    }
+    return this.#state.fulfilled;
+  }
+
+  /** Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running). */
+  get(timeout?: number): Promise<T> {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    this.#collect();
+    if (timeout === undefined) return this.#settledPromise();
+    return this.#waitFor(timeout).then((done) => {
+      if (!done) throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get() can succeed`);
+      return this.#settledPromise();
+    });
+  }
+
+  /** Waits until done or `timeout` ms pass; never rejects because of the task. */
+  async wait(timeout?: number): Promise<void> {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    this.#collect();
+    await this.#waitFor(timeout);
+  }
+
+  /** get(), blocking the calling thread with Atomics.wait instead of returning a Promise. */
+  getSync(timeout?: number): T {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (this.#state.pending && !this.#source.block(this.#state, timeout, true)) {
+      throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get can succeed`);
+    }
+    if (!this.#state.fulfilled) throw this.#state.error!;
+    return this.#state.value as T;
+  }
+
+  /** wait(), blocking the calling thread with Atomics.wait. */
+  waitSync(timeout?: number): void {
+    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (this.#state.pending) this.#source.block(this.#state, timeout, false);
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this.get().then(onFulfilled, onRejected);
+  }
+
+  #collect(): void {
+    if (this.#state.pending && this.#source.finished(this.#state)) this.#source.collect(this.#state);
+  }
+
+  #settledPromise(): Promise<T> {
+    const state = this.#state;
+    if (!state.pending) return state.fulfilled ? Promise.resolve(state.value as T) : Promise.reject(state.error);
+    // A failure nobody asked for must not become an unhandled rejection: the promise exists only once asked for.
+    this.#promise ??= new Promise<void>((resolve) => state.onSettled(resolve)).then(() => this.#settledPromise());
+    return this.#promise;
+  }
+
+  /** Resolves true when settled, false if `timeout` ms pass first; the listener and timer are given back either way. */
+  #waitFor(timeout: number | undefined): Promise<boolean> {
+    const state = this.#state;
+    if (!state.pending) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const unsubscribe = state.onSettled(() => {
+        if (timer !== undefined) clearTimeout(timer);
+        resolve(true);
+      });
+      if (timeout !== undefined) {
+        timer = setTimeout(() => {
+          unsubscribe();
+          resolve(false);
+        }, timeout);
+      }
+    });
+  }
+}
