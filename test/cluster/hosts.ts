@@ -1,0 +1,41 @@
+/** Simulated hosts: child processes, each with its own Pool serving the queue (host.mjs). */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const HOST = fileURLToPath(new URL('./host.mjs', import.meta.url));
+
+export interface Host {
+  pid: number;
+  child: ChildProcess;
+  /** kill -9: the host vanishes mid-job, as a machine losing power would. */
+  kill(): Promise<void>;
+  /** serveQueue's close(): stop taking jobs, let running ones finish. */
+  close(): Promise<void>;
+}
+
+export async function startHost(queue: string, port: number, workers = 1, flags: string[] = []): Promise<Host> {
+  const child = fork(HOST, [queue, String(port), String(workers), ...flags], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`host exited with code ${code} before serving`)));
+    child.once('message', () => resolve());
+  });
+  child.removeAllListeners('exit');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    pid: child.pid!,
+    child,
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
+
+export async function stopAll(hosts: Host[]): Promise<void> {
+  await Promise.all(hosts.map((host) => host.kill()));
+}
