@@ -39,3 +39,12 @@ export async function startHost(queue: string, port: number, workers = 1, flags:
 export async function stopAll(hosts: Host[]): Promise<void> {
   await Promise.all(hosts.map((host) => host.kill()));
 }
+
+/** Resolves once `condition()` holds: for state only Redis can tell (job counts), asked every 20 ms. */
+export async function eventually(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const giveUp = performance.now() + timeoutMs;
+  while (!(await condition())) {
+    if (performance.now() > giveUp) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
