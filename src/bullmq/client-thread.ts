@@ -14,7 +14,7 @@ import { cancelChannel, JOB_FORMAT, jobKey, type JobData } from './job-data.js';
 import { describeConnection } from './connection.js';
 import { SEGMENT_MASK, SEGMENT_SHIFT } from './flags.js';
 import type { ClientSetup, FromClient, ToClient } from './protocol.js';
-import { Submission, SubmissionBook, type ChunkPlan, type Outbox } from './submissions.js';
+import { Submission, SubmissionBook, type ChunkPlan, type Outbox, type Settling } from './submissions.js';
 
 /** Jobs per addBulk call: one Redis MULTI each, small enough not to stall other clients of the server. */
 const ADD_BATCH = 500;
@@ -37,7 +37,7 @@ function post(message: FromClient): void {
 }
 
 const outbox: Outbox = {
-  settled(submission: Submission, ok: boolean, valueOrError: unknown): void {
+  settled(submission: Settling, ok: boolean, valueOrError: unknown): void {
     // Post before raising the flag: a thread that sees the flag must find the value already in its port.
     post(
       ok
@@ -105,7 +105,7 @@ async function start(): Promise<void> {
   await queue.waitUntilReady();
   post({ type: 'connected' });
   setInterval(() => void sweep(), SWEEP_MS).unref();
-  for (const message of backlog.splice(0)) await submit(message);
+  for (const message of backlog.splice(0)) submit(message);
 }
 
 function runIdOf(info: string): string | undefined {
@@ -129,31 +129,30 @@ function die(error: ErrorRecord): void {
   void shutdown();
 }
 
-async function submit(message: Extract<ToClient, { type: 'submit' }>): Promise<void> {
+type JobToAdd = { name: string; data: JobData; opts: Record<string, unknown> & { jobId: string }; submission: Submission };
+
+/** Jobs booked but not yet sent; flushed together so a burst of applies costs a few addBulk calls, not one each. */
+let outgoing: JobToAdd[] = [];
+let flushing = false;
+
+function submit(message: Extract<ToClient, { type: 'submit' }>): void {
   if (fatal) return;
   if (!queue) {
     backlog.push(message);
     return;
   }
   const chunks: ChunkPlan[] = [];
-  const jobs: Array<{ name: string; data: JobData; opts: Record<string, unknown> }> = [];
-  const opts = setup.jobOptions;
+  const datas: JobData[] = [];
   if (message.kind === 'apply') {
-    const jobId = `${clientId}-${message.id}`;
-    chunks.push({ jobId, offset: 0, size: 1 });
+    chunks.push({ jobId: `${clientId}-${message.id}`, offset: 0, size: 1 });
     const data: JobData = { format: JOB_FORMAT, kind: 'apply', kernel: message.kernel, args: encode(message.args, 'args') };
     if (message.timeout !== undefined) data.timeout = message.timeout;
-    jobs.push({ name: message.kernel, data, opts: { ...opts, jobId } });
+    datas.push(data);
   } else {
     for (let offset = 0, index = 0; offset < message.args.length; offset += message.chunksize, index++) {
       const items = message.args.slice(offset, offset + message.chunksize);
-      const jobId = `${clientId}-${message.id}-${index}`;
-      chunks.push({ jobId, offset, size: items.length });
-      jobs.push({
-        name: message.kernel,
-        data: { format: JOB_FORMAT, kind: 'chunk', kernel: message.kernel, items: encode(items, 'items'), star: message.star },
-        opts: { ...opts, jobId },
-      });
+      chunks.push({ jobId: `${clientId}-${message.id}-${index}`, offset, size: items.length });
+      datas.push({ format: JOB_FORMAT, kind: 'chunk', kernel: message.kernel, items: encode(items, 'items'), star: message.star });
     }
   }
   const submission = new Submission({
@@ -168,16 +167,26 @@ async function submit(message: Extract<ToClient, { type: 'submit' }>): Promise<v
   });
   // Booked before the jobs exist in Redis: a host can finish a job before addBulk's reply comes back.
   book.add(submission);
-  for (let start = 0; start < jobs.length; start += ADD_BATCH) {
-    const batch = jobs.slice(start, start + ADD_BATCH);
-    try {
-      await queue.addBulk(batch);
-    } catch (error) {
-      if (book.get(submission.id)) void removeJobs(book.fail(submission, connectionError(error, 'adding jobs'), outbox));
-      return;
-    }
-    for (const job of batch) book.markAdded(job.opts.jobId as string);
+  datas.forEach((data, i) => outgoing.push({ name: message.kernel, data, opts: { ...setup.jobOptions, jobId: chunks[i].jobId }, submission }));
+  if (!flushing) {
+    flushing = true;
+    setImmediate(() => void flush());
   }
+}
+
+async function flush(): Promise<void> {
+  while (outgoing.length > 0) {
+    const batch = outgoing.slice(0, ADD_BATCH);
+    outgoing = outgoing.slice(ADD_BATCH);
+    try {
+      await queue!.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts })));
+      for (const job of batch) book.markAdded(job.opts.jobId);
+    } catch (error) {
+      const failure = connectionError(error, 'adding jobs');
+      for (const { submission } of batch) if (book.get(submission.id) === submission) void removeJobs(book.fail(submission, failure, outbox));
+    }
+  }
+  flushing = false;
 }
 
 /** Removes jobs nobody waits for: waiting ones leave the queue; running ones are asked to stop on their host. */
@@ -260,10 +269,13 @@ parentPort!.on('message', (message: ToClient) => {
       break;
     case 'submit':
       if (closing) return;
-      void submit(message).catch((error) => {
+      try {
+        submit(message);
+      } catch (error) {
         const submission = book.get(message.id);
         if (submission) book.fail(submission, recordOf(error), outbox);
-      });
+        else outbox.settled(message, false, recordOf(error));
+      }
       break;
     case 'cancel':
       cancel(message.id, message.reason);

@@ -8,11 +8,14 @@ import type { ErrorRecord } from './errors.js';
 
 /** Where a settled submission's outcome goes: the client thread posts it to the submitting thread. */
 export interface Outbox {
-  settled(submission: Submission, ok: true, value: unknown): void;
-  settled(submission: Submission, ok: false, error: ErrorRecord): void;
+  settled(submission: Settling, ok: true, value: unknown): void;
+  settled(submission: Settling, ok: false, error: ErrorRecord): void;
   progress(submission: Submission, done: number, total: number): void;
   chunk(submission: Submission, offset: number, values: unknown[]): void;
 }
+
+/** What settling needs to know of a submission: its id and completion flag. */
+export type Settling = Pick<Submission, 'id' | 'flag'>;
 
 export interface ChunkPlan {
   jobId: string;

@@ -41,7 +41,7 @@ export function hold(marker) {
 
 /** Writes `marker` (once per run), then blocks its worker `ms` ms: long enough for a test to kill the host. */
 export function slowSquare(x, marker, ms) {
-  if (marker) writeFileSync(marker, String(process.pid), { flag: 'a' });
+  if (marker) writeFileSync(marker, `${process.pid}\n`, { flag: 'a' });
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   return x * x;
 }
