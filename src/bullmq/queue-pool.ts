@@ -118,7 +118,8 @@ export class QueuePool {
       this.#results.failAll(new RedisConnectionError(`The QueuePool's client thread failed: ${error.message}`, { cause: error })),
     );
     this.#worker.on('exit', () => {
-      if (this.#results.pending > 0) this.#results.failAll(new PoolStateError('The QueuePool was closed while results were pending'));
+      if (this.#results.pending > 0)
+        this.#results.failAll(new PoolStateError("The QueuePool's client thread stopped before these results arrived; create a new QueuePool"));
     });
   }
 
