@@ -10,12 +10,12 @@ import { QueuePool, RedisConnectionError, serveQueue } from 'wasmpool/bullmq';
 import { rejection, thrown, until } from '../helpers.js';
 import { eventually } from './hosts.js';
 import { startHost, type Host } from './hosts.js';
-import { startRedis, type RedisServer } from './redis.js';
+import { startRedis, uniqueQueue, type RedisServer } from './redis.js';
 
 let redis: RedisServer;
 let host: Host;
 let pool: QueuePool;
-const QUEUE = 'basics';
+const QUEUE = uniqueQueue('basics');
 const scratch = mkdtempSync(join(tmpdir(), 'wasmpool-cluster-'));
 let markers = 0;
 const marker = (): string => join(scratch, `marker-${markers++}`);
@@ -142,9 +142,10 @@ describe('QueuePool over a served queue', () => {
 
 describe('cancelling with a signal', () => {
   it('removes a queued job from the queue and stops a running one on its host', async () => {
-    const queue = new Queue('cancels', { connection: { host: redis.host, port: redis.port } });
-    const single = await startHost('cancels', redis.port, 1, ['--concurrency-1']);
-    const client = new QueuePool({ queue: 'cancels', connection: { host: redis.host, port: redis.port } });
+    const name = uniqueQueue('cancels');
+    const queue = new Queue(name, { connection: { host: redis.host, port: redis.port } });
+    const single = await startHost(name, redis.port, 1, ['--concurrency-1']);
+    const client = new QueuePool({ queue: name, connection: { host: redis.host, port: redis.port } });
     try {
       const running = new AbortController();
       const runningMarker = marker();
@@ -185,9 +186,10 @@ describe('closing', () => {
   });
 
   it("serveQueue's close() lets the running job finish and takes no more", async () => {
-    const queue = new Queue('closing', { connection: { host: redis.host, port: redis.port } });
-    const closing = await startHost('closing', redis.port, 1, ['--concurrency-1']);
-    const client = new QueuePool({ queue: 'closing', connection: { host: redis.host, port: redis.port } });
+    const name = uniqueQueue('closing');
+    const queue = new Queue(name, { connection: { host: redis.host, port: redis.port } });
+    const closing = await startHost(name, redis.port, 1, ['--concurrency-1']);
+    const client = new QueuePool({ queue: name, connection: { host: redis.host, port: redis.port } });
     try {
       const runMarker = marker();
       const running = client.applyAsync('slowSquare', [5, runMarker, 500]);
@@ -197,7 +199,7 @@ describe('closing', () => {
       const later = client.applyAsync('add', [1, 2]);
       await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 1);
       expect(later.ready()).toBe(false);
-      const next = await startHost('closing', redis.port, 1);
+      const next = await startHost(name, redis.port, 1);
       expect(await later).toBe(3);
       await next.close();
     } finally {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobLostError, QueuePool } from 'wasmpool/bullmq';
 import { until } from '../helpers.js';
 import { startHost, stopAll, type Host } from './hosts.js';
-import { startRedis, type RedisServer } from './redis.js';
+import { startRedis, uniqueQueue, type RedisServer } from './redis.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'wasmpool-faults-'));
 let redis: RedisServer | undefined;
@@ -32,7 +32,7 @@ const runsOf = (dir: string, i: number): string[] => {
 describe('a host killed with SIGKILL mid-run', () => {
   it('loses no result and settles each once, though the killed job runs again elsewhere', async () => {
     redis = await startRedis();
-    const queue = 'kill9';
+    const queue = uniqueQueue('kill9');
     hosts = await Promise.all([1, 2, 3].map(() => startHost(queue, redis!.port, 1, ['--concurrency-1'])));
     pool = new QueuePool({ queue, connection: { host: redis.host, port: redis.port } });
     const dir = mkdtempSync(join(scratch, 'kill-'));
@@ -56,8 +56,8 @@ describe('a host killed with SIGKILL mid-run', () => {
 
 describe('a Redis restart mid-run', () => {
   async function runThroughRestart(appendonly: boolean): Promise<PromiseSettledResult<number>[]> {
-    redis = await startRedis({ appendonly });
-    const queue = appendonly ? 'restart-aof' : 'restart-volatile';
+    redis = await startRedis({ appendonly, restartable: true });
+    const queue = uniqueQueue(appendonly ? 'restart-aof' : 'restart-volatile');
     hosts = await Promise.all([1, 2].map(() => startHost(queue, redis!.port, 1, ['--concurrency-1'])));
     pool = new QueuePool({ queue, connection: { host: redis.host, port: redis.port } });
     await pool.waitUntilReady();

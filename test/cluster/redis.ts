@@ -1,6 +1,6 @@
 /**
  * A private redis-server for one test file: started on a free loopback port, stopped at the end. Uses
- * `redis-server` from PATH (Debian: apt-get install redis-server), or REDIS_URL when given (then no restart tests).
+ * `redis-server` from PATH (Debian: apt-get install redis-server), or the server at REDIS_URL when given.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -46,15 +46,24 @@ function launch(port: number, dir: string, appendonly: boolean): Promise<ChildPr
   });
 }
 
-export async function startRedis(options: { appendonly?: boolean } = {}): Promise<RedisServer> {
-  if (process.env.REDIS_URL) {
+/** A queue name of this run only, so a shared REDIS_URL server's leftovers from other runs cannot interfere. */
+export function uniqueQueue(name: string): string {
+  return `${name}-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/**
+ * `restartable`: the test kills and restarts the server, so it must be this file's own even when REDIS_URL is set
+ * (nobody else's server can be restarted); that needs redis-server on PATH.
+ */
+export async function startRedis(options: { appendonly?: boolean; restartable?: boolean } = {}): Promise<RedisServer> {
+  if (process.env.REDIS_URL && !options.restartable) {
     const url = new URL(process.env.REDIS_URL);
     return {
       host: url.hostname,
       port: Number(url.port || 6379),
       owned: false,
       stop: async () => {},
-      restart: async () => Promise.reject(new Error('cannot restart REDIS_URL')),
+      restart: async () => Promise.reject(new Error('Cannot restart the server at REDIS_URL; restart tests start their own')),
     };
   }
   const port = await freePort();

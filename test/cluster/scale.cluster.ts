@@ -2,12 +2,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueuePool } from 'wasmpool/bullmq';
 import { startHost, stopAll, type Host } from './hosts.js';
-import { startRedis, type RedisServer } from './redis.js';
+import { startRedis, uniqueQueue, type RedisServer } from './redis.js';
 
 let redis: RedisServer;
 let hosts: Host[] = [];
 let pool: QueuePool;
-const QUEUE = 'scale';
+const QUEUE = uniqueQueue('scale');
 
 beforeAll(async () => {
   redis = await startRedis();
