@@ -11,6 +11,8 @@ const SEGMENT_LENGTH = 1 << SEGMENT_SHIFT;
 export class FlagTable {
   readonly #segments: Int32Array[] = [];
   readonly #free: number[] = [];
+  /** Flags whose result has settled, waiting for the client thread's store to land before they are reused. */
+  #retiring: number[] = [];
   readonly #announce: (segment: number, buffer: SharedArrayBuffer) => void;
 
   constructor(announce: (segment: number, buffer: SharedArrayBuffer) => void) {
@@ -18,6 +20,7 @@ export class FlagTable {
   }
 
   allocate(): number {
+    if (this.#free.length === 0 && this.#retiring.length > 0) this.#reclaim();
     if (this.#free.length === 0) {
       const segment = this.#segments.length;
       const buffer = new SharedArrayBuffer(SEGMENT_LENGTH * Int32Array.BYTES_PER_ELEMENT);
@@ -32,13 +35,31 @@ export class FlagTable {
     return Atomics.load(this.#segments[flag >> SEGMENT_SHIFT], flag & SEGMENT_MASK) === 1;
   }
 
-  /** Only once the client thread has reported the result settled: it never raises this flag again. */
+  /**
+   * The result of `flag` has settled by the client thread's message. The client posts before it raises the flag
+   * (so a raised flag always finds its value in the port), so the raise may still be on its way: reusing the flag
+   * now would let it land on the next result. It is reused only once seen raised.
+   */
+  retire(flag: number): void {
+    this.#retiring.push(flag);
+  }
+
+  /** For a flag the client thread will never raise (it is gone): free at once. */
   release(flag: number): void {
     Atomics.store(this.#segments[flag >> SEGMENT_SHIFT], flag & SEGMENT_MASK, 0);
     this.#free.push(flag);
   }
 
+  #reclaim(): void {
+    const still: number[] = [];
+    for (const flag of this.#retiring) {
+      if (this.isSet(flag)) this.release(flag);
+      else still.push(flag);
+    }
+    this.#retiring = still;
+  }
+
   get inUse(): number {
-    return this.#segments.length * SEGMENT_LENGTH - this.#free.length;
+    return this.#segments.length * SEGMENT_LENGTH - this.#free.length - this.#retiring.length;
   }
 }

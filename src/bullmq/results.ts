@@ -113,7 +113,7 @@ export class QueueResults implements ResultSource {
         if (!entry) return;
         this.#byId.delete(message.id);
         this.#byState.delete(entry.state);
-        this.#flags.release(entry.flag);
+        this.#flags.retire(entry.flag);
         if (message.ok) this.#end(entry.state, entry.hooks, true, message.value);
         else this.#end(entry.state, entry.hooks, false, errorOf(message.error));
         this.#checkIdle();

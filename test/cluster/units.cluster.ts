@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decode, encode } from '../../dist/bullmq/codec.js';
 import { Submission, SubmissionBook, type Outbox } from '../../dist/bullmq/submissions.js';
 import { failureReason, recordOfReason } from '../../dist/bullmq/errors.js';
+import { FlagTable } from '../../dist/bullmq/flags.js';
 
 const trip = (value: unknown): unknown => decode(JSON.parse(JSON.stringify(encode(value))));
 
@@ -134,5 +135,22 @@ describe('submission books (exactly-once settlement)', () => {
       ['progress', 1, 4],
       ['progress', 2, 4],
     ]);
+  });
+});
+
+describe('completion flags', () => {
+  it('reuse a settled result’s flag only once the client thread has raised it', () => {
+    const segments: SharedArrayBuffer[] = [];
+    const flags = new FlagTable((_, buffer) => segments.push(buffer));
+    const firstSegment = Array.from({ length: 4096 }, () => flags.allocate());
+    const first = firstSegment[0];
+    flags.retire(first);
+    // The settle message arrived before the client's store: the flag must not go to the next result yet.
+    expect(flags.allocate()).not.toBe(first);
+    Atomics.store(new Int32Array(segments[0]), first, 1);
+    for (let i = 1; i < 4096; i++) expect(flags.allocate()).not.toBe(first);
+    const next = flags.allocate();
+    expect(next).toBe(first);
+    expect(flags.isSet(next)).toBe(false);
   });
 });
