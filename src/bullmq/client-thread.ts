@@ -97,7 +97,8 @@ async function start(): Promise<void> {
   queue.on('error', () => {});
   events = new QueueEvents(setup.queue, { connection, prefix: setup.prefix, lastEventId });
   events.on('error', () => {});
-  events.on('completed', ({ jobId, returnvalue }) => book.completed(jobId, decodeValue(returnvalue), outbox));
+  // QueueEvents has parsed the JSON already; the job's own record (reconcile) holds it as a string.
+  events.on('completed', ({ jobId, returnvalue }) => onCompleted(jobId, () => decode(returnvalue)));
   events.on('failed', ({ jobId, failedReason }) => onFailed(jobId, failedReason));
   events.on('progress', ({ jobId, data }) => {
     if (typeof data === 'number') book.progress(jobId, data, outbox);
@@ -112,8 +113,18 @@ function runIdOf(info: string): string | undefined {
   return /run_id:(\w+)/.exec(info)?.[1];
 }
 
-function decodeValue(returnvalue: unknown): unknown {
-  return decode(typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue);
+/** Settles a job's chunk with its decoded value; a value that cannot be decoded fails the result, naming the job. */
+function onCompleted(jobId: string, value: () => unknown): void {
+  if (!book.has(jobId)) return;
+  let decoded: unknown;
+  try {
+    decoded = value();
+  } catch (error) {
+    const message = `Job ${jobId} (kernel \`${book.kernelOf(jobId)}\`) finished, but its result cannot be decoded: ${(error as Error).message}`;
+    void removeJobs(book.failed(jobId, { name: 'TypeError', message, jobId }, outbox));
+    return;
+  }
+  book.completed(jobId, decoded, outbox);
 }
 
 function onFailed(jobId: string, failedReason: string): void {
@@ -248,7 +259,9 @@ async function reconcile(jobIds: string[]): Promise<void> {
       );
       void removeJobs(leftover);
     } else if (finishedOn !== null) {
-      if (returnvalue !== null && failedReason === null) book.completed(jobId, decodeValue(returnvalue), outbox);
+      // A job that failed an attempt and then succeeded keeps that attempt's failedReason: returnvalue, written
+      // only by the final move to completed, decides.
+      if (returnvalue !== null) onCompleted(jobId, () => decode(JSON.parse(returnvalue)));
       else if (failedReason !== null) onFailed(jobId, failedReason);
     }
   });

@@ -1,5 +1,5 @@
 // One real redis-server, one or two simulated hosts: the QueuePool API end to end.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -37,6 +37,8 @@ describe('QueuePool over a served queue', () => {
   it('applies, maps and starmaps with results in input order', async () => {
     expect(await pool.applyAsync('add', [2, 3])).toBe(5);
     expect(await pool.apply('add', [1, 1])).toBe(2);
+    expect(await pool.apply('add', ['a string ', 'result'])).toBe('a string result');
+    expect(await pool.apply('echo', [null, true, { nested: [1, 'x'] }])).toEqual([null, true, { nested: [1, 'x'] }]);
     const items = Array.from({ length: 500 }, (_, i) => i);
     expect(await pool.map('square', items, { chunksize: 7 })).toEqual(items.map((x) => x * x));
     expect(
@@ -111,6 +113,18 @@ describe('QueuePool over a served queue', () => {
     expect((error as TaskError).kernel).toBe('fail');
     const mapError = await rejection(pool.map('fail', ['a', 'b'], { chunksize: 1 }));
     expect(mapError).toBeInstanceOf(TaskError);
+  });
+
+  it('a crashed worker on the host is retried (attempts, backoff); a TaskError runs once', async () => {
+    const retrying = new QueuePool({ queue: QUEUE, connection: { host: redis.host, port: redis.port }, attempts: 2, backoff: 10 });
+    try {
+      expect(await retrying.apply('crashOnce', [marker()])).toBe('recovered');
+      const counted = marker();
+      expect(await rejection(retrying.apply('failCounting', [counted]))).toBeInstanceOf(TaskError);
+      expect(readFileSync(counted, 'utf8')).toBe('x');
+    } finally {
+      await retrying.close();
+    }
   });
 
   it('an unknown kernel fails with the list of kernels the serving pool has', async () => {

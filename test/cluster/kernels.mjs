@@ -1,5 +1,5 @@
 // JS kernels the cluster tests run on every serving host.
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 
 export function add(a, b) {
   return a + b;
@@ -44,4 +44,19 @@ export function slowSquare(x, marker, ms) {
   if (marker) writeFileSync(marker, `${process.pid}\n`, { flag: 'a' });
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   return x * x;
+}
+
+/** Kills its worker thread on the first run (a WorkerCrashError on the host), returns 'recovered' on the next. */
+export function crashOnce(marker) {
+  if (!existsSync(marker)) {
+    writeFileSync(marker, 'crashed');
+    process.exit(1);
+  }
+  return 'recovered';
+}
+
+/** Counts its runs in `marker`, then throws: a kernel error, which must not be retried. */
+export function failCounting(marker) {
+  writeFileSync(marker, 'x', { flag: 'a' });
+  throw new Error('always fails');
 }
