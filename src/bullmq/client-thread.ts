@@ -187,8 +187,10 @@ function submit(message: Extract<ToClient, { type: 'submit' }>): void {
 
 async function flush(): Promise<void> {
   while (outgoing.length > 0) {
-    const batch = outgoing.slice(0, ADD_BATCH);
+    // A submission cancelled (or failed) before its jobs went out sends none: nobody would wait for them.
+    const batch = outgoing.slice(0, ADD_BATCH).filter(({ submission }) => book.get(submission.id) === submission);
     outgoing = outgoing.slice(ADD_BATCH);
+    if (batch.length === 0) continue;
     try {
       await queue!.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts })));
       for (const job of batch) book.markAdded(job.opts.jobId);

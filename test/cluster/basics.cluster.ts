@@ -104,6 +104,12 @@ describe('QueuePool over a served queue', () => {
     const unordered: number[] = [];
     for await (const value of pool.imapUnordered<number>('square', [1, 2, 3, 4, 5], { chunksize: 2 })) unordered.push(value);
     expect(unordered.sort((a, b) => a - b)).toEqual([1, 4, 9, 16, 25]);
+    const failing = async (): Promise<void> => {
+      for await (const value of pool.imap('fail', ['broken item'], { chunksize: 1 })) expect(value).toBeUndefined();
+    };
+    const error = await rejection(failing());
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toContain('broken item');
   });
 
   it("a kernel's error arrives as TaskError with the kernel's message, once, without retries", async () => {
@@ -171,6 +177,13 @@ describe('cancelling with a signal', () => {
       await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 1);
       queued.abort();
       expect(await rejection(waiting)).toBeInstanceOf(CancelledError);
+      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 0);
+      // A map's jobs go together: all three chunks wait, one abort removes them all.
+      const mapStop = new AbortController();
+      const map = client.mapAsync('square', [1, 2, 3], { chunksize: 1, signal: mapStop.signal });
+      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 3);
+      mapStop.abort();
+      expect(await rejection(map)).toBeInstanceOf(CancelledError);
       await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 0);
       running.abort();
       expect(await rejection(held)).toBeInstanceOf(CancelledError);
