@@ -2,7 +2,6 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, PoolStateError, TaskError, TimeoutError } from 'wasmpool';
@@ -10,7 +9,7 @@ import { QueuePool, RedisConnectionError, serveQueue } from 'wasmpool/bullmq';
 import { rejection, thrown, until } from '../helpers.js';
 import { eventually } from './hosts.js';
 import { startHost, type Host } from './hosts.js';
-import { startRedis, uniqueQueue, type RedisServer } from './redis.js';
+import { freePort, startRedis, uniqueQueue, type RedisServer } from './redis.js';
 
 let redis: RedisServer;
 let host: Host;
@@ -239,12 +238,7 @@ describe('closing', () => {
 
 describe('an unreachable Redis', () => {
   it('fails at once, naming host and port, instead of retrying silently', async () => {
-    const port = await new Promise<number>((resolve) => {
-      const server = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as { port: number };
-        server.close(() => resolve(port));
-      });
-    });
+    const port = await freePort();
     const client = new QueuePool({ queue: 'nowhere', connection: { host: '127.0.0.1', port } });
     const result = client.applyAsync('add', [1, 2]);
     const error = await rejection(result);
