@@ -76,13 +76,15 @@ function connectionError(error: unknown, doing: string): ErrorRecord {
 async function start(): Promise<void> {
   // One attempt, no retries: an address nobody answers on fails now, naming itself, instead of retrying silently.
   const probe = new Redis({ ...setup.connection, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => {});
+  // connect() rejects with a bare "Connection is closed"; the cause (ECONNREFUSED, ENOTFOUND) comes as an event.
+  let cause: unknown;
+  probe.on('error', (error) => (cause ??= error));
   try {
     await probe.connect();
     serverRunId = runIdOf(await probe.info('server'));
   } catch (error) {
     probe.disconnect();
-    return die(connectionError(error, 'connecting'));
+    return die(connectionError(cause ?? error, 'connecting'));
   }
   const [seconds, micros] = await probe.time();
   probe.disconnect();
@@ -275,6 +277,9 @@ async function shutdown(): Promise<void> {
   control?.disconnect();
   post({ type: 'closed' });
   parentPort!.close();
+  // Every connection is closed, but ioredis can keep a timer for seconds after a failed connect: the thread's
+  // work is done, so it ends now (what it posted is already in the other side's port).
+  setImmediate(() => process.exit(0));
 }
 
 parentPort!.on('message', (message: ToClient) => {

@@ -244,6 +244,7 @@ describe('an unreachable Redis', () => {
     const error = await rejection(result);
     expect(error).toBeInstanceOf(RedisConnectionError);
     expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect(error.message).toContain('ECONNREFUSED');
     expect((await rejection(client.waitUntilReady())).message).toContain(`127.0.0.1:${port}`);
     expect(await rejection(client.apply('add', [1, 2]))).toBeInstanceOf(RedisConnectionError);
     await client.close();
