@@ -15,7 +15,6 @@ import { ItemStream } from './item-stream.js';
 import type { ClientSetup, PlainJobOptions, ToClient } from './protocol.js';
 import { QueueResults, type ResultHooks } from './results.js';
 import { DEFAULT_PREFIX } from './job-data.js';
-import { RedisConnectionError } from './errors.js';
 
 // Node 20 without explicit-resource-management still gets a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -115,7 +114,7 @@ export class QueuePool {
     this.#results = new QueueResults(port1, new Int32Array(signal), this.#flags);
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.on('error', (error) =>
-      this.#results.failAll(new RedisConnectionError(`The QueuePool's client thread failed: ${error.message}`, { cause: error })),
+      this.#results.failAll(new PoolStateError(`The QueuePool's client thread failed (${error.message}); create a new QueuePool`, { cause: error })),
     );
     this.#worker.on('exit', () => {
       if (this.#results.pending > 0)
@@ -215,11 +214,6 @@ export class QueuePool {
     if (opts.onProgress !== undefined) checkFunction('onProgress', opts.onProgress);
     checkSignal(opts.signal);
     const list = collectItems(items, star);
-    if (star) {
-      list.forEach((item, i) => {
-        if (!Array.isArray(item)) throw new TypeError(expected(`items[${i}]`, 'an array of arguments (starmap)', item));
-      });
-    }
     const chunksize = opts.chunksize ?? Math.max(1, Math.ceil(list.length / DEFAULT_MAP_JOBS));
     const hooks: ResultHooks = { onProgress: opts.onProgress, stream: stream as ItemStream<unknown> | undefined };
     if (list.length === 0) {
@@ -228,7 +222,6 @@ export class QueuePool {
       const result = new AsyncResult<T[]>(state, this.#results);
       this.#callbacks(state, opts);
       state.settle(true, []);
-      opts.onProgress?.(0, 0);
       stream?.end(undefined);
       return result;
     }
