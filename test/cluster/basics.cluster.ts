@@ -76,8 +76,24 @@ describe('QueuePool over a served queue', () => {
     const stop = new AbortController();
     const held = pool.applyAsync('hold', [marker()], { signal: stop.signal });
     expect(thrown(() => held.getSync(50))).toBeInstanceOf(TimeoutError);
+    held.waitSync(20);
+    expect(held.ready()).toBe(false);
+    expect(thrown(() => held.successful()).name).toBe('NotReadyError');
     stop.abort();
     expect(thrown(() => held.getSync())).toBeInstanceOf(CancelledError);
+  });
+
+  it('get(ms) rejects with TimeoutError and leaves the task running; wait(ms) resolves either way', async () => {
+    const stop = new AbortController();
+    const held = pool.applyAsync('hold', [marker()], { signal: stop.signal });
+    expect(await rejection(held.get(30))).toBeInstanceOf(TimeoutError);
+    await held.wait(30);
+    expect(held.ready()).toBe(false);
+    stop.abort();
+    expect(await rejection(held.get(30))).toBeInstanceOf(CancelledError);
+    const quick = pool.applyAsync('add', [1, 2]);
+    await quick.wait();
+    expect(await quick.get(0)).toBe(3);
   });
 
   it('calls callback once with the value and errorCallback once with the error; onProgress counts items', async () => {
