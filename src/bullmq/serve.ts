@@ -6,7 +6,7 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Pool } from '../pool.js';
-import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
+import { checkFunction, checkKnownKeys, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
 import { decode, encode, type Encoded } from './codec.js';
 import { plainConnection } from './connection.js';
 import { failureReason } from './errors.js';
@@ -57,8 +57,9 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
   if (opts.concurrency !== undefined) checkPositiveInteger('concurrency', opts.concurrency, 100_000);
   if (opts.prefix !== undefined && (typeof opts.prefix !== 'string' || opts.prefix === ''))
     throw new TypeError(expected('prefix', 'a non-empty string', opts.prefix));
-  if (opts.lockDuration !== undefined) checkMilliseconds('lockDuration', opts.lockDuration);
-  if (opts.stalledInterval !== undefined) checkMilliseconds('stalledInterval', opts.stalledInterval);
+  // A lock of 0 ms would expire at once and every job would be taken for stalled: whole milliseconds, at least 1.
+  if (opts.lockDuration !== undefined) checkPositiveInteger('lockDuration', opts.lockDuration, 2 ** 31 - 1);
+  if (opts.stalledInterval !== undefined) checkPositiveInteger('stalledInterval', opts.stalledInterval, 2 ** 31 - 1);
   if (opts.onError !== undefined) checkFunction('onError', opts.onError);
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
   const onError = opts.onError ?? ((error: Error) => console.error(`wasmpool/bullmq serveQueue(${opts.queue}): ${error.message}`));

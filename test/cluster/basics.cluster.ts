@@ -172,6 +172,13 @@ describe('QueuePool over a served queue', () => {
     expect(thrown(() => pool.mapAsync('add', [1], { chunksize: 0 })).message).toMatch(/^Expected `chunksize` to be a positive integer/);
     expect(thrown(() => pool.applyAsync('add', [], { timeout: -1 })).message).toMatch(/^Expected `timeout`/);
     expect(thrown(() => serveQueue({} as never, { queue: 'q', connection: {} })).message).toBe('Expected `pool` to be a wasmpool Pool, got an object');
+    const fake = { applyAsync: () => undefined, workers: 1 } as never;
+    expect(thrown(() => serveQueue(fake, { queue: 'q', connection: {}, lockDuration: 0 })).message).toMatch(
+      /^Expected `lockDuration` to be a positive integer/,
+    );
+    expect(thrown(() => serveQueue(fake, { queue: 'q', connection: {}, concurency: 2 } as never)).message).toMatch(
+      /Unknown option `concurency` in ServeOptions/,
+    );
   });
 });
 
