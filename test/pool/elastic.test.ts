@@ -140,6 +140,7 @@ describe('backpressure', () => {
     Atomics.store(gate, 0, 1);
     Atomics.notify(gate, 0);
     await Promise.all(watchers);
+    expect(await blocker.get()).toBe(7);
     expect(seen.slice(-1)).toEqual(['idle']);
     expect(seen).toContain('empty');
     expect(pool.size + pool.pending).toBe(0);

@@ -1,0 +1,140 @@
+/**
+ * Arguments and results cross hosts as JSON (BullMQ stores job data and return values with JSON.stringify).
+ * JSON alone turns a Float64Array into {"0":…}, NaN into null and drops undefined, so values are first
+ * lowered to a JSON-safe tree in which whatever JSON cannot hold is a tagged object {"$wp": kind, "v": …}.
+ * The tree stays readable in a queue dashboard (numbers, strings and plain objects are themselves) and
+ * portable across Node versions, unlike v8.serialize.
+ *
+ * What travels is what structured clone (the local pool's transport) carries, minus what cannot leave a
+ * process: typed arrays and ArrayBuffers by value (a SharedArrayBuffer, e.g. a pool.alloc view, is copied),
+ * bigint, NaN/±Infinity/-0, undefined, Date, Map, Set, arrays and plain objects. Functions and symbols throw.
+ */
+
+const TAG = '$wp';
+
+type TypedArrayConstructor =
+  | Int8ArrayConstructor
+  | Uint8ArrayConstructor
+  | Uint8ClampedArrayConstructor
+  | Int16ArrayConstructor
+  | Uint16ArrayConstructor
+  | Int32ArrayConstructor
+  | Uint32ArrayConstructor
+  | Float32ArrayConstructor
+  | Float64ArrayConstructor
+  | BigInt64ArrayConstructor
+  | BigUint64ArrayConstructor;
+
+const TYPED_ARRAYS: Record<string, TypedArrayConstructor> = {
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+};
+
+/** The JSON-safe form of a value; what a job's data and return value hold. */
+export type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
+
+function bytesOf(view: ArrayBufferView | ArrayBuffer | SharedArrayBuffer): string {
+  const bytes = ArrayBuffer.isView(view) ? Buffer.from(view.buffer, view.byteOffset, view.byteLength) : Buffer.from(view);
+  return bytes.toString('base64');
+}
+
+/** A fresh, aligned ArrayBuffer holding the bytes of `base64` (Buffer's own pool may be unaligned). */
+function bufferOf(base64: string): ArrayBuffer {
+  const bytes = Buffer.from(base64, 'base64');
+  const buffer = new ArrayBuffer(bytes.byteLength);
+  new Uint8Array(buffer).set(bytes);
+  return buffer;
+}
+
+/** Lowers `value` to JSON-safe form; `where` names the argument in the error a value that cannot travel gets. */
+export function encode(value: unknown, where = 'value'): Encoded {
+  switch (typeof value) {
+    case 'number':
+      if (Number.isFinite(value) && !Object.is(value, -0)) return value;
+      return { [TAG]: 'number', v: Object.is(value, -0) ? '-0' : String(value) };
+    case 'string':
+    case 'boolean':
+      return value;
+    case 'bigint':
+      return { [TAG]: 'bigint', v: value.toString() };
+    case 'undefined':
+      return { [TAG]: 'undefined' };
+    case 'function':
+    case 'symbol':
+      throw new TypeError(`Expected \`${where}\` to hold only data that can be sent to another host, got a ${typeof value}`);
+  }
+  if (value === null) return null;
+  if (Array.isArray(value)) {
+    const out: Encoded[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) out[i] = encode(value[i], where);
+    return out;
+  }
+  if (ArrayBuffer.isView(value)) {
+    const kind = value instanceof DataView ? 'DataView' : value.constructor.name;
+    if (kind !== 'DataView' && !(kind in TYPED_ARRAYS)) throw new TypeError(`Expected \`${where}\` to hold standard typed arrays, got a ${kind}`);
+    return { [TAG]: kind, v: bytesOf(value) };
+  }
+  if (value instanceof ArrayBuffer || (typeof SharedArrayBuffer !== 'undefined' && value instanceof SharedArrayBuffer)) {
+    return { [TAG]: 'ArrayBuffer', v: bytesOf(value) };
+  }
+  if (value instanceof Date) return { [TAG]: 'Date', v: value.getTime() };
+  if (value instanceof Map) return { [TAG]: 'Map', v: [...value].map(([k, v]) => [encode(k, where), encode(v, where)]) };
+  if (value instanceof Set) return { [TAG]: 'Set', v: [...value].map((v) => encode(v, where)) };
+  const out: { [key: string]: Encoded } = {};
+  for (const key of Object.keys(value as object)) out[key] = encode((value as Record<string, unknown>)[key], where);
+  // A user's own object that happens to have a `$wp` key is wrapped, so decode cannot mistake it for a tag.
+  return TAG in out ? { [TAG]: 'object', v: out } : out;
+}
+
+/** The inverse of encode. */
+export function decode(tree: unknown): unknown {
+  if (tree === null || typeof tree !== 'object') return tree;
+  if (Array.isArray(tree)) {
+    const out: unknown[] = new Array(tree.length);
+    for (let i = 0; i < tree.length; i++) out[i] = decode(tree[i]);
+    return out;
+  }
+  const record = tree as Record<string, unknown>;
+  const kind = record[TAG];
+  if (typeof kind !== 'string') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(record)) out[key] = decode(record[key]);
+    return out;
+  }
+  const v = record.v;
+  switch (kind) {
+    case 'number':
+      return v === '-0' ? -0 : Number(v);
+    case 'bigint':
+      return BigInt(v as string);
+    case 'undefined':
+      return undefined;
+    case 'ArrayBuffer':
+      return bufferOf(v as string);
+    case 'DataView':
+      return new DataView(bufferOf(v as string));
+    case 'Date':
+      return new Date(v as number);
+    case 'Map':
+      return new Map((v as unknown[][]).map(([k, x]) => [decode(k), decode(x)]));
+    case 'Set':
+      return new Set((v as unknown[]).map(decode));
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const [key, x] of Object.entries(v as Record<string, unknown>)) out[key] = decode(x);
+      return out;
+    }
+  }
+  const Typed = TYPED_ARRAYS[kind];
+  if (!Typed) throw new TypeError(`Cannot decode a value tagged ${JSON.stringify(kind)}; the sending host runs a newer wasmpool than this one`);
+  return new Typed(bufferOf(v as string));
+}

@@ -1,0 +1,9 @@
+/**
+ * wasmpool/bullmq: the Pool API across many machines, on BullMQ and Redis. Hosts serve a queue with
+ * serveQueue(pool, ...); any process submits to it through a QueuePool. Node only (bullmq is an optional peer).
+ */
+export { serveQueue, type ServeOptions, type QueueServer } from './serve.js';
+export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapOptions } from './queue-pool.js';
+export { RedisConnectionError, JobLostError } from './errors.js';
+export { AsyncResult } from '../async-result.js';
+export { TaskError, TimeoutError, CancelledError, WorkerCrashError, PoolStateError, NotReadyError } from '../errors.js';

@@ -1,0 +1,24 @@
+// One simulated host: its own wasmpool Pool serving the queue. Started by the cluster tests as a child process;
+// tells its parent 'serving' (IPC) once its BullMQ worker is ready, and closes when the parent says 'close'.
+import { Pool } from 'wasmpool';
+import { serveQueue } from 'wasmpool/bullmq';
+
+const [queue, port, workers, ...flags] = process.argv.slice(2);
+const pool = new Pool({ workers: Number(workers), module: new URL('./kernels.mjs', import.meta.url) });
+const server = serveQueue(pool, {
+  queue,
+  connection: { host: '127.0.0.1', port: Number(port) },
+  lockDuration: 2000,
+  stalledInterval: 1000,
+  onError: () => {},
+  ...(flags.includes('--concurrency-1') && { concurrency: 1 }),
+});
+await server.waitUntilReady();
+process.send?.({ type: 'serving', pid: process.pid });
+process.on('message', async (message) => {
+  if (message?.type !== 'close') return;
+  await server.close();
+  await pool.terminate();
+  process.send?.({ type: 'closed' });
+  process.exit(0);
+});
