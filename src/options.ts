@@ -59,7 +59,7 @@ export interface PoolOptions {
   /**
    * MB a worker may hold (its JS heap plus the WASM memories it owns, not the pool's shared memory), checked
    * after each task: a worker over it is replaced once that task has settled, and no task fails. A positive
-   * number. Unlike `resourceLimits`, this also works in browsers and never kills a task midway.
+   * number. Unlike `resourceLimits`, it never kills a task midway. Node, Bun and Deno (a browser has no per-worker figure).
    * @default unlimited
    * @example new Pool({ module: './leaky-kernels.js', maxWorkerMemory: 512 })
    */
