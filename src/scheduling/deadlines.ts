@@ -5,7 +5,8 @@ import type { Unit } from './jobs.js';
  * when the worker reports the unit started, so time spent queued does not count.
  */
 export class Deadlines {
-  private readonly running = new Set<Unit>();
+  /** Each running timed unit and the performance.now() after which it is stopped. */
+  private readonly running = new Map<Unit, number>();
   private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly onExpired: (unit: Unit) => void) {}
@@ -15,8 +16,7 @@ export class Deadlines {
   }
 
   start(unit: Unit, timeout: number): void {
-    unit.deadline = performance.now() + timeout;
-    this.running.add(unit);
+    this.running.set(unit, performance.now() + timeout);
     this.arm();
   }
 
@@ -27,15 +27,15 @@ export class Deadlines {
   /** Milliseconds until the earliest deadline (Infinity if none). */
   untilNext(): number {
     let next = Infinity;
-    for (const unit of this.running) next = Math.min(next, unit.deadline);
+    for (const deadline of this.running.values()) next = Math.min(next, deadline);
     return next - performance.now();
   }
 
   /** Hands every expired unit to `onExpired`. Also called by a thread blocked in getSync(), which no timer can wake. */
   enforce(): void {
     const now = performance.now();
-    for (const unit of [...this.running]) {
-      if (unit.deadline > now) continue;
+    for (const [unit, deadline] of [...this.running]) {
+      if (deadline > now) continue;
       this.running.delete(unit);
       this.onExpired(unit);
     }

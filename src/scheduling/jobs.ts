@@ -14,19 +14,36 @@ export const Place = {
   RETURNED: 3,
 } as const;
 
+/** Bits of Unit.flags; the place (see Place) sits above them. Packed: a million pending tasks are a million units. */
+const SETTLED = 1;
+const STAR = 2;
+const VIA_RING = 4;
+const AGED = 8;
+const AWAITING_COMPLETION = 16;
+const PLACE_SHIFT = 8;
+
+/** The clock `submittedUs` counts from: integer microseconds fit a small integer (no boxed double per unit). */
+const CLOCK_ORIGIN = performance.now();
+
+/** Microseconds since CLOCK_ORIGIN, wrapping at 2^32 (differences stay right for waits under 35 minutes). */
+export function clockUs(now = performance.now()): number {
+  return ((now - CLOCK_ORIGIN) * 1000) | 0;
+}
+
+/** clockUs() of an epoch time in ms (a worker's performance.timeOrigin + performance.now()). */
+export function clockUsOfEpoch(epochMs: number): number {
+  return clockUs(epochMs - performance.timeOrigin);
+}
+
 /** One dispatched piece of work: an apply task, or one chunk of a map. Owned by the Scheduler. */
 export class Unit {
-  place: number = Place.QUEUED;
-  /** The unit is done as far as its result is concerned (a worker may still hold it). */
-  settled = false;
-  /** performance.now() after which a running timed unit is stopped. */
-  deadline = Infinity;
+  private flags: number;
   /** Its payload in the arena while in shared memory. */
   block: ArenaBlock | undefined = undefined;
   /** The worker a POSTED unit was posted to. */
   worker: number = -1;
-  /** When it was submitted (epoch ms, comparable with a worker's clock): queue wait time. */
-  readonly submittedAt = performance.timeOrigin + performance.now();
+  /** When it was submitted (clockUs): queue wait time. */
+  readonly submittedUs = clockUs();
 
   constructor(
     readonly id: number,
@@ -35,7 +52,7 @@ export class Unit {
     readonly work: unknown[] | Float64Array,
     /** Chunk index within its map, or -1 for an apply. */
     readonly index: number,
-    readonly star: boolean,
+    star: boolean,
     readonly timeout: number | undefined,
     /**
      * The payload already serialized for the shared queue (arguments or items that are not inline numbers), or
@@ -44,14 +61,59 @@ export class Unit {
     readonly encoded: Uint8Array | 'by-message' | undefined,
     /** Larger runs first (TaskOptions/MapOptions.priority). */
     readonly priority: number,
-  ) {}
+  ) {
+    this.flags = (star ? STAR : 0) | (Place.QUEUED << PLACE_SHIFT);
+  }
+
+  /** Where it is (Place). */
+  get place(): number {
+    return this.flags >>> PLACE_SHIFT;
+  }
+
+  set place(place: number) {
+    this.flags = (this.flags & ((1 << PLACE_SHIFT) - 1)) | (place << PLACE_SHIFT);
+  }
+
+  /** The unit is done as far as its result is concerned (a worker may still hold it). */
+  get settled(): boolean {
+    return (this.flags & SETTLED) !== 0;
+  }
+
+  set settled(on: boolean) {
+    this.set(SETTLED, on);
+  }
+
+  /** Each item is an argument list (starmap). */
+  get star(): boolean {
+    return (this.flags & STAR) !== 0;
+  }
 
   /** Goes through the shared work queue (else it is posted to one worker); set once, when queued. */
-  viaRing = false;
+  get viaRing(): boolean {
+    return (this.flags & VIA_RING) !== 0;
+  }
+
+  set viaRing(on: boolean) {
+    this.set(VIA_RING, on);
+  }
+
   /** It reached the shared queue by aging (the oldest, whatever its priority): never taken back for a higher one. */
-  aged = false;
+  get aged(): boolean {
+    return (this.flags & AGED) !== 0;
+  }
+
+  set aged(on: boolean) {
+    this.set(AGED, on);
+  }
+
   /** Back (its value came by message) but its completion entry has not been read yet. */
-  awaitingCompletion = false;
+  get awaitingCompletion(): boolean {
+    return (this.flags & AWAITING_COMPLETION) !== 0;
+  }
+
+  set awaitingCompletion(on: boolean) {
+    this.set(AWAITING_COMPLETION, on);
+  }
 
   get isApply(): boolean {
     return this.index < 0;
@@ -60,6 +122,10 @@ export class Unit {
   /** Items in this unit (1 for an apply). */
   get size(): number {
     return this.index < 0 ? 1 : this.work.length;
+  }
+
+  private set(bit: number, on: boolean): void {
+    this.flags = on ? this.flags | bit : this.flags & ~bit;
   }
 }
 

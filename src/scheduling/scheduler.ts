@@ -9,7 +9,7 @@ import type { ResultSource } from '../result-state.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { Deadlines } from './deadlines.js';
 import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
-import { ApplyJob, Job, MapJob, Place, Unit, type JobResources, type MapJobOptions } from './jobs.js';
+import { ApplyJob, Job, MapJob, Place, Unit, clockUsOfEpoch, type JobResources, type MapJobOptions } from './jobs.js';
 import { toTaskError } from './task-error.js';
 import { PoolMetrics, type MetricsStats } from './metrics.js';
 import { PriorityQueue } from './priority-queue.js';
@@ -533,7 +533,7 @@ export class Scheduler implements ResultSource {
     if (outcome !== Outcome.SKIPPED) {
       worker.provedAlive = true;
       this.metrics.recordRun(runMs, now);
-      this.metrics.recordWait(Math.max(0, startedAt - unit.submittedAt), now);
+      this.metrics.recordWait(Math.max(0, ((clockUsOfEpoch(startedAt) - unit.submittedUs) | 0) / 1000), now);
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
     if (unit.awaitingCompletion) {

@@ -7,6 +7,7 @@ import { JS_TASKS, until } from '../helpers.js';
 const FULL = process.env.SOAK === 'full';
 const MAP_ITEMS = FULL ? 1_000_000 : 200_000;
 const APPLIES = FULL ? 100_000 : 30_000;
+const PRODUCED = FULL ? 10_000_000 : 200_000;
 
 const pool = new Pool({ workers: 2 });
 afterAll(() => pool.terminate());
@@ -19,6 +20,29 @@ function heapAfterGc(): number {
 }
 
 describe('load and soak', () => {
+  it(`a producer that awaits onSizeLessThan(1000) before each of ${PRODUCED.toLocaleString('en')} submissions keeps memory flat`, async () => {
+    const bounded = new Pool({ workers: 2 });
+    try {
+      let sum = 0;
+      let highWater = 0;
+      const heapAt: number[] = [];
+      for (let i = 0; i < PRODUCED; i++) {
+        await bounded.onSizeLessThan(1000);
+        highWater = Math.max(highWater, bounded.size);
+        bounded.applyAsync<number>('add', [i, 0], { callback: (v) => (sum += v) });
+        if (i % (PRODUCED / 4) === PRODUCED / 4 - 1) heapAt.push(heapAfterGc());
+      }
+      await bounded.onIdle();
+      expect(sum).toBe((PRODUCED * (PRODUCED - 1)) / 2);
+      expect(highWater).toBeLessThanOrEqual(1000);
+      // Flat: the last quarter's heap is within 16 MB of the first's (an unbounded queue would hold every task).
+      expect(heapAt[3] - heapAt[0]).toBeLessThan(16 * 2 ** 20);
+      await until(() => bounded.stats().slotsInUse === 0);
+    } finally {
+      await bounded.terminate();
+    }
+  }, 300_000); // 10 million tasks take a minute or two on two cores
+
   it(`${MAP_ITEMS.toLocaleString('en')} items through mapAsync: all settle once, in order`, async () => {
     const items = Array.from({ length: MAP_ITEMS }, (_, i) => i);
     const values = await pool.mapAsync<number>('identity', items);
