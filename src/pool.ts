@@ -164,18 +164,13 @@ export class Pool {
       job.abort(new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
       return new AsyncResult<T>(job as never, scheduler);
     }
-    const job = this.#submit(call, () =>
-      scheduler.apply({
-        kernel,
-        args: call.args,
-        priority: opts.priority,
-        timeout: opts.timeout,
-        signal: opts.signal,
-        callback: opts.callback,
-        errorCallback: opts.errorCallback,
-        resources: this.#resourcesOf(call),
-      }),
-    );
+    let job;
+    try {
+      job = scheduler.apply(kernel, call.args, opts, this.#resourcesOf(call));
+    } catch (error) {
+      this.#arrays.release(call); // a payload no worker could receive: nothing was queued
+      throw error;
+    }
     return new AsyncResult<T>(job as never, scheduler);
   }
 

@@ -85,12 +85,14 @@ export const PoolCell = {
  *   TAKEN     entries ever taken (consumer index, written under LOCK)
  *   LOCK      0 when free, else the serial of the worker holding it
  *   SLEEPERS  workers parked in Atomics.wait on PUSHED (the main thread notifies only when > 0)
+ *   PARKS     times a worker went to park: the main thread notifies once per new park, not once per push
  */
 export const QueueCell = {
   PUSHED: 1,
   TAKEN: 2,
   LOCK: 3,
   SLEEPERS: 4,
+  PARKS: 5,
 } as const;
 export const CONTROL_BYTES = 64;
 

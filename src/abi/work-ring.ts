@@ -91,6 +91,8 @@ export class RingProducer {
   #pushed = 0;
   /** Completions read, from every worker's ring. */
   #read = 0;
+  /** PARKS when this thread last woke the parked workers. */
+  #parksWoken = -1;
 
   constructor(readonly buffers: RingBuffers) {
     this.views = new DescriptorViews(buffers);
@@ -123,7 +125,16 @@ export class RingProducer {
     const cells = this.views.cells;
     // The store of PUSHED is the release: every descriptor write before it is visible to a worker that reads it.
     Atomics.store(cells, QueueCell.PUSHED, this.#pushed);
-    if (Atomics.load(cells, QueueCell.SLEEPERS) > 0) Atomics.notify(cells, QueueCell.PUSHED, count);
+    // Wake parked workers once per park, not once per push: in a burst, a woken worker takes a while to
+    // announce it is awake, and a notify per unit would cost more than the unit. A worker bumps PARKS before
+    // its last look at PUSHED, so either it sees this push or this thread sees its park.
+    if (Atomics.load(cells, QueueCell.SLEEPERS) > 0) {
+      const parks = Atomics.load(cells, QueueCell.PARKS);
+      if (parks !== this.#parksWoken) {
+        this.#parksWoken = parks;
+        Atomics.notify(cells, QueueCell.PUSHED);
+      }
+    }
   }
 
   /** Counts completions read from a worker's CompletionRing: room for as many new units. */
@@ -258,6 +269,7 @@ export class RingConsumer {
     const cells = this.views.cells;
     const seen = Atomics.load(cells, QueueCell.PUSHED);
     Atomics.add(cells, QueueCell.SLEEPERS, 1);
+    Atomics.add(cells, QueueCell.PARKS, 1);
     // Re-check after announcing: a push between the last look and the add would otherwise not notify us.
     if (Atomics.load(cells, QueueCell.TAKEN) === seen) Atomics.wait(cells, QueueCell.PUSHED, seen, timeoutMs);
     Atomics.sub(cells, QueueCell.SLEEPERS, 1);
@@ -271,6 +283,11 @@ export class RingConsumer {
     const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
     if (!waitAsync) return new Promise((resolve) => setTimeout(resolve, 1));
     Atomics.add(cells, QueueCell.SLEEPERS, 1);
+    Atomics.add(cells, QueueCell.PARKS, 1);
+    if (Atomics.load(cells, QueueCell.TAKEN) !== Atomics.load(cells, QueueCell.PUSHED)) {
+      Atomics.sub(cells, QueueCell.SLEEPERS, 1);
+      return undefined;
+    }
     const result = waitAsync(cells, QueueCell.PUSHED, seen, timeoutMs);
     const done = result.async ? (result.value as Promise<unknown>) : Promise.resolve();
     return done.then(() => Atomics.sub(cells, QueueCell.SLEEPERS, 1));

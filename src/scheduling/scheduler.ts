@@ -44,15 +44,13 @@ export interface SchedulerConfig {
   serialize?: (value: unknown) => Uint8Array;
 }
 
-export interface ApplyRequest {
-  kernel: string;
-  args: unknown[];
+/** The options of one task, as the Pool validated them (TaskOptions). */
+export interface ApplyOptions {
   priority?: number;
   timeout?: number;
   signal?: AbortSignal;
   callback?: (value: unknown) => void;
   errorCallback?: (error: Error) => void;
-  resources?: JobResources;
 }
 
 export interface MapRequest extends MapJobOptions {
@@ -143,12 +141,12 @@ export class Scheduler implements ResultSource {
   // ---- submitting ----------------------------------------------------------------------------------------
 
   /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
-  apply(request: ApplyRequest): ApplyJob {
+  apply(kernel: string, args: unknown[], options: ApplyOptions, resources?: JobResources): ApplyJob {
     this.checkRoom(1);
-    const encoded = this.encodeIfNeeded(request.args, () => 'args');
-    const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), request.kernel, request.resources, request.callback, request.errorCallback);
-    const unit = new Unit(this.takeId(), job, request.args, -1, false, request.timeout, encoded, request.priority ?? 0);
-    if (request.signal) this.watchSignal(request.signal, unit);
+    const encoded = this.encodeIfNeeded(args, () => 'args');
+    const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
+    const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
+    if (options.signal) this.watchSignal(options.signal, unit);
     this.enqueue([unit]);
     return job;
   }

@@ -25,6 +25,9 @@ export interface Lowered {
   readonly temps: TempCopy[];
 }
 
+/** The temporaries of a call that needed none (shared, never written). */
+const NO_TEMPS: TempCopy[] = Object.freeze([]) as unknown as TempCopy[];
+
 const CONSTRUCTOR_NAMES = SHARED_ARRAY_CONSTRUCTORS.map((c) => c.name).join(', ');
 
 /**
@@ -101,7 +104,7 @@ export class SharedArrays {
   lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
     if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
       checkWasmArgs(signatures, kernel, args, where);
-      return { args: args as unknown[], temps: [] };
+      return { args: args as unknown[], temps: NO_TEMPS };
     }
     const lowered: unknown[] = [];
     const temps: TempCopy[] = [];

@@ -3,7 +3,15 @@ import { expect } from 'vitest';
 import type { PayloadArena } from '../../src/abi/payload-arena.js';
 import { QueueCell } from '../../src/abi/layout.js';
 import type { Job } from '../../src/scheduling/jobs.js';
-import { Scheduler, type ApplyRequest, type SchedulerConfig } from '../../src/scheduling/scheduler.js';
+import type { JobResources } from '../../src/scheduling/jobs.js';
+import { Scheduler, type ApplyOptions, type SchedulerConfig } from '../../src/scheduling/scheduler.js';
+
+/** One task as the tests describe it: kernel, arguments, options and resources together. */
+export interface ApplyRequest extends ApplyOptions {
+  kernel: string;
+  args: unknown[];
+  resources?: JobResources;
+}
 import type { Transport } from '../../src/transport/types.js';
 import { FakeTransport } from './fake-transport.js';
 
@@ -42,7 +50,13 @@ export interface Watched {
 export function applyWatched(scheduler: Scheduler, request: Omit<ApplyRequest, 'callback' | 'errorCallback'>): Watched {
   const successes: unknown[] = [];
   const failures: Error[] = [];
-  const job = scheduler.apply({ ...request, callback: (value) => successes.push(value), errorCallback: (error) => failures.push(error) });
+  const { kernel, args, resources, ...options } = request;
+  const job = scheduler.apply(
+    kernel,
+    args,
+    { ...options, callback: (value) => successes.push(value), errorCallback: (error) => failures.push(error) },
+    resources,
+  );
   return { job, successes, failures };
 }
 

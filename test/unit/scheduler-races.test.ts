@@ -91,7 +91,7 @@ describe('Scheduler: an abort while the unit waits in the scheduler (shared queu
   it('fails that unit alone, and the rest flow into the queue as room frees', () => {
     const { scheduler, transport } = makeScheduler();
     const controller = new AbortController();
-    for (let i = 0; i < RING_CAPACITY; i++) scheduler.apply({ kernel: 'add', args: [i, 0] });
+    for (let i = 0; i < RING_CAPACITY; i++) scheduler.apply('add', [i, 0], {});
     const waiting = applyWatched(scheduler, { kernel: 'add', args: [1, 1], signal: controller.signal });
     const after = applyWatched(scheduler, { kernel: 'add', args: [2, 2] });
     expect(scheduler.queuedUnits).toBe(RING_CAPACITY + 2);
