@@ -20,6 +20,11 @@ const STAR = 2;
 const VIA_RING = 4;
 const AGED = 8;
 const AWAITING_COMPLETION = 16;
+/** Bits 5-7: times the unit was taken back out of the shared queue for higher-priority work. */
+const RETRACTIONS_SHIFT = 5;
+const RETRACTIONS_MASK = 7 << RETRACTIONS_SHIFT;
+/** After this many times it stays where it is (aging: a steady stream of higher priorities cannot starve it). */
+export const MAX_RETRACTIONS = 7;
 const PLACE_SHIFT = 8;
 
 /** The clock `submittedUs` counts from: integer microseconds fit a small integer (no boxed double per unit). */
@@ -97,13 +102,20 @@ export class Unit {
     this.set(VIA_RING, on);
   }
 
-  /** It reached the shared queue by aging (the oldest, whatever its priority): never taken back for a higher one. */
+  /** It reached the shared queue by aging, or was passed over MAX_RETRACTIONS times: never taken back again. */
   get aged(): boolean {
     return (this.flags & AGED) !== 0;
   }
 
   set aged(on: boolean) {
     this.set(AGED, on);
+  }
+
+  /** Records that it was taken back out of the shared queue; after MAX_RETRACTIONS it counts as aged. */
+  noteRetraction(): void {
+    const count = ((this.flags & RETRACTIONS_MASK) >>> RETRACTIONS_SHIFT) + 1;
+    this.flags = (this.flags & ~RETRACTIONS_MASK) | (Math.min(count, MAX_RETRACTIONS) << RETRACTIONS_SHIFT);
+    if (count >= MAX_RETRACTIONS) this.aged = true;
   }
 
   /** Back (its value came by message) but its completion entry has not been read yet. */

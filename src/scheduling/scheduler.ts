@@ -225,16 +225,26 @@ export class Scheduler implements ResultSource {
       for (const unit of units) this.failQueued(unit, this.broken);
       return;
     }
+    const ring = this.ring;
     for (const unit of units) {
       unit.viaRing =
-        this.ring !== undefined &&
+        ring !== undefined &&
         unit.encoded !== BY_MESSAGE &&
         (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array));
-      (unit.viaRing ? this.waitingShared : this.waitingPosted).push(unit);
     }
     // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
     // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
     if (units[0].viaRing) this.makeWayFor(units[0].priority);
+    let direct = 0;
+    for (const unit of units) {
+      if (!unit.viaRing) this.waitingPosted.push(unit);
+      // Nothing waits before it and there is room: straight into the shared queue, no stop in the waiting queue.
+      else if (this.waitingShared.length === 0 && ring!.hasRoom) {
+        this.pushToRing(unit);
+        direct++;
+      } else this.waitingShared.push(unit);
+    }
+    if (direct > 0) this.armCompletionWait();
     this.setBusy(true);
     this.replaceIfNeeded();
     this.dispatch();
@@ -256,29 +266,34 @@ export class Scheduler implements ResultSource {
         this.returnUnit(unit); // cancelled while queued
         continue;
       }
-      unit.aged = this.waitingShared.lastShiftAged;
-      let block = unit.block;
-      if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
-        block = this.arena!.allocate(payloadBytes(unit));
-        fillPayload(this.arena!.view(block), unit);
-        unit.block = block;
-      }
-      const kernel = this.kernelNumber(unit.job.kernel);
-      this.ringUnits[ring.pushed & RING_MASK] = unit;
-      writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
-      unit.place = Place.SHARED;
-      this.units.set(unit.id, unit);
-      // Publish one at a time: the first unit of a burst starts while the rest are still being written.
-      ring.publish(1);
+      if (this.waitingShared.lastShiftAged) unit.aged = true;
+      this.pushToRing(unit);
       pushed++;
     }
     if (pushed > 0) this.armCompletionWait();
   }
 
+  /** Writes one unit into the shared queue and publishes it: the first unit of a burst starts while the rest are written. */
+  private pushToRing(unit: Unit): void {
+    const ring = this.ring!;
+    let block = unit.block;
+    if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
+      block = this.arena!.allocate(payloadBytes(unit));
+      fillPayload(this.arena!.view(block), unit);
+      unit.block = block;
+    }
+    const kernel = this.kernelNumber(unit.job.kernel);
+    this.ringUnits[ring.pushed & RING_MASK] = unit;
+    writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
+    unit.place = Place.SHARED;
+    this.units.set(unit.id, unit);
+    ring.publish(1);
+  }
+
   /**
    * Takes back the untaken entries at the end of the shared queue that `priority` outranks, into the waiting
-   * queue, in their order, as the oldest there; entries that got in by aging stay (or a stream of higher
-   * priorities could push an aged unit back for ever).
+   * queue, in their order, as the oldest there. Entries that got in by aging, or that were taken back
+   * MAX_RETRACTIONS times already, stay: otherwise a stream of higher priorities could push them back for ever.
    */
   private makeWayFor(priority: number): void {
     const ring = this.ring!;
@@ -295,6 +310,7 @@ export class Scheduler implements ResultSource {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
       unit.place = Place.QUEUED;
+      unit.noteRetraction();
       this.units.delete(unit.id);
       this.waitingShared.unshift(unit); // keeps its payload block: it is pushed again as it is
     }
