@@ -87,7 +87,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     const state = this.#state;
     if (!state.pending) return state.fulfilled ? Promise.resolve(state.value as T) : Promise.reject(state.error);
     // A failure nobody asked for must not become an unhandled rejection: the promise exists only once asked for.
-    this.#promise ??= new Promise<void>((resolve) => state.onSettled(resolve)).then(() => this.#settledPromise());
+    this.#promise ??= new Promise<T>((resolve, reject) => state.whenSettled(() => (state.fulfilled ? resolve(state.value as T) : reject(state.error))));
     return this.#promise;
   }
 

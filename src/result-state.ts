@@ -11,7 +11,8 @@ export class ResultState<T = unknown> {
   #status = PENDING;
   #value: T | undefined;
   #error: Error | undefined;
-  #listeners: Array<() => void> | undefined;
+  /** One listener (the common case: a get() or a callback) or several; no array for one. */
+  #listeners: (() => void) | Array<() => void> | undefined;
 
   get pending(): boolean {
     return this.#status === PENDING;
@@ -41,8 +42,18 @@ export class ResultState<T = unknown> {
     }
     const listeners = this.#listeners;
     this.#listeners = undefined;
-    if (listeners) for (const listener of listeners) listener();
+    if (typeof listeners === 'function') listeners();
+    else if (listeners) for (const listener of listeners) listener();
     return true;
+  }
+
+  /** onSettled() for a listener that is never taken back (nothing allocated to unsubscribe it). */
+  whenSettled(listener: () => void): void {
+    if (this.#status !== PENDING) return listener();
+    const current = this.#listeners;
+    if (current === undefined) this.#listeners = listener;
+    else if (typeof current === 'function') this.#listeners = [current, listener];
+    else current.push(listener);
   }
 
   /** Calls `listener` once, when settled (at once if already settled). Returns a function that unsubscribes. */
@@ -51,12 +62,14 @@ export class ResultState<T = unknown> {
       listener();
       return () => {};
     }
-    (this.#listeners ??= []).push(listener);
+    this.whenSettled(listener);
     return () => {
       const list = this.#listeners;
-      if (!list) return;
-      const at = list.indexOf(listener);
-      if (at >= 0) list.splice(at, 1);
+      if (list === listener) this.#listeners = undefined;
+      else if (Array.isArray(list)) {
+        const at = list.indexOf(listener);
+        if (at >= 0) list.splice(at, 1);
+      }
     };
   }
 }

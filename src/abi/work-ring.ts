@@ -253,7 +253,8 @@ export class RingConsumer {
       return TAKE_STOPPED;
     }
     Atomics.store(this.worker, WorkerCell.LAST_TAKEN, id);
-    scratch.set(this.views.i32.subarray(entry, entry + DESCRIPTOR_INT32S));
+    const i32 = this.views.i32;
+    for (let i = 0; i < DESCRIPTOR_INT32S; i++) scratch[i] = i32[entry + i]; // no subarray: nothing allocated per unit
     Atomics.store(cells, QueueCell.TAKEN, taken + 1);
     this.unlock();
     return 1;

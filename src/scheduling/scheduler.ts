@@ -446,7 +446,7 @@ export class Scheduler implements ResultSource {
     }
     const { units, onAbort } = watch;
     units.add(unit);
-    unit.job.onSettled(() => {
+    unit.job.whenSettled(() => {
       units.delete(unit);
       if (units.size === 0 && this.signalWatches.get(signal) === watch) {
         this.signalWatches.delete(signal);
