@@ -21,10 +21,15 @@ const QUESTIONS = {
   scaling: () => import('./scaling.mjs'),
   dispatch: () => import('./dispatch.mjs'),
   'end-to-end': () => import('./end-to-end.mjs'),
+  flow: () => import('./flow.mjs'),
+  million: () => import('./million.mjs'),
+  elastic: () => import('./elastic.mjs'),
   // Optional: starts Bun and Deno too, so it is left out unless asked for.
   runtimes: () => import('./runtimes.mjs'),
+  // Optional: needs redis-server on PATH and starts serving processes of its own.
+  cluster: () => import('./cluster.mjs'),
 };
-const OPTIONAL = new Set(['runtimes']);
+const OPTIONAL = new Set(['runtimes', 'cluster']);
 
 const args = process.argv.slice(2);
 const resultsDir = new URL('./results/', import.meta.url);

@@ -30,8 +30,11 @@ async function mapOneTaskPerItem(items, run) {
   return out;
 }
 
-export function openWasmpool(workers) {
-  const pool = new Pool({ workers });
+const jsTasksUrl = new URL('./tasks.mjs', import.meta.url);
+
+/** wasmpool on its built-in WASM kernels, or with `js: true` on bench/lib/tasks.mjs (a JS task module). */
+export function openWasmpool(workers, { js = false } = {}) {
+  const pool = new Pool(js ? { workers, module: jsTasksUrl } : { workers });
   return {
     pool,
     add: (i) => pool.applyAsync('add', [i, 1]).get(),
