@@ -405,6 +405,8 @@ export class Scheduler implements ResultSource {
         }
       }
     }
+    // A worker parked in Atomics.wait on the shared queue reads its port only once woken.
+    this.ring?.wakeAll();
     const max = this.config.maxTasksPerWorker;
     if (max !== undefined && worker.postedCount >= max && !this.ring) worker.retiring = true;
   }
