@@ -60,6 +60,22 @@ class Deque<T> {
     }
   }
 
+  /** Puts `items` (with their sequence numbers) in front, in their order: one copy of the deque at most. */
+  prependAll(items: readonly T[], sequences: readonly number[]): void {
+    const count = items.length;
+    if (this.head >= count) {
+      this.head -= count;
+      for (let i = 0; i < count; i++) {
+        this.items[this.head + i] = items[i];
+        this.sequences[this.head + i] = sequences[i];
+      }
+      return;
+    }
+    this.items = (items as (T | undefined)[]).concat(this.items.slice(this.head));
+    this.sequences = (sequences as number[]).concat(this.sequences.slice(this.head));
+    this.head = 0;
+  }
+
   shift(): T {
     const item = this.items[this.head] as T;
     this.items[this.head++] = undefined;
@@ -140,9 +156,27 @@ export class PriorityQueue<T extends Prioritised> implements Iterable<T> {
     this.#length++;
   }
 
-  /** Puts `items` back in front, keeping their order: `items[0]` is shifted first among them (and of its priority). */
+  /**
+   * Puts `items` back in front, keeping their order: `items[0]` is shifted first among them (and of its
+   * priority), all of them older than anything waiting. One pass, however many: taking back the shared queue's
+   * 16,384 entries must not cost one array shift each.
+   */
   unshiftAll(items: readonly T[]): void {
-    for (let i = items.length - 1; i >= 0; i--) this.unshift(items[i]);
+    const count = items.length;
+    if (count === 0) return;
+    const first = this.#frontSequence - count;
+    this.#frontSequence = first;
+    const groups = new Map<number, { items: T[]; sequences: number[] }>();
+    for (let i = 0; i < count; i++) {
+      const item = items[i];
+      this.#forgetRemoved(item);
+      let group = groups.get(item.priority);
+      if (!group) groups.set(item.priority, (group = { items: [], sequences: [] }));
+      group.items.push(item);
+      group.sequences.push(first + i);
+    }
+    for (const [priority, group] of groups) this.#dequeFor(priority).prependAll(group.items, group.sequences);
+    this.#length += count;
   }
 
   /** Whether the last `shift()` was an aging pick (the oldest item, whatever its priority). */

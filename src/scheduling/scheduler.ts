@@ -306,14 +306,16 @@ export class Scheduler implements ResultSource {
     }
     if (from === ring.pushed) return;
     const [first, to] = ring.retractFrom(from);
-    for (let at = to - 1; at >= first; at--) {
+    const back: Unit[] = [];
+    for (let at = first; at < to; at++) {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
       unit.place = Place.QUEUED;
       unit.noteRetraction();
       this.units.delete(unit.id);
-      this.waitingShared.unshift(unit); // keeps its payload block: it is pushed again as it is
+      back.push(unit); // keeps its payload block: it is pushed again as it is
     }
+    this.waitingShared.unshiftAll(back);
   }
 
   private kernelNumber(name: string): number {
