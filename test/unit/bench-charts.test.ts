@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { drawQuestionCharts, type Report } from '../../bench/lib/svg.mjs';
 
-const latest = JSON.parse(readFileSync(new URL('../../bench/results/latest.json', import.meta.url), 'utf8')) as Report;
+// A results file kept as a fixture: the charts are checked against known figures, not whatever the last bench run wrote.
+const latest = JSON.parse(readFileSync(new URL('../fixtures/bench-results.json', import.meta.url), 'utf8')) as Report;
 const barLabels = (svg: string): string[] => [...svg.matchAll(/text-anchor="end"[^>]*>([^<]+)</g)].map((m) => m[1]);
 
 describe('bench question charts', () => {
