@@ -153,7 +153,10 @@ async function runJob(pool: ServedPool, job: Job<JobData>, signal: AbortSignal):
     const onAbort = (): void => reject(Object.assign(new Error('The job was cancelled by its submitter'), { name: 'CancelledError' }));
     if (signal.aborted) onAbort();
     signal.addEventListener('abort', onAbort, { once: true });
-    result.get().then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    result
+      .get()
+      .then(resolve, reject)
+      .finally(() => signal.removeEventListener('abort', onAbort));
   });
   return encode(values, 'result');
 }
