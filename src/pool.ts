@@ -14,7 +14,7 @@ import { platform } from './platform.js';
 import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
 import { SHARED_MEMORY_AVAILABLE } from './abi/shared-buffer.js';
 import { ItemStream } from './scheduling/iterate.js';
-import { ApplyJob, type ChunkListener, type JobResources } from './scheduling/jobs.js';
+import type { ChunkListener, JobResources } from './scheduling/jobs.js';
 import { collectItems } from './scheduling/map-items.js';
 import { Scheduler } from './scheduling/scheduler.js';
 import { checkKernelName, checkKnownKeys, checkOptionsObject, expected } from './validate.js';
@@ -132,17 +132,17 @@ export class Pool {
 
   /** Resolves once fewer than `limit` units are queued: await it before submitting to bound the queue. */
   onSizeLessThan(limit: number): Promise<void> {
-    return this.#scheduler.watchers.onSizeLessThan(limit);
+    return this.#scheduler.onSizeLessThan(limit);
   }
 
   /** Resolves once nothing is queued (units may still be running). */
   onEmpty(): Promise<void> {
-    return this.#scheduler.watchers.onEmpty();
+    return this.#scheduler.onSizeLessThan(1);
   }
 
   /** Resolves once nothing is queued or running. */
   onIdle(): Promise<void> {
-    return this.#scheduler.watchers.onIdle();
+    return this.#scheduler.onIdle();
   }
 
   /** 'open', 'closing' (after close()) or 'terminated'. */
@@ -160,9 +160,8 @@ export class Pool {
     const scheduler = this.#scheduler;
     if (opts.signal?.aborted) {
       this.#arrays.release(call);
-      const job = new ApplyJob(-1, kernel, undefined, opts.callback, opts.errorCallback);
-      job.abort(new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
-      return new AsyncResult<T>(job as never, scheduler);
+      const error = new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted', { cause: opts.signal.reason });
+      return new AsyncResult<T>(scheduler.rejected(kernel, opts, error) as never, scheduler);
     }
     let job;
     try {

@@ -86,9 +86,13 @@ export type WorkerToMain =
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
-  /** The worker finished its last unit (maxTasksPerWorker reached, or its memory above maxWorkerMemory): replace it. */
-  | { type: 'retired'; reason: 'tasks' | 'memory' }
-  /** The worker has had no work for `idleTimeout` ms. */
+  /**
+   * The worker finished its last unit and takes no more: maxTasksPerWorker reached, its memory above
+   * maxWorkerMemory, or (`stopped`) it found its RUNNING cell STOPPED between units, as the pool does to retire
+   * an idle worker. Everything it completed is published before this message is posted.
+   */
+  | { type: 'retired'; reason: 'tasks' | 'memory' | 'stopped' }
+  /** The worker has had no work for `idleTimeout` ms: the pool may retire it (it stops it, the worker answers `retired`). */
   | { type: 'idle' }
   /** A browser worker is closing itself (a kernel called self.close()): no other event would say so. */
   | { type: 'closing' };

@@ -73,6 +73,8 @@ export class WorkerRuntime {
   private readonly pushed: UnitMessage[] = [];
   private pushedHead = 0;
   private looping = false;
+  /** The loop is waiting in RingConsumer.parkAsync (see kick). */
+  private parkedAsync = false;
   private retired = false;
   private taken = 0;
   private maxUnits = Infinity;
@@ -170,6 +172,8 @@ export class WorkerRuntime {
 
   private kick(): void {
     if (this.module && !this.looping && !this.retired) void this.loop();
+    // A loop parked with Atomics.waitAsync (a browser worker) would otherwise sleep on past the message.
+    else if (this.parkedAsync) this.ring?.wakeParked();
   }
 
   /** Takes in every message already queued (Node), so the catalog is current before a descriptor is read. */
@@ -190,7 +194,7 @@ export class WorkerRuntime {
           while (!this.knowsEverythingIn(this.scratch)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
           work = this.decode();
         }
-        if (work === 'stopped') return this.stop();
+        if (work === 'stopped') return this.stoppedBetweenUnits();
         if (work) {
           this.idleSince = 0;
           this.idleNoticeSent = false;
@@ -206,9 +210,18 @@ export class WorkerRuntime {
         if (this.pollForWork()) continue;
         const ring = this.ring;
         if (!ring) return; // units arrive by message: the event loop will kick us
+        // Stopped while idle (the pool retires idle workers this way): say so, with everything published.
+        if (ring.stopped) return this.stoppedBetweenUnits();
         const parkMs = this.idleParkMs();
         if (this.endpoint.receiveSync) ring.park(parkMs);
-        else await ring.parkAsync(parkMs);
+        else {
+          const parked = ring.parkAsync(parkMs);
+          if (parked) {
+            this.parkedAsync = true;
+            await parked;
+            this.parkedAsync = false;
+          }
+        }
       }
     } finally {
       this.looping = false;
@@ -417,6 +430,17 @@ export class WorkerRuntime {
     this.pushed.length = 0;
     this.pushedHead = 0;
     this.retired = true;
+  }
+
+  /**
+   * The pool stopped this worker between units. If it did so to retire it (idle), the pool waits for this
+   * notice, so it never terminates a thread in the middle of publishing a completion; after a timeout or a
+   * cancel the pool has already let the worker go, and the notice is ignored.
+   */
+  private stoppedBetweenUnits(): void {
+    this.stop();
+    this.flushDone();
+    this.endpoint.post({ type: 'retired', reason: 'stopped' });
   }
 
   /** maxTasksPerWorker or maxWorkerMemory reached: take nothing more and ask to be replaced. */
