@@ -37,6 +37,10 @@ export interface SerializedError {
   stack?: string;
   /** Where the error came from: the kernel's own throw, a WASM trap, an AS abort, the loader. */
   origin: 'throw' | 'trap' | 'abort' | 'unknown-kernel' | 'init' | 'load';
+  /** The thrown error's own `cause`, serialized the same way (a value that is not an Error travels as it is, if it can). */
+  cause?: SerializedError | { value: unknown };
+  /** The thrown error's own enumerable fields (`code`, `errno`, a library's details) that structured clone can copy. */
+  fields?: Record<string, unknown>;
 }
 
 /** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */

@@ -670,7 +670,7 @@ export class Scheduler implements ResultSource {
 
   /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
   private armCompletionWait(): void {
-    if (this.waitArmed || !this.ring || this.ring.inFlight === 0) return;
+    if (this.waitArmed || !this.ring || this.queueAbandoned || this.ring.inFlight === 0) return;
     this.waitArmed = true;
     const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
     const wake = (): void => {
@@ -1022,10 +1022,19 @@ export class Scheduler implements ResultSource {
 
   /** Fails every queued and dispatched unit, and stops every worker; blocks are freed once they have exited. */
   private failEverything(error: (started: boolean) => Error): Promise<void> {
+    // Stop every worker first: from here on none takes a unit or counts one down, so what each was inside is
+    // known, and a completion it published before the stop settles its unit with the value it computed.
+    const started = new Set<number>();
+    for (const worker of this.live) {
+      const was = worker.stop();
+      if (was > 0) started.add(was);
+      if (worker.lastTaken > 0) started.add(worker.lastTaken);
+    }
+    this.drain();
     this.queueAbandoned = true;
     for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
     const held = [...this.units.values()];
-    for (const unit of held) this.failHere(unit, error(true));
+    for (const unit of held) this.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
     const workers = [...this.live];
     for (const worker of workers) {
@@ -1033,6 +1042,7 @@ export class Scheduler implements ResultSource {
       void worker.handle.terminate();
     }
     this.live.length = 0;
+    this.reportQueue(); // nothing is queued or running any more: every watcher resolves
     return Promise.all(workers.map((w) => w.exited)).then(() => {
       for (const unit of held) this.returnUnit(unit);
       this.setBusy(false);

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, Pool, type AsyncResult } from 'wasmpool';
+import { CancelledError, Pool, TaskError, type AsyncResult } from 'wasmpool';
 import { JS_TASKS, fixture, rejection, until } from '../helpers.js';
 
 const run = promisify(execFile);
@@ -144,6 +144,23 @@ describe('counts are true whenever read', () => {
   });
 });
 
+describe('terminate() leaves nothing waiting', () => {
+  it('onIdle and onEmpty waiters resolve, and queued and running tasks fail as never started and unfinished', async () => {
+    const made = gatedPool({ workers: 1 });
+    pool = made.pool;
+    const running = pool.applyAsync('gated', [1]);
+    await until(() => Atomics.load(made.gate, 1) === 1);
+    const queued = [2, 3].map((n) => pool!.applyAsync('gated', [n]));
+    const idle = pool.onIdle();
+    const empty = pool.onEmpty();
+    await pool.terminate();
+    await Promise.all([idle, empty]);
+    expect({ size: pool.size, pending: pool.pending }).toEqual({ size: 0, pending: 0 });
+    expect((await rejection(running)).message).toMatch(/terminated before the task finished/);
+    for (const result of queued) expect((await rejection(result)).message).toMatch(/terminated before the task started/);
+  });
+});
+
 describe('cancellation keeps its reason', () => {
   it('CancelledError.cause is the signal’s reason, for a queued and for an already aborted task', async () => {
     const made = gatedPool({ workers: 1 });
@@ -176,5 +193,18 @@ describe('priority', () => {
     open(made.gate, 1);
     await Promise.all([first.get(), high.get(), ...low.map((r) => r.get())]);
     expect(order.indexOf('high')).toBe(1);
+  });
+});
+
+describe('errors keep what the kernel gave them', () => {
+  it("a thrown error's cause chain and own fields reach TaskError.cause", async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const error = await rejection(pool.apply('failWithDetails'));
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toBe('could not save');
+    const cause = error.cause as Error & { code?: string; details?: unknown; cause?: Error };
+    expect(cause).toMatchObject({ name: 'Error', message: 'could not save', code: 'E_SAVE', details: { attempts: 3 } });
+    expect(cause.cause).toBeInstanceOf(Error);
+    expect(cause.cause).toMatchObject({ name: 'RangeError', message: 'disk quota' });
   });
 });
