@@ -497,6 +497,7 @@ export class Scheduler implements ResultSource {
       else this.cancel(unit, reason);
     }
     if (withdrawn.size > 0) this.dispatch();
+    this.afterActivity(); // counts changed: watchers, and close() may be done now
   }
 
   /** Cancels one unit wherever it is (see cancelAll). */
@@ -575,17 +576,17 @@ export class Scheduler implements ResultSource {
     this.returnUnit(unit);
   }
 
-  /** No worker holds the unit any more. */
   /**
    * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
-   * is still to come (it carries the unit's timings and frees its room), so the unit stays in the books till then.
+   * is still to come (it carries the unit's timings, frees its room, and follows the worker's countdown), so the
+   * unit stays in the books, and its job keeps its slot, until then (see completionRead / completionLost).
    */
   private returnUnit(unit: Unit, early = false): void {
     if (unit.place === Place.RETURNED) return;
     if (early) unit.awaitingCompletion = true;
     if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
     unit.place = Place.RETURNED;
-    unit.job.outstanding--;
+    if (!early) unit.job.outstanding--;
     if (unit.block) {
       this.arena!.free(unit.block);
       unit.block = undefined;
@@ -593,6 +594,20 @@ export class Scheduler implements ResultSource {
     if (unit.settled && !unit.awaitingCompletion) this.units.delete(unit.id);
     else this.units.set(unit.id, unit); // its value, or its completion entry, is still on its way
     this.maybeRelease(unit.job);
+  }
+
+  /**
+   * The completion entry of a unit whose value came by message was read (`lost`: or will never come, its worker
+   * being gone). The worker counts down before publishing; one that died first did not, unless its apply slot
+   * reads 0 already.
+   */
+  private completionDone(unit: Unit, lost: boolean): void {
+    unit.awaitingCompletion = false;
+    const job = unit.job;
+    if (lost && !(unit.isApply && job.slot >= 0 && this.slots.isReady(job.slot))) job.uncounted++;
+    job.outstanding--;
+    if (unit.settled) this.units.delete(unit.id);
+    this.maybeRelease(job);
   }
 
   private maybeRelease(job: Job): void {
@@ -648,8 +663,7 @@ export class Scheduler implements ResultSource {
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
     if (unit.awaitingCompletion) {
-      unit.awaitingCompletion = false;
-      if (unit.settled) this.units.delete(unit.id);
+      this.completionDone(unit, false);
       return;
     }
     if (unit.place !== Place.SHARED) return;
@@ -916,8 +930,7 @@ export class Scheduler implements ResultSource {
       const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
       if (suspect?.awaitingCompletion && running <= 0) {
         // It died between posting the value and publishing the completion: the value is in, the room is free.
-        suspect.awaitingCompletion = false;
-        if (suspect.settled) this.units.delete(suspect.id);
+        this.completionDone(suspect, true);
         this.ring!.forget();
       } else if (
         suspect &&
@@ -1044,7 +1057,10 @@ export class Scheduler implements ResultSource {
     this.live.length = 0;
     this.reportQueue(); // nothing is queued or running any more: every watcher resolves
     return Promise.all(workers.map((w) => w.exited)).then(() => {
-      for (const unit of held) this.returnUnit(unit);
+      for (const unit of held) {
+        if (unit.awaitingCompletion) this.completionDone(unit, true);
+        else this.returnUnit(unit);
+      }
       this.setBusy(false);
       this.finishCloseIfDone();
     });
