@@ -14,8 +14,8 @@ import { platform } from './platform.js';
 import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
 import { SHARED_MEMORY_AVAILABLE } from './abi/shared-buffer.js';
 import { ItemStream } from './scheduling/iterate.js';
-import { ApplyJob, type ChunkListener, type JobResources } from './scheduling/jobs.js';
-import { collectItems } from './scheduling/map-items.js';
+import { ApplyJob, type JobResources, type MapJob, type MapJobOptions } from './scheduling/jobs.js';
+import { collectItems, ItemReader } from './scheduling/map-items.js';
 import { Scheduler } from './scheduling/scheduler.js';
 import { checkKernelName, checkKnownKeys, checkOptionsObject, expected } from './validate.js';
 import { checkWasmArgs } from './wasm/check-args.js';
@@ -161,7 +161,7 @@ export class Pool {
     if (opts.signal?.aborted) {
       this.#arrays.release(call);
       const job = new ApplyJob(-1, kernel, undefined, opts.callback, opts.errorCallback);
-      job.abort(new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
+      job.abort(cancelledBefore(opts.signal));
       return new AsyncResult<T>(job as never, scheduler);
     }
     let job;
@@ -176,12 +176,12 @@ export class Pool {
 
   /** Runs `kernel(item)` for every item; one AsyncResult for the whole list, in input order. */
   mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]> {
-    return this.#map<T>(kernel, items, options, false, undefined);
+    return this.#map<T>(kernel, items, options, false);
   }
 
   /** Runs `kernel(...args)` for every argument list in `items`. */
   starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]> {
-    return this.#map<T>(kernel, items, options, true, undefined);
+    return this.#map<T>(kernel, items, options, true);
   }
 
   /** applyAsync(...).get(): the value, as a Promise. */
@@ -197,14 +197,28 @@ export class Pool {
     return settle(() => this.starmapAsync<T>(kernel, items, options));
   }
 
-  /** Results in input order as they become available (chunksize defaults to 1, as in Python). */
+  /**
+   * Results in input order as they become available (chunksize defaults to 1, as in Python). The input is read
+   * as the loop goes, at most `readAhead` chunks ahead, so an endless generator works; leaving the loop early
+   * cancels every item not yet started.
+   */
   imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
-    return this.#stream<T>(kernel, items, options, true);
+    return this.#stream<T>(kernel, items, options, true, false);
   }
 
-  /** Results in completion order. */
+  /** imap, in completion order. */
   imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
-    return this.#stream<T>(kernel, items, options, false);
+    return this.#stream<T>(kernel, items, options, false, false);
+  }
+
+  /** imap with argument lists: `kernel(...args)` for every `args` in `items`, in input order. */
+  istarmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, true, true);
+  }
+
+  /** istarmap, in completion order. */
+  istarmapUnordered<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, false, true);
   }
 
   /**
@@ -247,45 +261,77 @@ export class Pool {
     return this.terminate();
   }
 
-  #stream<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, ordered: boolean): AsyncIterable<T> {
-    const opts = { chunksize: 1, ...validateMapOptions(options) } as MapOptions<T>;
-    let stream: ItemStream<T> | undefined;
-    this.#map<T>(kernel, items, opts, false, (chunks) => (stream = new ItemStream<T>(ordered, chunks)));
-    return stream!;
+  #stream<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, ordered: boolean, star: boolean): AsyncIterable<T> {
+    checkKernelName(kernel);
+    const opts = validateMapOptions(options, true) as MapOptions<unknown>;
+    const reader = new ItemReader(items, star);
+    this.#checkOpen();
+    const scheduler = this.#scheduler;
+    const chunksize = opts.chunksize ?? 1;
+    const stream = new ItemStream<T>(
+      {
+        submit: (batch, firstItem, listener) => {
+          // A started imap goes on after close() (its loop still reads input), not after terminate().
+          if (scheduler.state === 'terminated') throw new CancelledError('The pool was terminated before these items were read');
+          return this.#submitMap(kernel, batch, opts, star, { firstItem, listener, chunksize });
+        },
+        cancelJob: (job, error, stopRunning) => scheduler.cancelJob(job, error, stopRunning),
+        holdOpen: () => scheduler.holdOpen(),
+      },
+      reader,
+      {
+        ordered,
+        chunksize,
+        readAhead: opts.readAhead ?? Math.max(8, 4 * (scheduler.workerCount || 1)),
+        signal: opts.signal,
+        callback: opts.callback as ((values: unknown[]) => void) | undefined,
+        errorCallback: opts.errorCallback,
+        onProgress: opts.onProgress,
+      },
+    );
+    return stream;
   }
 
-  #map<T>(
-    kernel: string,
-    items: Iterable<unknown>,
-    options: MapOptions<T> | undefined,
-    star: boolean,
-    makeListener: ((chunks: number) => ChunkListener) | undefined,
-  ): AsyncResult<T[]> {
+  #map<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, star: boolean): AsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
-    const call = this.#arrays.lowerItems(this.#signatures, kernel, collectItems(items, star), star);
+    const list = collectItems(items, star);
+    if (opts.signal?.aborted) {
+      this.#checkOpen();
+      const job = new ApplyJob(-1, kernel, undefined, undefined, opts.errorCallback);
+      job.abort(cancelledBefore(opts.signal));
+      return new AsyncResult<T[]>(job as never, this.#scheduler);
+    }
+    const job = this.#submitMap(kernel, list, opts, star, {
+      callback: opts.callback as ((values: unknown[]) => void) | undefined,
+      errorCallback: opts.errorCallback,
+      onProgress: opts.onProgress,
+    });
+    return new AsyncResult<T[]>(job as never, this.#scheduler);
+  }
+
+  /** Lowers `items` and queues them as one map; `extra` adds what the job reports to (callbacks, an imap's stream). */
+  #submitMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
+    const call = this.#arrays.lowerItems(this.#signatures, kernel, items, star, extra.firstItem);
     const list = call.args;
-    this.#checkOpen(call);
+    if (extra.listener === undefined) this.#checkOpen(call);
     const scheduler = this.#scheduler;
-    const chunksize = opts.chunksize ?? defaultChunksize(list.length, scheduler.workerCount || 1);
+    const chunksize = extra.chunksize ?? opts.chunksize ?? defaultChunksize(list.length, scheduler.workerCount || 1);
     const chunks = list.length === 0 ? [] : splitIntoChunks(list, chunksize);
-    const listener = makeListener?.(chunks.length);
-    const job = this.#submit(call, () =>
+    return this.#submit(call, () =>
       scheduler.map({
+        ...extra,
         kernel,
         chunks,
         total: list.length,
         chunksize,
         star: call.star,
         priority: opts.priority,
-        callback: opts.callback as ((values: unknown[]) => void) | undefined,
-        errorCallback: opts.errorCallback,
-        onProgress: opts.onProgress,
-        listener,
+        timeout: opts.timeout,
+        signal: extra.listener === undefined ? opts.signal : undefined, // an imap watches its signal itself
         resources: this.#resourcesOf(call),
       }),
     );
-    return new AsyncResult<T[]>(job as never, scheduler);
   }
 
   /** Runs a scheduler call; if it throws (a payload no worker could receive), the call's temporaries are freed. */
@@ -318,6 +364,15 @@ export class Pool {
       );
     }
   }
+}
+
+/** The error of a task or map whose AbortSignal fired before it was submitted: its `cause` is the signal's reason. */
+function cancelledBefore(signal: AbortSignal): CancelledError {
+  const reason = signal.reason as unknown;
+  return new CancelledError(
+    'The task was cancelled: its AbortSignal had already fired when it was submitted',
+    reason === undefined ? undefined : { cause: reason },
+  );
 }
 
 /** The Promise forms report bad input by rejecting, not throwing. */

@@ -37,6 +37,8 @@ export interface SerializedError {
   stack?: string;
   /** Where the error came from: the kernel's own throw, a WASM trap, an AS abort, the loader. */
   origin: 'throw' | 'trap' | 'abort' | 'unknown-kernel' | 'init' | 'load';
+  /** In a map chunk: the index, within the chunk, of the item that failed. */
+  item?: number;
 }
 
 /** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */

@@ -1,6 +1,7 @@
 import type { ArenaBlock } from '../abi/payload-arena.js';
 import { ResultState } from '../result-state.js';
 import { reportCallbackError } from './callback-errors.js';
+import { errorOfItem } from './task-error.js';
 
 /** Where a unit is; only the Scheduler moves it. */
 export const Place = {
@@ -222,6 +223,8 @@ export interface MapJobOptions {
   errorCallback?: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
   listener?: ChunkListener;
+  /** The input index of this map's first item (an imap submits its input in several maps): errors name items by it. */
+  firstItem?: number;
 }
 
 export class MapJob extends Job {
@@ -252,10 +255,12 @@ export class MapJob extends Job {
     this.unitDone(unit);
   }
 
-  unitFailed(unit: Unit, error: Error): void {
+  unitFailed(unit: Unit, failure: Error): void {
+    const offset = unit.index * this.chunksize;
+    const error = errorOfItem(failure, (this.options.firstItem ?? 0) + offset, unit.size);
     // As Python's map: remember the first failure, but only settle once every chunk is back.
     this.firstError ??= error;
-    this.options.listener?.chunk(unit.index, unit.index * this.chunksize, false, error);
+    this.options.listener?.chunk(unit.index, offset, false, error);
     this.unitDone(unit);
   }
 

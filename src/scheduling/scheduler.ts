@@ -60,6 +60,10 @@ export interface MapRequest extends MapJobOptions {
   chunksize: number;
   star: boolean;
   priority?: number;
+  /** Per unit's run, in ms, as ApplyOptions.timeout: a chunk past it fails with TimeoutError, its worker replaced. */
+  timeout?: number;
+  /** Cancels every unit of the map not yet settled: queued ones are dropped, running ones stopped. */
+  signal?: AbortSignal;
   resources?: JobResources;
 }
 
@@ -118,6 +122,10 @@ export class Scheduler implements ResultSource {
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
+  /** Each map's units, for cancelJob (an iterator left early); the entry goes as the job is released. */
+  private readonly mapUnits = new WeakMap<Job, Unit[]>();
+  /** holdOpen() calls not yet released. */
+  private holds = 0;
   private nextId = 1;
   private nextSerial = 1;
   private startupCrashes = 0;
@@ -146,7 +154,7 @@ export class Scheduler implements ResultSource {
     const encoded = this.encodeIfNeeded(args, () => 'args');
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
-    if (options.signal) this.watchSignal(options.signal, unit);
+    if (options.signal) this.watchSignal(options.signal, job, [unit]);
     this.enqueue([unit]);
     return job;
   }
@@ -155,7 +163,9 @@ export class Scheduler implements ResultSource {
   map(request: MapRequest): MapJob {
     this.checkRoom(request.chunks.length);
     const encoded = request.chunks.map((chunk, index) =>
-      chunk instanceof Float64Array ? undefined : this.encodeIfNeeded(chunk, (item) => `items[${index * request.chunksize + item}]`, true),
+      chunk instanceof Float64Array
+        ? undefined
+        : this.encodeIfNeeded(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
     );
     const job = new MapJob(
       request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
@@ -167,7 +177,10 @@ export class Scheduler implements ResultSource {
     );
     if (request.total === 0) return job;
     const priority = request.priority ?? 0;
-    this.enqueue(request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index], priority)));
+    const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, request.timeout, encoded[index], priority));
+    this.mapUnits.set(job, units);
+    if (request.signal) this.watchSignal(request.signal, job, units);
+    this.enqueue(units);
     return job;
   }
 
@@ -415,43 +428,105 @@ export class Scheduler implements ResultSource {
 
   // ---- cancelling ----------------------------------------------------------------------------------------
 
-  /** An AbortSignal fired: cancel the unit wherever it is. */
-  cancel(unit: Unit): void {
-    if (unit.settled) return;
-    if (unit.place === Place.QUEUED) {
-      (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
-      this.failQueued(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
-      return;
+  /**
+   * Cancels `units` wherever they are, each failed with `error(started)`. Queued ones are dropped; entries of
+   * map chunks in the shared queue that no worker has taken are taken back (a worker skips a cancelled apply by
+   * its slot, but a chunk's slot is shared by the whole map); a unit a worker holds is stopped with its worker
+   * when `stopRunning`, else it finishes and its value is dropped.
+   */
+  cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
+    if (this.ring && units.some((u) => !u.settled && !u.isApply && u.place === Place.SHARED)) this.takeBackFromRing(new Set(units));
+    for (const unit of units) {
+      if (unit.settled) continue;
+      if (unit.place === Place.QUEUED) {
+        (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
+        this.failQueued(unit, error(false));
+        continue;
+      }
+      // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
+      // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
+      if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
+        this.failHere(unit, error(false));
+        continue;
+      }
+      if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
-    // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
-    if (this.config.shared && this.slots.tryCancel(unit.job.slot)) {
-      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
-      return;
+    this.dispatch();
+    this.afterActivity();
+  }
+
+  /**
+   * Cancels every unit of a map not yet settled and settles the map with `error` at once (an imap iterator was
+   * left early, or its signal fired). Units a worker is running are stopped when `stopRunning`; else they
+   * finish and their values are dropped.
+   */
+  cancelJob(job: Job, error: Error, stopRunning = false): void {
+    const units = this.mapUnits.get(job);
+    if (units) this.cancel(units, () => error, stopRunning);
+    job.abort(error);
+    this.maybeRelease(job);
+  }
+
+  /**
+   * Keeps close() from finishing until the returned function is called (an imap that still has input to read
+   * submits more as its loop goes on). Calling it again does nothing.
+   */
+  holdOpen(): () => void {
+    this.holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      this.finishCloseIfDone();
+    };
+  }
+
+  /**
+   * Takes every untaken entry out of the shared queue, and puts back, in their order, those not in `drop`:
+   * the dropped ones are then QUEUED, for cancel() to fail.
+   */
+  private takeBackFromRing(drop: ReadonlySet<Unit>): void {
+    const ring = this.ring!;
+    const [first, to] = ring.retractFrom(ring.taken);
+    const back: Unit[] = [];
+    for (let at = first; at < to; at++) {
+      const unit = this.ringUnits[at & RING_MASK]!;
+      this.ringUnits[at & RING_MASK] = undefined;
+      unit.place = Place.QUEUED;
+      this.units.delete(unit.id);
+      if (!drop.has(unit))
+        back.push(unit); // keeps its payload block: it is pushed again as it is
+      else if (unit.settled) this.returnUnit(unit); // a skipped apply no worker will now report
     }
-    this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
+    this.waitingShared.unshiftAll(back);
   }
 
   /**
    * One `abort` listener per AbortSignal, however many tasks share it (a server may pass one signal to thousands):
-   * each task leaves the signal's set as it settles, and the listener goes with the last one.
+   * each job's units leave the signal's set as it settles, and the listener goes with the last one.
    */
-  private watchSignal(signal: AbortSignal, unit: Unit): void {
+  private watchSignal(signal: AbortSignal, job: Job, jobUnits: readonly Unit[]): void {
     let watch = this.signalWatches.get(signal);
     if (!watch) {
       const units = new Set<Unit>();
       const onAbort = (): void => {
         this.signalWatches.delete(signal);
-        for (const queued of [...units]) this.cancel(queued);
+        const cause = signal.reason === undefined ? undefined : { cause: signal.reason };
+        this.cancel([...units], (started) =>
+          started
+            ? new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped', cause)
+            : new CancelledError('The task was cancelled by its AbortSignal before it started', cause),
+        );
       };
       watch = { units, onAbort };
       this.signalWatches.set(signal, watch);
       signal.addEventListener('abort', onAbort, { once: true });
     }
     const { units, onAbort } = watch;
-    units.add(unit);
-    unit.job.whenSettled(() => {
-      units.delete(unit);
+    for (const unit of jobUnits) units.add(unit);
+    job.whenSettled(() => {
+      for (const unit of jobUnits) units.delete(unit);
       if (units.size === 0 && this.signalWatches.get(signal) === watch) {
         this.signalWatches.delete(signal);
         signal.removeEventListener('abort', onAbort);
@@ -509,6 +584,7 @@ export class Scheduler implements ResultSource {
       this.slots.release(job.slot);
       job.slot = -1;
     }
+    this.mapUnits.delete(job);
     job.resources?.release?.();
     (job as { resources: JobResources | undefined }).resources = undefined;
   }
@@ -649,7 +725,7 @@ export class Scheduler implements ResultSource {
     if (this.waitingPosted.length > 0) this.postSoon();
     if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
       this.setBusy(false);
-      if (this.state === 'closing') this.finishClose();
+      this.finishCloseIfDone();
     }
     this.reportQueue();
   }
@@ -822,7 +898,7 @@ export class Scheduler implements ResultSource {
   }
 
   private workRemains(): boolean {
-    return this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
   }
 
   /**
