@@ -435,7 +435,7 @@ export class Scheduler implements ResultSource {
    * when `stopRunning`, else it finishes and its value is dropped.
    */
   cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
-    if (this.ring && units.some((u) => !u.settled && !u.isApply && u.place === Place.SHARED)) this.takeBackFromRing(new Set(units));
+    if (this.ring && units.some((u) => !u.settled && !u.isApply && u.place === Place.SHARED)) this.takeBackFromRing(new Set(units), error);
     for (const unit of units) {
       if (unit.settled) continue;
       if (unit.place === Place.QUEUED) {
@@ -483,23 +483,27 @@ export class Scheduler implements ResultSource {
   }
 
   /**
-   * Takes every untaken entry out of the shared queue, and puts back, in their order, those not in `drop`:
-   * the dropped ones are then QUEUED, for cancel() to fail.
+   * Takes every untaken entry out of the shared queue and puts back, in their order, those not in `drop`; the
+   * dropped ones fail with `error(false)` once the queue's books are straight.
    */
-  private takeBackFromRing(drop: ReadonlySet<Unit>): void {
+  private takeBackFromRing(drop: ReadonlySet<Unit>, error: (started: boolean) => Error): void {
     const ring = this.ring!;
     const [first, to] = ring.retractFrom(ring.taken);
     const back: Unit[] = [];
+    const dropped: Unit[] = [];
     for (let at = first; at < to; at++) {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
       unit.place = Place.QUEUED;
       this.units.delete(unit.id);
-      if (!drop.has(unit))
-        back.push(unit); // keeps its payload block: it is pushed again as it is
-      else if (unit.settled) this.returnUnit(unit); // a skipped apply no worker will now report
+      (drop.has(unit) ? dropped : back).push(unit); // a unit put back keeps its payload block: it is pushed again as it is
     }
     this.waitingShared.unshiftAll(back);
+    for (const unit of dropped) {
+      if (unit.settled)
+        this.returnUnit(unit); // a skipped apply no worker will now report
+      else this.failQueued(unit, error(false));
+    }
   }
 
   /**
