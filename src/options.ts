@@ -1,3 +1,4 @@
+import type { InitContext } from './pool.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
 
 /** What `PoolOptions.module` accepts. */
@@ -18,8 +19,18 @@ export interface PoolOptions {
   module?: ModuleSource;
   /** Name of an export run once in every worker before its first task. */
   initializer?: string;
-  /** Arguments for `initializer`. @default [] */
-  initargs?: readonly unknown[];
+  /**
+   * Arguments for `initializer`, or a function returning them. Typed arrays are lowered as for `apply` (a plain
+   * WASM initializer gets (byteOffset, length)): a plain typed array is copied into the pool's shared memory once,
+   * and that copy stays for the pool's life (every worker, replacements too, runs the initializer on it); a
+   * `pool.alloc` view is passed as it is. A function is called once, while the pool is created, with
+   * `{ memory, alloc }`: it can allocate shared tables that the main thread fills or updates later.
+   * @default []
+   * @example
+   * let table;
+   * const pool = new Pool({ module, initializer: 'setTable', initargs: ({ alloc }) => [(table = alloc(Float64Array, 256))] });
+   */
+  initargs?: readonly unknown[] | ((context: InitContext) => readonly unknown[]);
   /**
    * Replace a worker after it has run this many units (an apply task or a map chunk), like Python's
    * `maxtasksperchild`. @default unlimited
@@ -181,7 +192,9 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     }
   }
   if (options.initargs !== undefined) {
-    if (!Array.isArray(options.initargs)) throw new TypeError(expected('initargs', 'an array', options.initargs));
+    if (!Array.isArray(options.initargs) && typeof options.initargs !== 'function') {
+      throw new TypeError(expected('initargs', 'an array, or a function returning one', options.initargs));
+    }
     if (options.initializer === undefined) throw new TypeError('`initargs` was given without `initializer`; name the export to call with them');
   }
   if (options.minWorkers !== undefined) checkMinWorkers(options.minWorkers, options.workers);

@@ -17,8 +17,7 @@ import { ItemStream } from './scheduling/iterate.js';
 import { ApplyJob, type JobResources, type MapJob, type MapJobOptions } from './scheduling/jobs.js';
 import { collectItems, ItemReader } from './scheduling/map-items.js';
 import { Scheduler } from './scheduling/scheduler.js';
-import { checkKernelName, checkKnownKeys, checkOptionsObject, expected } from './validate.js';
-import { checkWasmArgs } from './wasm/check-args.js';
+import { checkKernelName, checkKnownKeys, checkOptionsObject, describe, expected } from './validate.js';
 import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
@@ -35,6 +34,17 @@ export interface AllocOptions {
    * overwritten; it then holds whatever its last owner left). @default true
    */
   zero?: boolean;
+}
+
+/**
+ * What a function given as `PoolOptions.initargs` is called with, once, while the pool is being created: its
+ * shared memory exists, its workers do not yet. Tables allocated here reach every worker's initializer.
+ */
+export interface InitContext {
+  /** The pool's shared memory (undefined for a module without one). */
+  readonly memory: WebAssembly.Memory | undefined;
+  /** `pool.alloc`: keep the views you need; they belong to the pool as any other alloc() view. */
+  alloc<C extends SharedArrayConstructor>(type: C, length: number, options?: AllocOptions): InstanceType<C>;
 }
 
 /** What `pool.stats()` reports: load and footprint now, and timings over the last minute (see MetricsStats). */
@@ -77,7 +87,7 @@ export class Pool {
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
       );
     }
-    if (valid.initializer !== undefined) checkWasmArgs(this.#signatures, valid.initializer, valid.initargs ?? [], 'initargs');
+    const initargs = valid.initializer === undefined ? undefined : this.#lowerInitargs(valid.initializer, valid.initargs);
     const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
     this.#scheduler = new Scheduler({
       transport,
@@ -88,9 +98,29 @@ export class Pool {
       ...resolveElasticOptions(valid, workers),
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
-      initargs: valid.initargs ? [...valid.initargs] : undefined,
+      initargs,
       spawnOptions: valid.resourceLimits ? { resourceLimits: { ...valid.resourceLimits } } : undefined,
     });
+  }
+
+  /**
+   * The initializer's arguments as every worker gets them: `initargs` called first when it is a function (the
+   * shared memory exists by then, so its tables can come from alloc), then lowered like apply arguments. A plain
+   * typed array is copied into the shared memory once and the copy kept for the pool's life (replacement
+   * workers run the initializer too); a pool.alloc view is passed as it is.
+   */
+  #lowerInitargs(initializer: string, given: PoolOptions['initargs']): unknown[] {
+    let args: unknown = given ?? [];
+    if (typeof args === 'function') {
+      const context: InitContext = { memory: this.memory, alloc: (type, length, options) => this.alloc(type, length, options) };
+      try {
+        args = (args as (context: InitContext) => unknown)(context);
+      } catch (error) {
+        throw new Error(`\`initargs\` threw while the pool was being created: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+      }
+      if (!Array.isArray(args)) throw new TypeError(`Expected \`initargs()\` to return an array of arguments, got ${describe(args)}`);
+    }
+    return this.#arrays.lower(this.#signatures, initializer, args as unknown[], 'initargs').args.slice();
   }
 
   /**

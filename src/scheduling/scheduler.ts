@@ -108,6 +108,8 @@ export class Scheduler implements ResultSource {
   private readonly waitingPosted = new PriorityQueue<Unit>();
   /** The unit behind each entry of the shared queue (by producer index), to take untaken entries back. */
   private readonly ringUnits: Array<Unit | undefined> = [];
+  /** Entries of ringUnits below this producer index are cleared (see forgetTaken). */
+  private ringForgotten = 0;
   readonly metrics = new PoolMetrics();
   /** onSizeLessThan / onEmpty / onIdle. */
   readonly watchers = new QueueWatchers();
@@ -604,8 +606,19 @@ export class Scheduler implements ResultSource {
       if (read < 0) needMessages = true;
     }
     if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
+    this.forgetTaken();
     if (this.waitingShared.length > 0) this.pushShared();
     this.afterActivity();
+  }
+
+  /**
+   * Clears the ringUnits entries workers have taken: they are only there to take untaken entries back, and
+   * holding the rest would keep finished units, their items and their jobs (an abandoned imap) alive.
+   */
+  private forgetTaken(): void {
+    if (!this.ring) return;
+    const taken = this.ring.taken;
+    for (; this.ringForgotten < taken; this.ringForgotten++) this.ringUnits[this.ringForgotten & RING_MASK] = undefined;
   }
 
   /** Reads a worker's completions; negative when one of them said its value comes by message. */

@@ -261,4 +261,21 @@ describe('lazy imap family', () => {
     );
     expect(errors).toHaveLength(1);
   });
+
+  it('an imap never iterated does not keep close() from finishing once it is garbage', async () => {
+    pool = new Pool({ workers: 1 });
+    const input = counted();
+    // Created and dropped at once: no loop ever runs it, so no return() ever comes.
+    (() => void pool!.imap('square', input.items, { readAhead: 2 }))();
+    await pool.onIdle();
+    pool.close();
+    let joined = false;
+    void pool.join().then(() => (joined = true));
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    await until(() => {
+      gc();
+      return joined;
+    });
+    expect(input.read()).toBe(2);
+  });
 });
