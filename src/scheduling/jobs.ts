@@ -1,7 +1,7 @@
 import type { ArenaBlock } from '../abi/payload-arena.js';
 import { ResultState } from '../result-state.js';
 import { reportCallbackError } from './callback-errors.js';
-import { errorOfItem } from './task-error.js';
+import { errorOfItem, itemsOf } from './task-error.js';
 
 /** Where a unit is; only the Scheduler moves it. */
 export const Place = {
@@ -257,7 +257,7 @@ export class MapJob extends Job {
 
   unitFailed(unit: Unit, failure: Error): void {
     const offset = unit.index * this.chunksize;
-    const error = errorOfItem(failure, (this.options.firstItem ?? 0) + offset, unit.size);
+    const error = errorOfItem(failure, (this.options.firstItem ?? 0) + offset);
     // As Python's map: remember the first failure, but only settle once every chunk is back.
     this.firstError ??= error;
     this.options.listener?.chunk(unit.index, offset, false, error);
@@ -267,6 +267,11 @@ export class MapJob extends Job {
   abort(error: Error): void {
     this.firstError ??= error;
     this.finish(false, this.firstError, this.options.errorCallback);
+  }
+
+  /** " (items 8-15)": the input items of `unit`, for the message of its timeout or crash. */
+  itemsOf(unit: Unit): string {
+    return itemsOf((this.options.firstItem ?? 0) + unit.index * this.chunksize, unit.size);
   }
 
   private unitDone(unit: Unit): void {

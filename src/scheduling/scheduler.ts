@@ -120,7 +120,7 @@ export class Scheduler implements ResultSource {
   private readonly deadlines = new Deadlines((unit) =>
     this.stopWorkerFor(
       unit,
-      new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+      new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced${itemsOf(unit)}`),
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
@@ -874,7 +874,7 @@ export class Scheduler implements ResultSource {
             // It died between writing the value and counting it down: count down here, or the slot never drains.
             if (!this.slots.isReady(suspect.job.slot)) this.slots.completeUnit(suspect.job.slot);
             this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          } else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          } else this.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
@@ -1060,9 +1060,14 @@ export class Scheduler implements ResultSource {
   }
 }
 
-function crashError(kernel: string, exit: WorkerExit): WorkerCrashError {
+/** " (items 8-15)" for a map chunk (the items its timeout or crash hit), '' for an apply task. */
+function itemsOf(unit: Unit): string {
+  return unit.job instanceof MapJob ? unit.job.itemsOf(unit) : '';
+}
+
+function crashError(kernel: string, exit: WorkerExit, items = ''): WorkerCrashError {
   const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
-  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
+  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on${items}`, {
     kernel,
     exitCode: exit.code,
     cause: exit.error,

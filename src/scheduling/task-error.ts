@@ -1,5 +1,5 @@
 import type { SerializedError } from '../abi/protocol.js';
-import { TaskError, TimeoutError, WorkerCrashError } from '../errors.js';
+import { TaskError } from '../errors.js';
 
 /** Rebuilds a worker-side failure as a TaskError whose message says what happened. */
 export function toTaskError(kernel: string, error: SerializedError): TaskError {
@@ -29,24 +29,23 @@ export function toTaskError(kernel: string, error: SerializedError): TaskError {
 const itemInChunk = new WeakMap<TaskError, number>();
 
 /**
- * The error a failed map chunk settles with, naming the item: a TaskError gets the input index of the item that
- * failed (`index`, and "(item 7)" at the end of its message); a timeout or a crash, which the worker cannot pin
- * on one item, names the chunk's items. Cancellations are left as they are (one error shared by many chunks).
+ * The error a failed map chunk settles with: a TaskError the worker pinned on one item gets that item's input
+ * index (`index`, and "(item 7)" at the end of its message). Other errors are left as they are: a timeout or a
+ * crash names the chunk's items where it is made (see itemsOf), and a cancellation is shared by many chunks.
  */
-export function errorOfItem(error: Error, firstItem: number, size: number): Error {
-  if (error instanceof TaskError && error.index === undefined) {
-    const index = firstItem + (itemInChunk.get(error) ?? 0);
-    const pinned = itemInChunk.has(error) || size === 1;
-    const where = pinned ? `(item ${index})` : `(in items ${firstItem}-${firstItem + size - 1})`;
-    return new TaskError(`${error.message} ${where}`, {
-      kernel: error.kernel,
-      cause: error.cause,
-      workerStack: error.workerStack,
-      index: pinned ? index : undefined,
-    });
-  }
-  if (error instanceof TimeoutError || error instanceof WorkerCrashError) {
-    error.message += size === 1 ? ` (item ${firstItem})` : ` (items ${firstItem}-${firstItem + size - 1})`;
-  }
-  return error;
+export function errorOfItem(error: Error, firstItem: number): Error {
+  const item = error instanceof TaskError && error.index === undefined ? itemInChunk.get(error) : undefined;
+  if (item === undefined) return error;
+  const failed = error as TaskError;
+  return new TaskError(`${failed.message} (item ${firstItem + item})`, {
+    kernel: failed.kernel,
+    cause: failed.cause,
+    workerStack: failed.workerStack,
+    index: firstItem + item,
+  });
+}
+
+/** " (item 7)" or " (items 8-15)": the input items `size` items from `firstItem` on, for a chunk's timeout or crash. */
+export function itemsOf(firstItem: number, size: number): string {
+  return size === 1 ? ` (item ${firstItem})` : ` (items ${firstItem}-${firstItem + size - 1})`;
 }
