@@ -73,12 +73,14 @@ export class Pool {
   readonly memory: WebAssembly.Memory | undefined;
   /** Zero-copy arrays in `memory`, and the lowering of typed-array arguments to (byteOffset, length). */
   readonly #arrays: SharedArrays;
+  /** PoolOptions.maxQueued (Infinity: no limit), for an imap to read no more than the queue takes. */
+  readonly #maxQueued: number;
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
     const { transport, prepareModule, serialize } = platform();
     const workers = valid.workers ?? transport.defaultWorkers();
-    resolveElasticOptions(valid, workers); // a bad minWorkers throws before any module is loaded
+    this.#maxQueued = resolveElasticOptions(valid, workers).maxQueued; // a bad minWorkers throws before any module is loaded
     this.#module = prepareModule(valid.module);
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
@@ -307,6 +309,8 @@ export class Pool {
         },
         cancelJob: (job, error, stopRunning) => scheduler.cancelJob(job, error, stopRunning),
         holdOpen: () => scheduler.holdOpen(),
+        room: () => this.#maxQueued - scheduler.queuedUnits,
+        onRoom: () => scheduler.watchers.onSizeLessThan(this.#maxQueued),
       },
       reader,
       {

@@ -14,6 +14,10 @@ export interface StreamHost {
   cancelJob(job: Job, error: Error, stopRunning: boolean): void;
   /** Keeps close() from finishing (the stream still has input to read) until the returned function is called. */
   holdOpen(): () => void;
+  /** Units the queue takes now before `maxQueued` (Infinity without a limit). */
+  room(): number;
+  /** Resolves once the queue has room again. */
+  onRoom(): Promise<void>;
 }
 
 export interface StreamOptions {
@@ -66,6 +70,10 @@ export class ItemStream<T> implements AsyncIterable<T> {
   /** The loop was left, or the signal fired: nothing more is read or delivered. */
   #stopped = false;
   #release: (() => void) | undefined;
+  /** The constructor's first read is done (a full queue then waits instead of throwing); a wait for room is on. */
+  #started = false;
+  #waitingForRoom = false;
+  #iterated = false;
   readonly #onAbort = (): void => this.#abort();
 
   constructor(host: StreamHost, reader: ItemReader, options: StreamOptions) {
@@ -78,6 +86,7 @@ export class ItemStream<T> implements AsyncIterable<T> {
       return;
     }
     this.#refill();
+    this.#started = true;
     // Bad input at the call throws there, as the other map forms do; later it fails the loop at its position.
     if (this.#failure && this.#submitted === 0) {
       this.#failureReported = true;
@@ -90,7 +99,15 @@ export class ItemStream<T> implements AsyncIterable<T> {
     if (options.signal && this.#working) options.signal.addEventListener('abort', this.#onAbort, { once: true });
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<T> {
+  [Symbol.asyncIterator](): AsyncIterator<T> {
+    if (this.#iterated) {
+      throw new TypeError('This imap result was already iterated: it yields each result once (call imap again to run the items again)');
+    }
+    this.#iterated = true;
+    return this.#items();
+  }
+
+  async *#items(): AsyncGenerator<T> {
     try {
       for (;;) {
         if (this.#failure && this.#delivered >= this.#failAt) throw this.#failure;
@@ -122,8 +139,15 @@ export class ItemStream<T> implements AsyncIterable<T> {
     const reader = this.#reader;
     if (this.#stopped || reader.done) return;
     const { readAhead, chunksize } = this.#options;
-    const room = readAhead - (this.#submitted - this.#delivered);
+    let room = readAhead - (this.#submitted - this.#delivered);
     if (room < Math.max(1, readAhead >> 1)) return;
+    // maxQueued: read only what the queue takes now; at the call a full queue throws QueueFullError, as for map.
+    room = Math.min(room, this.#host.room());
+    if (room <= 0) {
+      if (this.#started) this.#waitForRoom();
+      room = 1;
+      if (this.#started) return;
+    }
     const items = reader.read(room * chunksize);
     if (items.length > 0) {
       const first = this.#submitted;
@@ -133,6 +157,7 @@ export class ItemStream<T> implements AsyncIterable<T> {
       } catch (error) {
         reader.close();
         this.#fail(error as Error);
+        this.#afterWork();
         return;
       }
       this.#submitted += Math.ceil(items.length / chunksize);
@@ -144,6 +169,15 @@ export class ItemStream<T> implements AsyncIterable<T> {
     }
     if (reader.error) this.#fail(reader.error);
     if (reader.done) this.#afterWork();
+  }
+
+  #waitForRoom(): void {
+    if (this.#waitingForRoom) return;
+    this.#waitingForRoom = true;
+    void this.#host.onRoom().then(() => {
+      this.#waitingForRoom = false;
+      this.#refill();
+    });
   }
 
   #chunkDone(index: number, ok: boolean, values: ArrayLike<unknown> | Error): void {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { CancelledError, Pool, TimeoutError } from 'wasmpool';
+import { CancelledError, Pool, QueueFullError, TimeoutError } from 'wasmpool';
 import { JS_TASKS, rejection, until } from '../helpers.js';
 
 let pool: Pool | undefined;
@@ -277,5 +277,40 @@ describe('lazy imap family', () => {
       return joined;
     });
     expect(input.read()).toBe(2);
+  });
+
+  it('maxQueued: an imap reads only what the queue takes, waits for room, and never fails with QueueFullError', async () => {
+    pool = new Pool({ workers: 1, maxQueued: 3 });
+    const input = counted();
+    const out: number[] = [];
+    for await (const v of pool.imap<number>('square', input.items, { readAhead: 16 })) {
+      expect(pool.size).toBeLessThanOrEqual(3);
+      out.push(v);
+      if (out.length === 200) break;
+    }
+    expect(out).toEqual(Array.from({ length: 200 }, (_, i) => i * i));
+    // A queue already full at the call refuses, as every other submission does.
+    const shared = new Int32Array(new SharedArrayBuffer(8));
+    const js = new Pool({ workers: 1, module: JS_TASKS, maxQueued: 1 });
+    try {
+      const blocker = js.applyAsync('holdUntilReleased', [shared.buffer]);
+      await until(() => Atomics.load(shared, 1) === 1);
+      const queued = js.applyAsync('add', [1, 2]);
+      expect(() => js.imap('echo', [1])).toThrow(QueueFullError);
+      Atomics.store(shared, 0, 1);
+      expect(await blocker).toBe(7);
+      expect(await queued).toBe(3);
+    } finally {
+      await js.terminate();
+    }
+  });
+
+  it('an imap result is iterated once: a second loop is a TypeError', async () => {
+    pool = new Pool({ workers: 1 });
+    const results = pool.imap<number>('square', [1, 2]);
+    const out: number[] = [];
+    for await (const v of results) out.push(v);
+    expect(out).toEqual([1, 4]);
+    expect(() => results[Symbol.asyncIterator]()).toThrow(/already iterated/);
   });
 });
