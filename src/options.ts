@@ -137,7 +137,7 @@ export interface MapOptions<T = unknown> {
    * `imap`, `imapUnordered`, `istarmap` and `istarmapUnordered` only: the most chunks read from `items` and not
    * yet handed to the loop (queued, running, or done and waiting to be read). The input is read as room frees
    * up, so an endless or huge generator is consumed in constant memory. A positive integer.
-   * @default 4 chunks per worker (at least 8)
+   * @default 4 chunks per worker, and at least 256 items (`ceil(256 / chunksize)` chunks)
    */
   readAhead?: number;
 }

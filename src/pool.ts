@@ -316,7 +316,7 @@ export class Pool {
       {
         ordered,
         chunksize,
-        readAhead: opts.readAhead ?? Math.max(8, 4 * (scheduler.workerCount || 1)),
+        readAhead: opts.readAhead ?? defaultReadAhead(chunksize, scheduler.workerCount || 1),
         signal: opts.signal,
         callback: opts.callback as ((values: unknown[]) => void) | undefined,
         errorCallback: opts.errorCallback,
@@ -398,6 +398,16 @@ export class Pool {
       );
     }
   }
+}
+
+/**
+ * MapOptions.readAhead when not given: 4 chunks per worker, and at least 256 items. Few chunks are enough for
+ * large ones; small ones need a deeper pipeline, or the workers wait on this thread's round trips (at chunksize
+ * 1 on 2 workers, a read-ahead of 8 ran 20,000 tiny items ~7x slower than of 256, which came within 1.6x of an
+ * eager map).
+ */
+function defaultReadAhead(chunksize: number, workers: number): number {
+  return Math.max(4 * workers, Math.ceil(256 / chunksize));
 }
 
 /** The error of a task or map whose AbortSignal fired before it was submitted: its `cause` is the signal's reason. */

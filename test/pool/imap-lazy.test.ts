@@ -34,12 +34,12 @@ describe('lazy imap family', () => {
     const out: number[] = [];
     for await (const value of pool[form]<number>('square', input.items)) {
       out.push(value);
-      if (out.length === 100) break;
+      if (out.length === 1000) break;
     }
-    if (form === 'imap') expect(out).toEqual(Array.from({ length: 100 }, (_, i) => i * i));
-    else expect(out).toHaveLength(100);
-    // The default read-ahead is 4 chunks per worker, at least 8: never more read than that past what was used.
-    expect(input.read()).toBeLessThanOrEqual(100 + 8);
+    if (form === 'imap') expect(out).toEqual(Array.from({ length: 1000 }, (_, i) => i * i));
+    else expect(out).toHaveLength(1000);
+    // The default read-ahead is 4 chunks per worker and at least 256 items: never more read past what was used.
+    expect(input.read()).toBeLessThanOrEqual(1000 + 256);
     expect(input.closed()).toBe(true); // leaving the loop closed the generator
     await pool.onIdle();
     expect(pool.stats()).toMatchObject({ queued: 0, running: 0, slotsInUse: 0 });
