@@ -165,8 +165,9 @@ describe('MapOptions.timeout', () => {
 
   it('the timeout is per chunk, counted from its start: a long map of short chunks passes', async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
-    // Eight chunks of 25 ms each run 200 ms in all, well past the 150 ms any single chunk may take.
-    expect(await pool.map('busy', [25, 25, 25, 25, 25, 25, 25, 25], { chunksize: 1, timeout: 150 })).toEqual([25, 25, 25, 25, 25, 25, 25, 25]);
+    // Twenty chunks of 60 ms run 1.2 s in all, past the 1 s any single chunk may take (and far above 60 ms).
+    const items = Array.from({ length: 20 }, () => 60);
+    expect(await pool.map('busy', items, { chunksize: 1, timeout: 1_000 })).toEqual(items);
   });
 
   it('pool.parallel: timeout applies to each part', async () => {
