@@ -13,7 +13,7 @@ const modules = createModulePreparer(browserReader);
 await modules.preloadBuiltin();
 installPlatform({ transport: browserTransport, prepareModule: modules.prepare });
 
-export { Pool, type PoolStats, type AllocOptions } from './pool.js';
+export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';

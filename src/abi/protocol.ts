@@ -41,6 +41,8 @@ export interface SerializedError {
   cause?: SerializedError | { value: unknown };
   /** The thrown error's own enumerable fields (`code`, `errno`, a library's details) that structured clone can copy. */
   fields?: Record<string, unknown>;
+  /** In a map chunk: the index, within the chunk, of the item that failed. */
+  item?: number;
 }
 
 /** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */

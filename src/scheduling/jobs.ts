@@ -1,6 +1,7 @@
 import type { ArenaBlock } from '../abi/payload-arena.js';
 import { ResultState } from '../result-state.js';
 import type { Outbox } from './outbox.js';
+import { errorOfItem, itemsOf } from './task-error.js';
 
 /** Where a unit is; only the Scheduler moves it. */
 export const Place = {
@@ -238,6 +239,8 @@ export interface MapJobOptions {
   errorCallback?: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
   listener?: ChunkListener;
+  /** The input index of this map's first item (an imap submits its input in several maps): errors name items by it. */
+  firstItem?: number;
 }
 
 export class MapJob extends Job {
@@ -272,16 +275,23 @@ export class MapJob extends Job {
     this.unitDone(unit, outbox);
   }
 
-  unitFailed(unit: Unit, error: Error, outbox: Outbox): void {
+  unitFailed(unit: Unit, failure: Error, outbox: Outbox): void {
+    const offset = unit.index * this.chunksize;
+    const error = errorOfItem(failure, (this.options.firstItem ?? 0) + offset);
     // As Python's map: remember the first failure, but only settle once every chunk is back.
     this.firstError ??= error;
-    this.options.listener?.chunk(unit.index, unit.index * this.chunksize, false, error);
+    this.options.listener?.chunk(unit.index, offset, false, error);
     this.unitDone(unit, outbox);
   }
 
   abort(error: Error, outbox: Outbox): void {
     this.firstError ??= error;
     this.finishMap(false, this.firstError, outbox);
+  }
+
+  /** " (items 8-15)": the input items of `unit`, for the message of its timeout or crash. */
+  itemsOf(unit: Unit): string {
+    return itemsOf((this.options.firstItem ?? 0) + unit.index * this.chunksize, unit.size);
   }
 
   private unitDone(unit: Unit, outbox: Outbox): void {

@@ -61,6 +61,10 @@ export interface MapRequest extends MapJobOptions {
   chunksize: number;
   star: boolean;
   priority?: number;
+  /** Per unit's run, in ms, as ApplyOptions.timeout: a chunk past it fails with TimeoutError, its worker replaced. */
+  timeout?: number;
+  /** Cancels every unit of the map not yet settled: queued ones are dropped, running ones stopped. */
+  signal?: AbortSignal;
   resources?: JobResources;
 }
 
@@ -120,11 +124,15 @@ export class Scheduler implements ResultSource {
     this.step(() =>
       this.stopWorkerFor(
         unit,
-        new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+        new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced${itemsOf(unit)}`),
       ),
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
+  /** Each map's units, for cancelJob (an iterator left early); the entry goes as the job is released. */
+  private readonly mapUnits = new WeakMap<Job, Unit[]>();
+  /** holdOpen() calls not yet released. */
+  private holds = 0;
   private nextId = 1;
   private nextSerial = 1;
   private startupCrashes = 0;
@@ -157,7 +165,7 @@ export class Scheduler implements ResultSource {
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
     this.outbox.enter();
     try {
-      if (options.signal) this.watchSignal(options.signal, unit);
+      if (options.signal) this.watchSignal(options.signal, job, [unit]);
       this.enqueue([unit]);
     } finally {
       this.outbox.leave();
@@ -176,7 +184,9 @@ export class Scheduler implements ResultSource {
   map(request: MapRequest): MapJob {
     this.checkRoom(request.chunks.length);
     const encoded = request.chunks.map((chunk, index) =>
-      chunk instanceof Float64Array ? undefined : this.encodeIfNeeded(chunk, (item) => `items[${index * request.chunksize + item}]`, true),
+      chunk instanceof Float64Array
+        ? undefined
+        : this.encodeIfNeeded(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
     );
     const job = new MapJob(
       request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
@@ -191,9 +201,11 @@ export class Scheduler implements ResultSource {
       return job;
     }
     const priority = request.priority ?? 0;
-    const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index], priority));
+    const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, request.timeout, encoded[index], priority));
+    this.mapUnits.set(job, units);
     this.outbox.enter();
     try {
+      if (request.signal) this.watchSignal(request.signal, job, units);
       this.enqueue(units);
     } finally {
       this.outbox.leave();
@@ -486,59 +498,95 @@ export class Scheduler implements ResultSource {
 
   // ---- cancelling ----------------------------------------------------------------------------------------
 
-  /** An AbortSignal fired: cancel the units wherever they are. `reason` (the signal's) becomes the errors' cause. */
-  cancelAll(units: Iterable<Unit>, reason?: unknown): void {
+  /**
+   * Cancels `units` wherever they are, each failed with `error(started)`. Queued ones are dropped; untaken entries
+   * of the shared queue leave it at once (so `size` and `maxQueued` stop counting them, and a map chunk, whose
+   * slot is shared by the whole map, is never run); an apply a worker took but has not started loses its slot
+   * to the cancel; a unit a worker is running is stopped with its worker when `stopRunning`, else it finishes
+   * and its value is dropped.
+   */
+  cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
     const untaken = new Set<Unit>();
     for (const unit of units) if (!unit.settled && unit.place === Place.SHARED) untaken.add(unit);
     const withdrawn = this.withdrawFromRing(untaken);
     for (const unit of units) {
-      if (withdrawn.has(unit))
-        this.failQueued(unit, beforeStart(reason)); // in no queue now
-      else this.cancel(unit, reason);
+      if (unit.settled) continue;
+      if (withdrawn.has(unit)) {
+        this.failQueued(unit, error(false)); // in no queue now
+        continue;
+      }
+      if (unit.place === Place.QUEUED) {
+        (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
+        this.failQueued(unit, error(false));
+        continue;
+      }
+      // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
+      // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
+      if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
+        this.failHere(unit, error(false));
+        continue;
+      }
+      if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    if (withdrawn.size > 0) this.dispatch();
+    this.dispatch();
     this.afterActivity(); // counts changed: watchers, and close() may be done now
   }
 
-  /** Cancels one unit wherever it is (see cancelAll). */
-  private cancel(unit: Unit, reason?: unknown): void {
-    if (unit.settled) return;
-    const cause = reason === undefined ? undefined : { cause: reason };
-    if (unit.place === Place.QUEUED) {
-      (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
-      this.failQueued(unit, beforeStart(reason));
-      return;
-    }
-    // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
-    // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
-    if (this.config.shared && this.slots.tryCancel(unit.job.slot)) {
-      this.failHere(unit, beforeStart(reason));
-      return;
-    }
-    this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped', cause));
+  /**
+   * Cancels every unit of a map not yet settled and settles the map with `error` at once (an imap iterator was
+   * left early, or its signal fired). Units a worker is running are stopped when `stopRunning`; else they
+   * finish and their values are dropped.
+   */
+  cancelJob(job: Job, error: Error, stopRunning = false): void {
+    this.step(() => {
+      const units = this.mapUnits.get(job);
+      if (units) this.cancel(units, () => error, stopRunning);
+      job.abort(error, this.outbox);
+      this.maybeRelease(job);
+    });
+  }
+
+  /**
+   * Keeps close() from finishing until the returned function is called (an imap that still has input to read
+   * submits more as its loop goes on). Calling it again does nothing.
+   */
+  holdOpen(): () => void {
+    this.holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      this.finishCloseIfDone();
+    };
   }
 
   /**
    * One `abort` listener per AbortSignal, however many tasks share it (a server may pass one signal to thousands):
-   * each task leaves the signal's set as it settles, and the listener goes with the last one.
+   * each job's units leave the signal's set as it settles, and the listener goes with the last one.
    */
-  private watchSignal(signal: AbortSignal, unit: Unit): void {
+  private watchSignal(signal: AbortSignal, job: Job, jobUnits: readonly Unit[]): void {
     let watch = this.signalWatches.get(signal);
     if (!watch) {
       const units = new Set<Unit>();
       const onAbort = (): void =>
         this.step(() => {
           this.signalWatches.delete(signal);
-          this.cancelAll([...units], signal.reason);
+          const cause = signal.reason === undefined ? undefined : { cause: signal.reason };
+          this.cancel([...units], (started) =>
+            started
+              ? new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped', cause)
+              : new CancelledError('The task was cancelled by its AbortSignal before it started', cause),
+          );
         });
       watch = { units, onAbort };
       this.signalWatches.set(signal, watch);
       signal.addEventListener('abort', onAbort, { once: true });
     }
     const { units, onAbort } = watch;
-    units.add(unit);
-    unit.job.whenSettled(() => {
-      units.delete(unit);
+    for (const unit of jobUnits) units.add(unit);
+    job.whenSettled(() => {
+      for (const unit of jobUnits) units.delete(unit);
       if (units.size === 0 && this.signalWatches.get(signal) === watch) {
         this.signalWatches.delete(signal);
         signal.removeEventListener('abort', onAbort);
@@ -616,6 +664,7 @@ export class Scheduler implements ResultSource {
       this.slots.release(job.slot, job.uncounted);
       job.slot = -1;
     }
+    this.mapUnits.delete(job);
     job.resources?.release?.();
     (job as { resources: JobResources | undefined }).resources = undefined;
   }
@@ -760,7 +809,7 @@ export class Scheduler implements ResultSource {
     if (this.waitingPosted.length > 0) this.postSoon();
     if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
       this.setBusy(false);
-      if (this.state === 'closing') this.finishClose();
+      this.finishCloseIfDone();
     }
     this.reportQueue();
   }
@@ -942,7 +991,7 @@ export class Scheduler implements ResultSource {
             // It died between writing the value and counting it down: count down here, or the slot never drains.
             if (!this.slots.isReady(suspect.job.slot)) suspect.job.uncounted++;
             this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          } else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          } else this.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
@@ -983,7 +1032,7 @@ export class Scheduler implements ResultSource {
   }
 
   private workRemains(): boolean {
-    return this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
   }
 
   /**
@@ -1172,13 +1221,14 @@ export class Scheduler implements ResultSource {
   }
 }
 
-function beforeStart(reason: unknown): CancelledError {
-  return new CancelledError('The task was cancelled by its AbortSignal before it started', reason === undefined ? undefined : { cause: reason });
+/** " (items 8-15)" for a map chunk (the items its timeout or crash hit), '' for an apply task. */
+function itemsOf(unit: Unit): string {
+  return unit.job instanceof MapJob ? unit.job.itemsOf(unit) : '';
 }
 
-function crashError(kernel: string, exit: WorkerExit): WorkerCrashError {
+function crashError(kernel: string, exit: WorkerExit, items = ''): WorkerCrashError {
   const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
-  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
+  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on${items}`, {
     kernel,
     exitCode: exit.code,
     cause: exit.error,

@@ -18,7 +18,34 @@ export function toTaskError(kernel: string, error: SerializedError): TaskError {
     default:
       message = error.message;
   }
-  return new TaskError(message, { kernel, cause, workerStack: error.stack });
+  const failed = new TaskError(message, { kernel, cause, workerStack: error.stack });
+  if (error.item !== undefined) itemInChunk.set(failed, error.item);
+  return failed;
+}
+
+/** The item within its chunk each map chunk's TaskError came from, as the worker reported it. */
+const itemInChunk = new WeakMap<TaskError, number>();
+
+/**
+ * The error a failed map chunk settles with: a TaskError the worker pinned on one item gets that item's input
+ * index (`index`, and "(item 7)" at the end of its message). Other errors are left as they are: a timeout or a
+ * crash names the chunk's items where it is made (see itemsOf), and a cancellation is shared by many chunks.
+ */
+export function errorOfItem(error: Error, firstItem: number): Error {
+  const item = error instanceof TaskError && error.index === undefined ? itemInChunk.get(error) : undefined;
+  if (item === undefined) return error;
+  const failed = error as TaskError;
+  return new TaskError(`${failed.message} (item ${firstItem + item})`, {
+    kernel: failed.kernel,
+    cause: failed.cause,
+    workerStack: failed.workerStack,
+    index: firstItem + item,
+  });
+}
+
+/** " (item 7)" or " (items 8-15)": the input items `size` items from `firstItem` on, for a chunk's timeout or crash. */
+export function itemsOf(firstItem: number, size: number): string {
+  return size === 1 ? ` (item ${firstItem})` : ` (items ${firstItem}-${firstItem + size - 1})`;
 }
 
 /** The worker-side error as an Error of this thread: its name, message, stack, own fields and cause chain. */

@@ -369,13 +369,19 @@ export class WorkerRuntime {
     if (items instanceof Float64Array) {
       // Numbers in, numbers out: written over the items in the arena, or into a typed array that moves back by transfer.
       const numbers = work.inPlace ?? new Float64Array(items.length);
-      for (let i = 0; i < items.length; i++) {
-        const value = kernel(items[i]);
-        if (typeof value !== 'number') {
-          const results = Array.from(numbers.subarray(0, i)) as unknown[];
-          return this.continueChunk(work, kernel, page, index, results, i, { value });
+      let i = 0;
+      try {
+        for (; i < items.length; i++) {
+          const value = kernel(items[i]);
+          if (typeof value !== 'number') {
+            const results = Array.from(numbers.subarray(0, i)) as unknown[];
+            return this.continueChunk(work, kernel, page, index, results, i, { value });
+          }
+          numbers[i] = value;
         }
-        numbers[i] = value;
+      } catch (error) {
+        this.failItem(work, page, index, error, this.module!.resettable, i);
+        return undefined;
       }
       this.succeed(work, page, index, numbers);
       return undefined;
@@ -395,10 +401,16 @@ export class WorkerRuntime {
   ): Promise<void> | undefined {
     const { unit } = work;
     const items = unit.items!;
-    for (let i = from; i < items.length; i++) {
-      const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
-      if (isThenable(value)) return this.finishChunkAsync(work, kernel, page, index, results, i, value);
-      results[i] = value;
+    let i = from;
+    try {
+      for (; i < items.length; i++) {
+        const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
+        if (isThenable(value)) return this.finishChunkAsync(work, kernel, page, index, results, i, value);
+        results[i] = value;
+      }
+    } catch (error) {
+      this.failItem(work, page, index, error, this.module!.resettable, i);
+      return undefined;
     }
     this.succeed(work, page, index, results);
     return undefined;
@@ -415,14 +427,20 @@ export class WorkerRuntime {
   ): Promise<void> {
     const { unit } = work;
     const items = unit.items!;
+    let i = from;
     try {
       results[from] = await first;
-      for (let i = from + 1; i < items.length; i++) results[i] = await (unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]));
+      for (i = from + 1; i < items.length; i++) results[i] = await (unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]));
     } catch (error) {
-      this.fail(work, page, index, serializeError(error, false));
+      this.failItem(work, page, index, error, false, i);
       return;
     }
     this.succeed(work, page, index, results);
+  }
+
+  /** A chunk's item `item` threw: the error says which, so the main thread can name its index in the input. */
+  private failItem(work: Work, page: SlotPageViews, index: number, error: unknown, resettable: boolean, item: number): void {
+    this.fail(work, page, index, { ...serializeError(error, resettable), item });
   }
 
   /** The main thread stopped this worker (timeout, cancel) and is terminating it: run nothing more. */
