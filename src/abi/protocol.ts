@@ -92,6 +92,8 @@ export type WorkerToMain =
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
+  /** The module is loaded (and the initializer ran): units posted to this worker now start without delay. */
+  | { type: 'ready' }
   /**
    * The worker finished its last unit and takes no more: maxTasksPerWorker reached, its memory above
    * maxWorkerMemory, or (`stopped`) it found its RUNNING cell STOPPED between units, as the pool does to retire

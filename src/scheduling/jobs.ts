@@ -165,6 +165,8 @@ export abstract class Job extends ResultState<unknown> {
    * early; these are taken off the slot when it is released (SlotTable.release).
    */
   uncounted = 0;
+  /** Units back (their value came by message) whose worker has still to count them down: the slot waits for them. */
+  owed = 0;
 
   constructor(
     slot: number,

@@ -434,7 +434,8 @@ export class Scheduler implements ResultSource {
 
   private postQueued(): void {
     this.postScheduled = false;
-    // Least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
+    if (this.ring) return this.postToFreeWorkers();
+    // Without shared memory every unit travels this way: batches, least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
     const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
     const active = this.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
     for (const worker of active) {
@@ -450,6 +451,29 @@ export class Scheduler implements ResultSource {
         else batch.push(unit);
       }
       if (batch.length > 0) this.post(worker, batch);
+    }
+  }
+
+  /**
+   * With shared memory, a unit that must travel by message (it holds a SharedArrayBuffer) waits in the queue
+   * like every other unit, with the same counts and priorities, until a worker is free; then it goes to that
+   * worker, one at a time. Workers whose module is loaded come first: a unit posted to one still starting would
+   * wait out its start-up while a warm worker idles. Only when no worker is ready do starting ones get one each.
+   */
+  private postToFreeWorkers(): void {
+    let free = this.live.filter((w) => !w.retiring && !w.gone && w.free);
+    if (free.length === 0) return;
+    const ready = free.filter((w) => w.ready);
+    if (ready.length > 0) free = ready;
+    else if (this.live.some((w) => w.ready && !w.gone && !w.retiring)) return; // a ready worker will free up
+    for (const worker of free) {
+      let unit = this.waitingPosted.shift();
+      while (unit?.settled) {
+        this.returnUnit(unit);
+        unit = this.waitingPosted.shift();
+      }
+      if (!unit) return;
+      this.post(worker, [unit]);
     }
   }
 
@@ -627,14 +651,18 @@ export class Scheduler implements ResultSource {
   /**
    * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
    * is still to come (it carries the unit's timings, frees its room, and follows the worker's countdown), so the
-   * unit stays in the books, and its job keeps its slot, until then (see completionRead / completionLost).
+   * unit stays in the books, and its job keeps its slot, until then (see completionDone). Its memory (payload
+   * block, the job's temporaries) is free now: the worker posts a value once the kernel is done with it.
    */
   private returnUnit(unit: Unit, early = false): void {
     if (unit.place === Place.RETURNED) return;
-    if (early) unit.awaitingCompletion = true;
+    if (early) {
+      unit.awaitingCompletion = true;
+      unit.job.owed++;
+    }
     if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
     unit.place = Place.RETURNED;
-    if (!early) unit.job.outstanding--;
+    unit.job.outstanding--;
     if (unit.block) {
       this.arena!.free(unit.block);
       unit.block = undefined;
@@ -653,14 +681,15 @@ export class Scheduler implements ResultSource {
     unit.awaitingCompletion = false;
     const job = unit.job;
     if (lost && !(unit.isApply && job.slot >= 0 && this.slots.isReady(job.slot))) job.uncounted++;
-    job.outstanding--;
+    job.owed--;
     if (unit.settled) this.units.delete(unit.id);
     this.maybeRelease(job);
   }
 
+  /** Gives back what a settled job held: its memory once no worker holds a unit, its slot once every countdown is in. */
   private maybeRelease(job: Job): void {
     if (job.pending || job.outstanding > 0) return;
-    if (job.slot >= 0) {
+    if (job.slot >= 0 && job.owed === 0) {
       this.slots.release(job.slot, job.uncounted);
       job.slot = -1;
     }
@@ -798,6 +827,9 @@ export class Scheduler implements ResultSource {
         return;
       case 'closing':
         return; // the transport reports it as the worker's exit
+      case 'ready':
+        worker.markReady();
+        break; // afterActivity: a unit waiting for a free worker may go to it now
       case 'init-failed':
         this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
         return;

@@ -28,6 +28,7 @@ export class WorkerNode {
   /** It finished a unit, so a death now is not a start-up crash. */
   provedAlive = false;
   handle!: WorkerHandle;
+  #ready = false;
   /** Resolves when its thread has exited. */
   readonly exited: Promise<void>;
   markExited: () => void = () => {};
@@ -52,6 +53,20 @@ export class WorkerNode {
 
   get exitCode(): number {
     return Atomics.load(this.cells, WorkerCell.EXIT_CODE);
+  }
+
+  /** Its module is loaded and its task loop runs (it said so: markReady). */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  markReady(): void {
+    this.#ready = true;
+  }
+
+  /** Holds nothing: no unit posted to it, none taken from the shared queue. */
+  get free(): boolean {
+    return this.posted.size === 0 && this.running === 0;
   }
 
   get exiting(): boolean {

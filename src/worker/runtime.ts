@@ -167,6 +167,7 @@ export class WorkerRuntime {
       this.endpoint.post({ type: 'init-failed', error: this.failedInit });
       return;
     }
+    this.endpoint.post({ type: 'ready' });
     this.kick();
   }
 

@@ -161,6 +161,26 @@ describe('terminate() leaves nothing waiting', () => {
   });
 });
 
+describe('tasks that travel by message (a SharedArrayBuffer argument)', () => {
+  it('wait in the queue until a worker is free: same counts and priorities as every other task', async () => {
+    pool = new Pool({ workers: 2, module: JS_TASKS });
+    await Promise.all([pool.apply('add', [0, 0]), pool.apply('add', [0, 0])]);
+    const cells = [0, 1, 2, 3].map(() => new Int32Array(new SharedArrayBuffer(8)));
+    const order: number[] = [];
+    const results = [0, 1, 2].map((i) => pool!.applyAsync('holdUntilReleased', [cells[i].buffer], { callback: () => order.push(i) }));
+    await until(() => Atomics.load(cells[0], 1) === 1 && Atomics.load(cells[1], 1) === 1);
+    expect({ size: pool.size, pending: pool.pending }).toEqual({ size: 1, pending: 2 });
+    const urgent = pool.applyAsync('holdUntilReleased', [cells[3].buffer], { priority: 5, callback: () => order.push(3) });
+    expect(pool.size).toBe(2);
+    Atomics.store(cells[0], 0, 1); // the first finishes: the urgent one goes next, not the one queued before it
+    await until(() => Atomics.load(cells[3], 1) === 1);
+    expect(Atomics.load(cells[2], 1)).toBe(0);
+    for (const c of cells) Atomics.store(c, 0, 1);
+    await Promise.all([...results, urgent].map((r) => r.get()));
+    expect(order[0]).toBe(0);
+  });
+});
+
 describe('cancellation keeps its reason', () => {
   it('CancelledError.cause is the signal’s reason, for a queued and for an already aborted task', async () => {
     const made = gatedPool({ workers: 1 });

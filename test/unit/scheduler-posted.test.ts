@@ -17,38 +17,66 @@ describe('Scheduler: units posted by message', () => {
     expect(transport.workers.map((w) => w.inbox.map((unit) => unit.args![1]))).toEqual([[0], [1]]);
   });
 
-  it('on a crash: recovers what the worker finished from its slot, fails the unit it was inside, requeues the rest', async () => {
-    const { scheduler, transport } = makeScheduler();
+  it('posts one unit at a time to a free worker; the rest wait in the queue, counted as queued', async () => {
+    const { scheduler, transport } = makeScheduler({ workers: 2 });
     const buffer = new SharedArrayBuffer(8);
     const jobs = [0, 1, 2].map((i) => applyWatched(scheduler, { kernel: 'touch', args: [buffer, i] }));
     await settleMicrotasks();
+    expect(transport.workers.map((w) => w.inbox.map((unit) => unit.args![1]))).toEqual([[0], [1]]);
+    expect({ size: scheduler.queuedUnits, pending: scheduler.runningUnits }).toEqual({ size: 1, pending: 2 });
+    const [first] = transport.workers;
+    first.takePosted();
+    first.claim();
+    first.release();
+    first.writeNumber(5);
+    first.publish(Outcome.NUMBER);
+    scheduler.pump(); // its `done` notice: that worker is free again, and the waiting unit goes to it
+    expectValue(jobs[0], 5);
+    expect(first.inbox.map((unit) => unit.args![1])).toEqual([2]);
+    expect({ size: scheduler.queuedUnits, pending: scheduler.runningUnits }).toEqual({ size: 0, pending: 2 });
+  });
+
+  it('on a crash: recovers what the worker finished from its slot, fails the unit it was inside, the rest run on the replacement', async () => {
+    const { scheduler, transport } = makeScheduler();
+    const buffer = new SharedArrayBuffer(8);
+    const jobs = [0, 1, 2, 3].map((i) => applyWatched(scheduler, { kernel: 'touch', args: [buffer, i] }));
+    await settleMicrotasks();
     const worker = transport.latest;
-    expect(worker.inbox.map((unit) => unit.args![1])).toEqual([0, 1, 2]);
-    expect(scheduler.queuedUnits).toBe(0);
-    expect(scheduler.runningUnits).toBe(3);
-
-    worker.takePosted();
-    worker.claim();
-    worker.release();
-    worker.writeNumber(10);
-    worker.publish(Outcome.NUMBER); // its `done` notice dies with the worker: the slot says it finished
-    worker.takePosted();
-    worker.claim();
-    worker.exit(4);
-
+    expect(worker.inbox.map((unit) => unit.args![1])).toEqual([0]);
+    expect(scheduler.queuedUnits).toBe(3);
+    expect(scheduler.runningUnits).toBe(1);
+    const finish = (w: typeof worker, value: number): void => {
+      w.takePosted();
+      w.claim();
+      w.release();
+      w.writeNumber(value);
+      w.publish(Outcome.NUMBER);
+    };
+    finish(worker, 10);
+    scheduler.pump();
     expectValue(jobs[0], 10);
-    expectFailure(jobs[1], WorkerCrashError, /exit code 4/);
-    expect(jobs[2].job.pending).toBe(true);
+    finish(worker, 11); // its `done` notice dies with the worker: the slot says it finished
+    worker.exit(4);
+    expectValue(jobs[1], 11);
+
     const replacement = transport.latest;
     expect(replacement).not.toBe(worker);
-    expect(replacement.inbox.map((unit) => unit.args![1])).toEqual([2]); // requeued, at once
+    expect(replacement.inbox.map((unit) => unit.args![1])).toEqual([2]);
     replacement.takePosted();
     replacement.claim();
-    replacement.release();
-    replacement.writeMessage({ value: 'touched' });
-    replacement.publish(Outcome.MESSAGE);
+    replacement.exit(5); // inside the unit
+    expectFailure(jobs[2], WorkerCrashError, /exit code 5/);
+    await settleMicrotasks(); // within one synchronous run, posting after the first is batched at its end
+
+    const third = transport.latest;
+    expect(third.inbox.map((unit) => unit.args![1])).toEqual([3]);
+    third.takePosted();
+    third.claim();
+    third.release();
+    third.writeMessage({ value: 'touched' });
+    third.publish(Outcome.MESSAGE);
     scheduler.pump();
-    expectValue(jobs[2], 'touched');
+    expectValue(jobs[3], 'touched');
     expectIdle(scheduler);
   });
 
@@ -65,7 +93,7 @@ describe('Scheduler: units posted by message', () => {
     controller.abort();
     expectFailure(running, CancelledError, /while running/);
     expect(worker.terminateRequested).toBe(true);
-    expect(() => worker.takePosted()).toThrow(/was stopped/); // RUNNING is STOPPED: it can start nothing else
+    expect(worker.inbox).toHaveLength(0); // the unit behind waited in the queue, not in this worker's inbox
     const replacement = transport.latest;
     expect(replacement.inbox.map((unit) => unit.args![1])).toEqual([1]);
     replacement.takePosted();
