@@ -70,6 +70,11 @@ export interface MapRequest extends MapJobOptions {
 
 export type PoolState = 'open' | 'closing' | 'terminated';
 
+/** The name encodeIfNeeded gives an apply's arguments in its errors (one function, not a closure per task). */
+const NAME_ARGS = (): string => 'args';
+/** The one-element list apply() hands to enqueue(), reused. */
+const ONE_UNIT: Array<Unit | undefined> = [undefined];
+
 /** Marks a payload that only postMessage can carry. */
 const BY_MESSAGE = 'by-message';
 
@@ -160,13 +165,15 @@ export class Scheduler implements ResultSource {
   /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
   apply(kernel: string, args: unknown[], options: ApplyOptions, resources?: JobResources): ApplyJob {
     this.checkRoom(1);
-    const encoded = this.encodeIfNeeded(args, () => 'args');
+    const encoded = this.encodeIfNeeded(args, NAME_ARGS);
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
     this.outbox.enter();
     try {
       if (options.signal) this.watchSignal(options.signal, job, [unit]);
-      this.enqueue([unit]);
+      ONE_UNIT[0] = unit; // no array per task: enqueue() keeps no reference to its argument
+      this.enqueue(ONE_UNIT);
+      ONE_UNIT[0] = undefined;
     } finally {
       this.outbox.leave();
     }
@@ -261,14 +268,14 @@ export class Scheduler implements ResultSource {
     return id;
   }
 
-  private enqueue(units: Unit[]): void {
-    for (const unit of units) unit.job.outstanding++;
+  private enqueue(units: ReadonlyArray<Unit | undefined>): void {
+    for (const unit of units as Unit[]) unit.job.outstanding++;
     if (this.broken) {
-      for (const unit of units) this.failQueued(unit, this.broken);
+      for (const unit of units as Unit[]) this.failQueued(unit, this.broken);
       return;
     }
     const ring = this.ring;
-    for (const unit of units) {
+    for (const unit of units as Unit[]) {
       unit.viaRing =
         ring !== undefined &&
         unit.encoded !== BY_MESSAGE &&
@@ -276,9 +283,9 @@ export class Scheduler implements ResultSource {
     }
     // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
     // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
-    if (units[0].viaRing) this.makeWayFor(units[0].priority);
+    if (units[0]!.viaRing) this.makeWayFor(units[0]!.priority);
     let direct = 0;
-    for (const unit of units) {
+    for (const unit of units as Unit[]) {
       if (!unit.viaRing) this.waitingPosted.push(unit);
       // Nothing waits before it and there is room: straight into the shared queue, no stop in the waiting queue.
       else if (this.waitingShared.length === 0 && ring!.hasRoom) {
@@ -1072,7 +1079,8 @@ export class Scheduler implements ResultSource {
    * after close() as many as the remaining work needs (retired or crashed workers are replaced until it is done).
    */
   private replaceIfNeeded(): void {
-    if (this.broken || this.state === 'terminated') return;
+    // O(1) in the common case (every worker is up): this runs on every submission.
+    if (this.broken || this.state === 'terminated' || this.live.length >= this.config.workers) return;
     const work = this.queuedUnits + this.runningUnits;
     const wanted = Math.min(this.config.workers, this.state === 'open' ? Math.max(this.config.minWorkers, work) : work);
     for (let active = this.activeWorkers; active < wanted; active++) this.spawn();
