@@ -1,3 +1,4 @@
+import type { WebWorkerLike } from './transport/types.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
 
 /** What `PoolOptions.module` accepts. */
@@ -16,6 +17,23 @@ export interface PoolOptions {
    * @default wasmpool's built-in kernel module
    */
   module?: ModuleSource;
+  /**
+   * What `module` is, when its URL does not say (no `.wasm`/`.js`/`.mjs`/`.ts` ending, no telling MIME type):
+   * `'wasm'` or `'js'`. Without it such a URL is fetched and told apart by the `\0asm` magic and its MIME type.
+   */
+  moduleType?: 'wasm' | 'js';
+  /**
+   * Browsers: the URL of wasmpool's worker script (`wasmpool/worker`, bundled or copied by the app), for set-ups
+   * whose bundler does not process `new Worker(new URL(…, import.meta.url))` (see README "Bundlers").
+   * @example new Pool({ workerUrl: new URL('./wasmpool-worker.js', import.meta.url) })
+   */
+  workerUrl?: string | URL;
+  /**
+   * Browsers: makes each worker, for full control (a CSP, a bundler's own worker import). It must return a
+   * module `Worker` running wasmpool's worker script (`wasmpool/worker`).
+   * @example import PoolWorker from 'wasmpool/worker?worker'; new Pool({ createWorker: () => new PoolWorker() })
+   */
+  createWorker?: () => WebWorkerLike;
   /** Name of an export run once in every worker before its first task. */
   initializer?: string;
   /** Arguments for `initializer`. @default [] */
@@ -131,6 +149,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const POOL_KEYS = [
   'workers',
   'module',
+  'moduleType',
+  'workerUrl',
+  'createWorker',
   'initializer',
   'initargs',
   'maxTasksPerWorker',
@@ -148,6 +169,19 @@ export function validatePoolOptions(value: unknown): PoolOptions {
   const options = checkOptionsObject('options', value) as PoolOptions;
   checkKnownKeys('PoolOptions', options, POOL_KEYS);
   if (options.workers !== undefined) checkPositiveInteger('workers', options.workers, 1024);
+  if (options.moduleType !== undefined && options.moduleType !== 'wasm' && options.moduleType !== 'js') {
+    throw new TypeError(expected('moduleType', '"wasm" or "js"', options.moduleType));
+  }
+  if (options.moduleType !== undefined && typeof options.module !== 'string' && !(options.module instanceof URL)) {
+    throw new TypeError('`moduleType` was given without a `module` URL or path; it tells what kind of file the URL names');
+  }
+  if (options.workerUrl !== undefined && typeof options.workerUrl !== 'string' && !(options.workerUrl instanceof URL)) {
+    throw new TypeError(expected('workerUrl', 'a URL (string or URL)', options.workerUrl));
+  }
+  if (options.createWorker !== undefined) checkFunction('createWorker', options.createWorker);
+  if (options.createWorker !== undefined && options.workerUrl !== undefined) {
+    throw new TypeError('`workerUrl` and `createWorker` were both given; pass one');
+  }
   if (options.maxTasksPerWorker !== undefined) checkPositiveInteger('maxTasksPerWorker', options.maxTasksPerWorker);
   if (options.initializer !== undefined && (typeof options.initializer !== 'string' || options.initializer === '')) {
     throw new TypeError(expected('initializer', 'the name of an export of the task module (a non-empty string)', options.initializer));

@@ -24,8 +24,19 @@ export function infoOf(module: WebAssembly.Module): WasmModuleInfo | undefined {
   return knownInfo.get(module);
 }
 
-export function deferSpec(placeholder: ModuleSpec, real: Promise<ModuleSpec>): void {
+/** A prepared module (its owner object) → its load, while it is still loading. */
+const loading = new WeakMap<object, Promise<unknown>>();
+
+export function deferSpec(placeholder: ModuleSpec, owner: object, real: Promise<ModuleSpec>): void {
   deferred.set(placeholder, real);
+  loading.set(owner, real);
+  const done = (): void => void loading.delete(owner);
+  real.then(done, done);
+}
+
+/** While `owner`'s module is being fetched and compiled: its load (settles either way); afterwards undefined. */
+export function stillLoading(owner: object): Promise<unknown> | undefined {
+  return loading.get(owner);
 }
 
 /** The spec to post to a worker: at once, or once its bytes have been read and compiled. */

@@ -3,6 +3,7 @@
  * own global scope; the task loop is the shared WorkerRuntime.
  */
 import type { BrowserInit } from '../transport/browser.js';
+import { LOADED } from '../transport/browser-signals.js';
 import type { MainToWorker, WorkerToMain } from '../abi/protocol.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { WorkerRuntime } from './runtime.js';
@@ -18,7 +19,8 @@ const scope = globalThis as unknown as WorkerScope;
 const runtime = new WorkerRuntime({
   post: (message, transfer) => scope.postMessage(message, transfer ?? []),
   services: { writeLine: (line) => console.log(line) },
-  importUrl: (url) => import(url) as Promise<object>,
+  // A task module's URL is known only at run time: bundlers must leave this import alone, not try to resolve it.
+  importUrl: (url) => import(/* webpackIgnore: true */ /* @vite-ignore */ url) as Promise<object>,
 });
 
 // A kernel that calls self.close() ends this worker with no error event; say so first, or its task
@@ -42,3 +44,6 @@ scope.addEventListener('message', (event) => {
   }
   runtime.handle(message);
 });
+
+// Tells the transport this script ran: an `error` before it is a script that did not load.
+(globalThis as unknown as { postMessage(message: string): void }).postMessage(LOADED);
