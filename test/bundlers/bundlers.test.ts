@@ -1,0 +1,175 @@
+// Builds one small app (test/bundlers/app) from the packed tarball with Vite, webpack and esbuild, each with
+// the config README "Bundlers" shows (test/bundlers/configs), and runs its steps in Chromium on every build,
+// cross-origin isolated and not. Also holds what the library adds to an app to a size budget.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Server } from 'node:http';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startStaticServer } from '../../scripts/static-server.mjs';
+import { findChromium, LAUNCH_FLAGS } from '../browser/harness.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+const BIN = join(ROOT, 'node_modules', '.bin');
+
+type Bundler = 'vite' | 'webpack' | 'esbuild';
+const BUNDLERS: Bundler[] = ['vite', 'webpack', 'esbuild'];
+
+/** What the library may add to an app, minified, in bytes (raw / gzip): the main thread's bundle and the worker's. */
+const BUDGET = { main: { raw: 95_000, gzip: 34_000 }, worker: { raw: 18_000, gzip: 7_000 } };
+
+let scratch: string;
+let browser: Browser;
+const servers: Server[] = [];
+const outputs = new Map<Bundler, string>();
+
+function run(command: string, args: string[], cwd: string): string {
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
+}
+
+/** An app directory with wasmpool installed from the tarball, its kernel built, and one bundler's config. */
+function makeApp(bundler: Bundler): string {
+  const dir = join(scratch, bundler);
+  cpSync(join(HERE, 'app'), dir, { recursive: true });
+  cpSync(join(scratch, 'kernel.wasm'), join(dir, 'kernel.wasm'));
+  const config = { vite: 'vite.config.mjs', webpack: 'webpack.config.mjs', esbuild: 'esbuild.mjs' }[bundler];
+  cpSync(join(HERE, 'configs', config), join(dir, config));
+  // No node_modules of its own: `wasmpool` (from the tarball) and the bundlers resolve from the scratch dir above.
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `app-${bundler}`, private: true, type: 'module' }));
+  return dir;
+}
+
+function build(bundler: Bundler, dir: string): string {
+  if (bundler === 'vite') run(join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+  if (bundler === 'webpack') run(process.execPath, ['-e', WEBPACK_RUN], dir);
+  if (bundler === 'esbuild') run(process.execPath, ['esbuild.mjs'], dir);
+  const out = join(dir, 'dist');
+  if (bundler === 'webpack') cpSync(join(dir, 'index.html'), join(out, 'index.html'));
+  return out;
+}
+
+/** webpack's Node API on the app's config (the CLI is a separate package the recipe does not need). */
+const WEBPACK_RUN = `
+const webpack = require(${JSON.stringify(join(ROOT, 'node_modules', 'webpack'))});
+import(require('node:url').pathToFileURL(process.cwd() + '/webpack.config.mjs').href).then(({ default: config }) => {
+  webpack(config, (error, stats) => {
+    if (error || stats.hasErrors()) { console.error(error ?? stats.toString('errors-only')); process.exit(1); }
+    const warnings = stats.toJson({ all: false, warnings: true }).warnings;
+    if (warnings.length) { console.error(JSON.stringify(warnings.map((w) => w.message))); process.exit(2); }
+  });
+});`;
+
+function files(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile());
+}
+
+beforeAll(async () => {
+  scratch = mkdtempSync(join(tmpdir(), 'wasmpool-bundlers-'));
+  const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], ROOT)) as Array<{ filename: string }>;
+  const tarball = join(scratch, packed[0].filename);
+  writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'apps', private: true, type: 'module' }));
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline', tarball], scratch);
+  for (const name of ['vite', 'webpack', 'esbuild']) {
+    // Symlinks into the repository's copies: the apps resolve `wasmpool` from the tarball, the tools from here.
+    execFileSync('ln', ['-s', join(ROOT, 'node_modules', name), join(scratch, 'node_modules', name)]);
+  }
+  writeFileSync(join(scratch, 'kernel.ts'), readFileSync(join(HERE, 'app', 'kernel.ts')));
+  run(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'build', 'kernel.ts', '-o', 'kernel.wasm'], scratch);
+  for (const bundler of BUNDLERS) outputs.set(bundler, build(bundler, makeApp(bundler)));
+  browser = await chromium.launch({ executablePath: (await findChromium()).path, args: LAUNCH_FLAGS });
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
+});
+
+async function runApp(
+  out: string,
+  isolated: boolean,
+): Promise<{ results: Record<string, { ok: boolean; value?: unknown; error?: string }>; console: string[] }> {
+  const { server, url } = await startStaticServer({ root: out, isolated });
+  servers.push(server);
+  const page = await browser.newPage();
+  const log: string[] = [];
+  page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
+  page.on('pageerror', (error) => log.push(`[pageerror] ${error.message}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) log.push(`[http ${response.status()}] ${response.url()}`);
+  });
+  try {
+    await page.goto(`${url}/index.html`);
+    await page.waitForFunction(() => (window as unknown as { done?: boolean }).done === true, undefined, { timeout: 30_000 });
+    return { results: await page.evaluate(() => (window as unknown as { results: never }).results), console: log };
+  } finally {
+    await page.close();
+  }
+}
+
+const EXPECTED = {
+  add: 5,
+  sumF64: 500_000,
+  mapAsync: [1, 4, 9, 16, 25, 36, 49, 64],
+  splitRange: [
+    [0, 3],
+    [3, 6],
+    [6, 10],
+  ],
+  jsModule: ['hello, bundler', [3, 6, 9]],
+  kernelByUrl: [1, 8, 27],
+  kernelAsBytes: 64,
+};
+
+describe.each(BUNDLERS)('an app built with %s from the packed tarball', (bundler) => {
+  test('passes every step in a cross-origin-isolated page, with nothing logged as failed', async () => {
+    const { results, console } = await runApp(outputs.get(bundler)!, true);
+    const values = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.ok ? r.value : r.error]));
+    expect(values).toEqual(EXPECTED);
+    expect(console.filter((line) => /^\[(error|pageerror|http)/.test(line))).toEqual([]);
+  });
+
+  test('without isolation: the same steps, and pool.alloc refused with the documented error', async () => {
+    const { results } = await runApp(outputs.get(bundler)!, false);
+    const values = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.ok ? r.value : r.error]));
+    const { sumF64, ...rest } = EXPECTED;
+    void sumF64;
+    expect(values).toMatchObject(rest);
+    expect(values.sumF64).toMatch(/^TypeError: pool\.alloc\(\) needs memory shared with the workers, but .*Cross-Origin-Opener-Policy/);
+  });
+
+  test('what wasmpool adds stays within the size budget, with no Node-only code and no build-machine path', () => {
+    const out = outputs.get(bundler)!;
+    const scripts = files(out).filter((f) => f.endsWith('.js') && f !== 'tasks.js' && !/^assets\/tasks/.test(f));
+    const sized = scripts.map((file) => {
+      const source = readFileSync(join(out, file));
+      return {
+        file,
+        raw: source.length,
+        gzip: gzipSync(source).length,
+        worker: /WorkerRuntime|wasmpool:loaded/.test(source.toString()) && !/new Pool\b|class \w+\{[^}]*applyAsync/.test(source.toString()),
+      };
+    });
+    const main = sized.filter((s) => !s.worker);
+    const worker = sized.filter((s) => s.worker);
+    const sum = (list: typeof sized, key: 'raw' | 'gzip') => list.reduce((total, s) => total + s[key], 0);
+    process.stdout.write(
+      `[bundlers] ${bundler}: main ${sum(main, 'raw')} B / ${sum(main, 'gzip')} B gzip (${main.map((s) => s.file).join(', ')}); worker ${sum(worker, 'raw')} B / ${sum(worker, 'gzip')} B gzip (${worker.map((s) => s.file).join(', ')})\n`,
+    );
+    expect(worker.length).toBeGreaterThan(0);
+    expect(sum(main, 'raw')).toBeLessThanOrEqual(BUDGET.main.raw);
+    expect(sum(main, 'gzip')).toBeLessThanOrEqual(BUDGET.main.gzip);
+    expect(sum(worker, 'raw')).toBeLessThanOrEqual(BUDGET.worker.raw);
+    expect(sum(worker, 'gzip')).toBeLessThanOrEqual(BUDGET.worker.gzip);
+    for (const file of scripts) {
+      const source = readFileSync(join(out, file), 'utf8');
+      expect(source, `${bundler} ${file}`).not.toMatch(/node:(fs|path|worker_threads|os|url)|worker_threads/);
+      expect(source, `${bundler} ${file}`).not.toContain(relative('/', scratch));
+    }
+  });
+});

@@ -1,0 +1,16 @@
+// The README's esbuild recipe ("Bundlers"). esbuild neither bundles `new Worker(new URL(…))` nor copies
+// `new URL(…)` assets, so wasmpool's worker is a second entry point, passed to the Pool as `workerUrl` (this app
+// reads it from a <meta> tag, so one main.js serves every bundler), and the assets are copied.
+import { build } from 'esbuild';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+
+await build({
+  entryPoints: { main: './main.js', 'wasmpool-worker': 'wasmpool/worker' },
+  bundle: true,
+  format: 'esm',
+  minify: true,
+  outdir: 'dist',
+});
+for (const asset of ['tasks.js', 'kernel.wasm']) cpSync(asset, `dist/${asset}`);
+const html = readFileSync('index.html', 'utf8');
+writeFileSync('dist/index.html', html.replace('<head>', '<head>\n    <meta name="wasmpool-worker" content="./wasmpool-worker.js" />'));
