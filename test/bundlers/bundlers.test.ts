@@ -90,12 +90,17 @@ afterAll(async () => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-async function runApp(
-  out: string,
-  isolated: boolean,
-): Promise<{ results: Record<string, { ok: boolean; value?: unknown; error?: string }>; console: string[] }> {
+type AppRun = { results: Record<string, { ok: boolean; value?: unknown; error?: string }>; console: string[] };
+
+/** Serves a build (with or without the isolation headers) and runs the app in it. */
+async function runApp(out: string, isolated: boolean): Promise<AppRun> {
   const { server, url } = await startStaticServer({ root: out, isolated });
   servers.push(server);
+  return openApp(`${url}/index.html`);
+}
+
+/** Opens the app at `url` and collects its results, the console, page errors and failed requests. */
+async function openApp(url: string): Promise<AppRun> {
   const page = await browser.newPage();
   const log: string[] = [];
   page.on('console', (message) => log.push(`[${message.type()}] ${message.text()}`));
@@ -104,7 +109,7 @@ async function runApp(
     if (response.status() >= 400) log.push(`[http ${response.status()}] ${response.url()}`);
   });
   try {
-    await page.goto(`${url}/index.html`);
+    await page.goto(url);
     await page.waitForFunction(() => (window as unknown as { done?: boolean }).done === true, undefined, { timeout: 30_000 });
     return { results: await page.evaluate(() => (window as unknown as { results: never }).results), console: log };
   } finally {
@@ -125,6 +130,20 @@ const EXPECTED = {
   kernelByUrl: [1, 8, 27],
   kernelAsBytes: 64,
 };
+
+test('the Vite dev server serves the app with the README recipe: every step passes', async () => {
+  const { createServer } = (await import(join(scratch, 'node_modules', 'vite', 'dist', 'node', 'index.js'))) as typeof import('vite');
+  const dev = await createServer({ root: join(scratch, 'vite'), configFile: join(scratch, 'vite', 'vite.config.mjs'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  await dev.listen();
+  try {
+    const { results, console } = await openApp(`${dev.resolvedUrls!.local[0]}index.html`);
+    const values = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.ok ? r.value : r.error]));
+    expect(values).toEqual(EXPECTED);
+    expect(console.filter((line) => /^\[(error|pageerror|http)/.test(line))).toEqual([]);
+  } finally {
+    await dev.close();
+  }
+});
 
 describe.each(BUNDLERS)('an app built with %s from the packed tarball', (bundler) => {
   test('passes every step in a cross-origin-isolated page, with nothing logged as failed', async () => {
