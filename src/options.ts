@@ -1,3 +1,4 @@
+import { WORKER_KERNELS } from './transport/browser-signals.js';
 import type { WebWorkerLike } from './transport/types.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
 
@@ -13,7 +14,9 @@ export interface PoolOptions {
   /**
    * The task module every worker instantiates: a path, `URL`, bytes or `WebAssembly.Module` of a WASM module
    * (AssemblyScript raw bindings beside a `.wasm` are picked up), or a path/URL of a JavaScript module whose
-   * exported functions are kernels. Compiled once on the calling thread and shared with every worker.
+   * exported functions are kernels. Compiled once on the calling thread and shared with every worker. In a
+   * browser also `data:`/`blob:` URLs, and `'wasmpool:worker-kernels'`: the kernels the app's own worker script
+   * registers with `registerKernels` from `wasmpool/worker` (with `createWorker`/`workerUrl`; README "Bundlers").
    * @default wasmpool's built-in kernel module
    */
   module?: ModuleSource;
@@ -179,6 +182,9 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     throw new TypeError(expected('workerUrl', 'a URL (string or URL)', options.workerUrl));
   }
   if (options.createWorker !== undefined) checkFunction('createWorker', options.createWorker);
+  if (options.module === WORKER_KERNELS && options.createWorker === undefined && options.workerUrl === undefined) {
+    throw new TypeError(`\`module: '${WORKER_KERNELS}'\` needs \`createWorker\` or \`workerUrl\` naming the worker script that calls registerKernels()`);
+  }
   if (options.createWorker !== undefined && options.workerUrl !== undefined) {
     throw new TypeError('`workerUrl` and `createWorker` were both given; pass one');
   }

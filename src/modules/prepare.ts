@@ -17,6 +17,7 @@ import {
   type CompiledWasm,
   type PreparedModule,
 } from '../wasm/prepare-module.js';
+import { WORKER_KERNELS } from '../transport/browser-signals.js';
 import { deferSpec } from './registry.js';
 
 /** A value now (Node) or later (a browser's fetch): one code path serves both. */
@@ -196,6 +197,7 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
         const label = `(${bytes.length} bytes)`;
         return fromCompiled(compileWasm(bytes, label), label, undefined);
       }
+      if (source === WORKER_KERNELS) return { spec: { kind: 'js', url: WORKER_KERNELS }, info: undefined, label: 'the kernels the worker script registered' };
       if (typeof source !== 'string' && !(source instanceof URL)) {
         throw new TypeError(`Expected \`module\` to be a path, URL, bytes or WebAssembly.Module, got ${describe(source)}`);
       }

@@ -6,3 +6,9 @@
 
 /** The worker entry posts this once its script (and every import) has run. */
 export const LOADED = 'wasmpool:loaded';
+
+/**
+ * `PoolOptions.module` for kernels the app's own worker script registers with `registerKernels` (from
+ * `wasmpool/worker`): the app's bundler compiles that script, TypeScript included, with everything it imports.
+ */
+export const WORKER_KERNELS = 'wasmpool:worker-kernels';

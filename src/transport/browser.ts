@@ -50,10 +50,12 @@ function createWorker(options: SpawnOptions | undefined): { worker: Worker; url:
     return { worker: worker as Worker, url: 'the Worker that `createWorker` returned' };
   }
   if (options?.workerUrl !== undefined) {
-    return { worker: new Worker(options.workerUrl, { type: 'module', name: 'wasmpool' }), url: String(options.workerUrl) };
+    const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI ?? globalThis.location?.href;
+    const url = new URL(options.workerUrl, base).href;
+    return { worker: new Worker(url, { type: 'module', name: 'wasmpool' }), url };
   }
-  const worker = defaultWorker();
-  return { worker, url: new URL('../worker/browser-entry.js', import.meta.url).href };
+  // Named, not computed: a second `new URL('…', import.meta.url)` would make a bundler emit an unbundled copy.
+  return { worker: defaultWorker(), url: "wasmpool's worker script (dist/worker/browser-entry.js, or the chunk a bundler made of it)" };
 }
 
 function loadFailure(error: unknown): WorkerToMain {
@@ -98,7 +100,8 @@ export const browserTransport: Transport = {
       else if (event.data.type === 'closing') end(new Error('the worker closed itself (a kernel called self.close())'));
       else events.message(event.data);
     });
-    worker.addEventListener('error', (event: ErrorEvent) => {
+    // A script that fails to load fires a plain Event (no message, no filename); an uncaught error an ErrorEvent.
+    worker.addEventListener('error', (event: Partial<ErrorEvent> & Event) => {
       event.preventDefault();
       if (loaded || exited) {
         end(event.error instanceof Error ? event.error : new Error(event.message || 'the worker threw outside any task'));

@@ -135,7 +135,7 @@ describe('the worker script', () => {
         await pool.terminate();
       }
     });
-    expect(out).toMatch(/The wasmpool worker script could not be loaded from \/nowhere\/wasmpool-worker\.js/);
+    expect(out).toMatch(/The wasmpool worker script could not be loaded from http:\/\/127\.0\.0\.1:\d+\/nowhere\/wasmpool-worker\.js/);
     expect(out).toMatch(/see "Bundlers" in the wasmpool README/);
     expect(out).not.toMatch(/keep dying/);
   });
@@ -161,6 +161,33 @@ describe('the worker script', () => {
     expect(out).toEqual({ url: 3, factory: [1, 4, 9], made: 2 });
   });
 
+  test('an app’s own worker script registers its kernels (module: wasmpool:worker-kernels)', async () => {
+    const out = await page.evaluate(async () => {
+      const { Pool } = window.wasmpool;
+      const own = new Pool({
+        workers: 2,
+        module: 'wasmpool:worker-kernels',
+        createWorker: () => new Worker('/test/browser/fixtures/own-worker.js', { type: 'module' }),
+      });
+      const plain = new Pool({ workers: 1, module: 'wasmpool:worker-kernels', workerUrl: '/dist/worker/browser-entry.js' });
+      try {
+        const values = [await own.apply('double', [21]), await own.map('double', [1, 2, 3])];
+        let unregistered: string;
+        try {
+          await plain.apply('double', [1]);
+          unregistered = 'no error';
+        } catch (error) {
+          unregistered = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+        return { values, unregistered };
+      } finally {
+        await Promise.all([own.terminate(), plain.terminate()]);
+      }
+    });
+    expect(out.values).toEqual([42, [2, 4, 6]]);
+    expect(out.unregistered).toMatch(/needs a worker script that calls registerKernels\(\) from 'wasmpool\/worker' before its first await/);
+  });
+
   test('bad overrides are refused at new Pool, naming the option', async () => {
     const out = await page.evaluate(() => {
       const message = (fn: () => unknown): string => {
@@ -176,12 +203,15 @@ describe('the worker script', () => {
         url: message(() => new Pool({ workerUrl: 42 as never })),
         factory: message(() => new Pool({ createWorker: 'worker.js' as never })),
         both: message(() => new Pool({ workerUrl: '/w.js', createWorker: () => new Worker('/w.js') })),
+        registeredAlone: message(() => new Pool({ module: 'wasmpool:worker-kernels' })),
       };
     });
     expect(out).toEqual({
       url: 'TypeError: Expected `workerUrl` to be a URL (string or URL), got 42',
       factory: 'TypeError: Expected `createWorker` to be a function, got "worker.js"',
       both: 'TypeError: `workerUrl` and `createWorker` were both given; pass one',
+      registeredAlone:
+        "TypeError: `module: 'wasmpool:worker-kernels'` needs `createWorker` or `workerUrl` naming the worker script that calls registerKernels()",
     });
   });
 });

@@ -45,7 +45,11 @@ function makeApp(bundler: Bundler): string {
 }
 
 function build(bundler: Bundler, dir: string): string {
-  if (bundler === 'vite') run(join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+  if (bundler === 'vite') {
+    run(join(BIN, 'vite'), ['build', '--logLevel', 'warn'], dir);
+    cpSync(join(dir, 'vite.config.mjs'), join(dir, 'ts', 'vite.config.mjs'));
+    run(join(BIN, 'vite'), ['build', '--logLevel', 'warn'], join(dir, 'ts'));
+  }
   if (bundler === 'webpack') run(process.execPath, ['-e', WEBPACK_RUN], dir);
   if (bundler === 'esbuild') run(process.execPath, ['esbuild.mjs'], dir);
   const out = join(dir, 'dist');
@@ -87,7 +91,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
+  if (scratch && !process.env.KEEP_BUNDLER_APPS) rmSync(scratch, { recursive: true, force: true });
 });
 
 type AppRun = { results: Record<string, { ok: boolean; value?: unknown; error?: string }>; console: string[] };
@@ -133,16 +137,36 @@ const EXPECTED = {
 
 test('the Vite dev server serves the app with the README recipe: every step passes', async () => {
   const { createServer } = (await import(join(scratch, 'node_modules', 'vite', 'dist', 'node', 'index.js'))) as typeof import('vite');
-  const dev = await createServer({ root: join(scratch, 'vite'), configFile: join(scratch, 'vite', 'vite.config.mjs'), logLevel: 'silent', server: { port: 0, host: '127.0.0.1' } });
+  const dev = await createServer({
+    root: join(scratch, 'vite'),
+    configFile: join(scratch, 'vite', 'vite.config.mjs'),
+    logLevel: 'silent',
+    server: { port: 0, host: '127.0.0.1' },
+  });
   await dev.listen();
   try {
     const { results, console } = await openApp(`${dev.resolvedUrls!.local[0]}index.html`);
     const values = Object.fromEntries(Object.entries(results).map(([name, r]) => [name, r.ok ? r.value : r.error]));
     expect(values).toEqual(EXPECTED);
     expect(console.filter((line) => /^\[(error|pageerror|http)/.test(line))).toEqual([]);
+    const ts = await openApp(`${dev.resolvedUrls!.local[0]}ts/index.html`);
+    expect(ts.results).toEqual(TS_EXPECTED);
   } finally {
     await dev.close();
   }
+});
+
+/** The app/ts page: a task module written in TypeScript, compiled by the bundler into the app's worker script. */
+const TS_EXPECTED = { scale: [2, 4, 6], label: ['a: 1', 'b: 2'] };
+
+// webpack compiles TypeScript only through a loader of the app's choice (ts-loader, swc-loader), so its recipe is
+// the JavaScript one; Vite and esbuild compile it themselves.
+test.each(['vite', 'esbuild'] as const)('a TypeScript task module, compiled by %s into the app’s worker script', async (bundler) => {
+  const { server, url } = await startStaticServer({ root: join(outputs.get(bundler)!, '..', 'ts', 'dist'), isolated: true });
+  servers.push(server);
+  const { results, console } = await openApp(`${url}/index.html`);
+  expect(results).toEqual(TS_EXPECTED);
+  expect(console.filter((line) => /^\[(error|pageerror|http)/.test(line))).toEqual([]);
 });
 
 describe.each(BUNDLERS)('an app built with %s from the packed tarball', (bundler) => {
@@ -189,6 +213,8 @@ describe.each(BUNDLERS)('an app built with %s from the packed tarball', (bundler
       const source = readFileSync(join(out, file), 'utf8');
       expect(source, `${bundler} ${file}`).not.toMatch(/node:(fs|path|worker_threads|os|url)|worker_threads/);
       expect(source, `${bundler} ${file}`).not.toContain(relative('/', scratch));
+      // Every file of the package is bundled: no unbundled copy whose relative imports would 404.
+      expect(source, `${bundler} ${file}`).not.toMatch(/from\s*["']\.\.?\/(?:transport|abi|worker|modules|scheduling)\//);
     }
   });
 });
