@@ -25,7 +25,7 @@ import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-ar
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
-import { stillLoading } from './modules/registry.js';
+import { loadingWasm, stillLoading } from './modules/registry.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -135,7 +135,7 @@ export class Pool {
 
   /** Typed arrays need the module's signatures and memory, which a module still being fetched does not have yet. */
   #checkLoaded(kernel: string, args: readonly unknown[], where: string): void {
-    if (!stillLoading(this.#module)) return;
+    if (!loadingWasm(this.#module)) return;
     const index = args.findIndex((arg) => ArrayBuffer.isView(arg));
     if (index === -1) return;
     throw new TypeError(
@@ -306,7 +306,7 @@ export class Pool {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
     const collected = collectItems(items, star);
-    if (stillLoading(this.#module)) collected.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${i}]`));
+    if (loadingWasm(this.#module)) collected.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${i}]`));
     const call = this.#arrays.lowerItems(this.#signatures, kernel, collected, star);
     const list = call.args;
     this.#checkOpen(call);

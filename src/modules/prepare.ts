@@ -202,7 +202,9 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
         throw new TypeError(`Expected \`module\` to be a path, URL, bytes or WebAssembly.Module, got ${describe(source)}`);
       }
       const prepared = fromLocation(source, kind);
-      return prepared instanceof Promise ? deferred(prepared, reader.label(reader.locate(source))) : prepared;
+      if (!(prepared instanceof Promise)) return prepared;
+      const url = reader.locate(source);
+      return deferred(prepared, reader.label(url), kind !== 'js' && (kind === 'wasm' || kindOfName(url) !== 'js'));
     },
   };
 }
@@ -214,7 +216,7 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
  * wait with `Pool.create`) and checks arguments from then on. The shared memory such a module imports is created here, once
  * per pool, and becomes `pool.memory` once the module has compiled.
  */
-function deferred(later: Promise<PreparedModule>, label: string): PreparedModule {
+function deferred(later: Promise<PreparedModule>, label: string, mayBeWasm: boolean): PreparedModule {
   const placeholder: ModuleSpec = { kind: 'js', url: label };
   const prepared: PreparedModule = { spec: placeholder, info: undefined, label };
   deferSpec(
@@ -228,6 +230,7 @@ function deferred(later: Promise<PreparedModule>, label: string): PreparedModule
       prepared.label = real.label;
       return prepared.spec;
     }),
+    mayBeWasm,
   );
   return prepared;
 }

@@ -47,6 +47,18 @@ describe('a .wasm module given by URL', () => {
     expect(out).toMatchObject({ second: 6, third: 10, memory: true });
   });
 
+  test('a .js URL takes typed arrays from the first call: a JS module (or bindings) needs no memory of the pool', async () => {
+    const out = await page.evaluate(async () => {
+      const pool = new window.wasmpool.Pool({ workers: 1, module: '/test/browser/fixtures/tasks.js' });
+      try {
+        return await pool.apply('describeValue', [new Float64Array([7, 8])]);
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(out).toEqual({ type: '[object Float64Array]', length: 2, first: 7 });
+  });
+
   test('Pool.create resolves once it has compiled: the first typed-array call, pool.memory and alloc work', async () => {
     const out = await page.evaluate(async () => {
       const pool = await window.wasmpool.Pool.create({ workers: 1, module: '/build/kernels.wasm' });
