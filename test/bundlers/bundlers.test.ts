@@ -163,7 +163,7 @@ test('the Vite dev server serves the app with the README recipe: every step pass
 });
 
 /** The app/ts page: a task module written in TypeScript, compiled by the bundler into the app's worker script. */
-const TS_EXPECTED = { scale: [2, 4, 6], label: ['a: 1', 'b: 2'] };
+const TS_EXPECTED = { scale: [2, 4, 6], twin: 2, label: ['a: 1', 'b: 2'] };
 
 // webpack compiles TypeScript only through a loader of the app's choice (ts-loader, swc-loader), so its recipe is
 // the JavaScript one; Vite and esbuild compile it themselves.

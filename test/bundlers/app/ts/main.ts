@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   });
   try {
     state.results.scale = await pool.apply<number[]>('scale', [[1, 2, 3], 2]);
+    state.results.twin = await pool.apply<number>('sumF64', [new Float64Array([0.5, 1.5])]);
     state.results.label = await pool.starmap<string>('label', [
       ['a', 1],
       ['b', 2],
