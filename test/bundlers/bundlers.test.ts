@@ -162,6 +162,34 @@ test('the Vite dev server serves the app with the README recipe: every step pass
   }
 });
 
+test('the package has no top-level await: esbuild bundles an import of a helper for es2020', async () => {
+  const { build: esbuild } = (await import(join(scratch, 'node_modules', 'esbuild', 'lib', 'main.js'))) as typeof import('esbuild');
+  const result = await esbuild({
+    stdin: { contents: "import { splitRange } from 'wasmpool'; console.log(splitRange(10, 2));", resolveDir: scratch },
+    bundle: true,
+    format: 'esm',
+    target: 'es2020',
+    write: false,
+    logLevel: 'silent',
+  });
+  expect(result.errors).toEqual([]);
+  expect(result.outputFiles[0].text).toContain('splitRange');
+});
+
+test('the source maps in the tarball carry their sources (src/ is not shipped)', () => {
+  const dist = join(scratch, 'node_modules', 'wasmpool', 'dist');
+  const maps = readdirSync(dist, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js.map'));
+  expect(maps.length).toBeGreaterThan(20);
+  for (const file of maps) {
+    const map = JSON.parse(readFileSync(join(dist, file), 'utf8')) as { sources: string[]; sourcesContent?: Array<string | null> };
+    expect(map.sourcesContent?.length, file).toBe(map.sources.length);
+    expect(
+      map.sourcesContent!.every((content) => typeof content === 'string' && content.length > 0),
+      file,
+    ).toBe(true);
+  }
+});
+
 /** The app/ts page: a task module written in TypeScript, compiled by the bundler into the app's worker script. */
 const TS_EXPECTED = { scale: [2, 4, 6], twin: 2, label: ['a: 1', 'b: 2'] };
 
