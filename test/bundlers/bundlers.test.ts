@@ -190,6 +190,40 @@ test('the source maps in the tarball carry their sources (src/ is not shipped)',
   }
 });
 
+/** The README's code block whose first line is `// NAME`, without that line. */
+function readmeBlock(name: string): string {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const bundlers = readme.slice(readme.indexOf('## Bundlers'));
+  const block = new RegExp('```js\\n// ' + name.replace('.', '\\.') + '\\n([\\s\\S]*?)```').exec(bundlers);
+  expect(block, `README "Bundlers" has a block starting // ${name}`).not.toBeNull();
+  return block![1].trim();
+}
+
+/** A config file without its leading comment lines. */
+function configBody(file: string): string {
+  return readFileSync(join(HERE, 'configs', file), 'utf8')
+    .replace(/^(\/\/.*\n)+/, '')
+    .trim();
+}
+
+test('the README recipes are the configs these builds use', () => {
+  expect(readmeBlock('vite.config.js')).toBe(configBody('vite.config.mjs'));
+  expect(readmeBlock('webpack.config.js')).toBe(configBody('webpack.config.mjs'));
+  // esbuild and Rollup: the README's build call and options; the test's files add the copying of this app's assets.
+  const esbuildCall = readmeBlock('build.mjs')
+    .split('\n')
+    .filter((line) => !line.startsWith('//'))
+    .slice(1)
+    .join('\n');
+  expect(configBody('esbuild.mjs')).toContain(esbuildCall.trim());
+  for (const line of readmeBlock('rollup.config.mjs')
+    .split('\n')
+    .filter((l) => /^\s+(input|output):/.test(l))) {
+    expect(configBody('rollup.config.mjs')).toContain(line);
+  }
+  expect(configBody('rollup.config.mjs')).toContain('nodeResolve({ browser: true })');
+});
+
 /** The app/ts page: a task module written in TypeScript, compiled by the bundler into the app's worker script. */
 const TS_EXPECTED = { scale: [2, 4, 6], twin: 2, label: ['a: 1', 'b: 2'] };
 
