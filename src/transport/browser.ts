@@ -32,8 +32,8 @@ function forThisPage(message: MainToWorker): MainToWorker | BrowserInit {
 }
 
 /**
- * The worker, written as the one expression every bundler (Vite, webpack 5, Parcel, Rollup's and esbuild's
- * plugins) recognises and rewrites to a bundled worker chunk. Keep it literally so: a URL built elsewhere
+ * The worker, written as the one expression bundlers recognise and rewrite to a bundled worker chunk (Vite and
+ * webpack 5, tested in test/bundlers; Parcel documents the same). Keep it literally so: a URL built elsewhere
  * and passed in later is copied unbundled, and its imports then fail to resolve.
  */
 function defaultWorker(): Worker {
