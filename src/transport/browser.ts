@@ -47,7 +47,7 @@ function createWorker(options: SpawnOptions | undefined): { worker: Worker; url:
     if (typeof worker?.postMessage !== 'function' || typeof worker.addEventListener !== 'function' || typeof worker.terminate !== 'function') {
       throw new TypeError(`Expected \`createWorker\` to return a Worker, got ${describe(worker)}`);
     }
-    return { worker: worker as Worker, url: 'the Worker that `createWorker` returned' };
+    return { worker: worker as Worker, url: 'the one `createWorker` returned' };
   }
   if (options?.workerUrl !== undefined) {
     const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI ?? globalThis.location?.href;
@@ -55,7 +55,7 @@ function createWorker(options: SpawnOptions | undefined): { worker: Worker; url:
     return { worker: new Worker(url, { type: 'module', name: 'wasmpool' }), url };
   }
   // Named, not computed: a second `new URL('…', import.meta.url)` would make a bundler emit an unbundled copy.
-  return { worker: defaultWorker(), url: "wasmpool's worker script (dist/worker/browser-entry.js, or the chunk a bundler made of it)" };
+  return { worker: defaultWorker(), url: 'dist/worker/browser-entry.js, or the chunk a bundler made of it' };
 }
 
 function loadFailure(error: unknown): WorkerToMain {
@@ -110,7 +110,7 @@ export const browserTransport: Transport = {
       // The script (or one of its imports) did not load: that will not change on a retry, so every task fails
       // with this, instead of the pool replacing workers until its crash breaker trips.
       const detail = event.message ? `: ${event.message}` : ' (a 404, a MIME type other than JavaScript, or an import that did not resolve)';
-      events.message(loadFailure(new Error(`The wasmpool worker script could not be loaded from ${url}${detail}; ${BUNDLERS_HELP}`)));
+      events.message(loadFailure(new Error(`The wasmpool worker script (${url}) could not be loaded${detail}; ${BUNDLERS_HELP}`)));
       end(undefined);
     });
     worker.addEventListener('messageerror', () => end(new Error('a message from the worker could not be deserialized')));

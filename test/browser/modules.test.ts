@@ -147,7 +147,7 @@ describe('the worker script', () => {
         await pool.terminate();
       }
     });
-    expect(out).toMatch(/The wasmpool worker script could not be loaded from http:\/\/127\.0\.0\.1:\d+\/nowhere\/wasmpool-worker\.js/);
+    expect(out).toMatch(/The wasmpool worker script \(http:\/\/127\.0\.0\.1:\d+\/nowhere\/wasmpool-worker\.js\) could not be loaded/);
     expect(out).toMatch(/see "Bundlers" in the wasmpool README/);
     expect(out).not.toMatch(/keep dying/);
   });

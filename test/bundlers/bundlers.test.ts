@@ -224,6 +224,21 @@ test('the README recipes are the configs these builds use', () => {
   expect(configBody('rollup.config.mjs')).toContain('nodeResolve({ browser: true })');
 });
 
+test('esbuild without the recipe’s workerUrl: every task fails naming the worker script and README "Bundlers"', async () => {
+  const out = outputs.get('esbuild')!;
+  const html = readFileSync(join(out, 'index.html'), 'utf8').replace(/\s*<meta name="wasmpool-worker"[^>]*>/, '');
+  writeFileSync(join(out, 'no-worker-url.html'), html);
+  const { server, url } = await startStaticServer({ root: out, isolated: true });
+  servers.push(server);
+  const { results } = await openApp(`${url}/no-worker-url.html`);
+  expect(results.add).toEqual({
+    ok: false,
+    error: expect.stringMatching(
+      /^TaskError: .*The wasmpool worker script \(dist\/worker\/browser-entry\.js, or the chunk a bundler made of it\) could not be loaded .*see "Bundlers" in the wasmpool README/,
+    ),
+  });
+});
+
 /** The app/ts page: a task module written in TypeScript, compiled by the bundler into the app's worker script. */
 const TS_EXPECTED = { scale: [2, 4, 6], twin: 2, label: ['a: 1', 'b: 2'] };
 
