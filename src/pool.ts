@@ -117,10 +117,17 @@ export class Pool {
    * A pool whose module is ready: in a browser, a module given by URL has been fetched and compiled, so its
    * signatures, `memory` and `alloc` work from the first call (`new Pool` has them at once only for bytes, a
    * Module and the built-in kernels). On Node it resolves at once, as `new Pool` reads files synchronously.
+   * A module that cannot be loaded rejects it (with the error `new Pool` would throw, or the fetch's), and the
+   * pool it started is terminated.
    */
   static async create(options?: PoolOptions): Promise<Pool> {
     const pool = new Pool(options);
-    await stillLoading(pool.#module);
+    try {
+      await stillLoading(pool.#module);
+    } catch (error) {
+      await pool.terminate(); // a module that cannot load: the pool's workers would only wait for it
+      throw error;
+    }
     return pool;
   }
 

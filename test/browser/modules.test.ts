@@ -119,15 +119,28 @@ describe('modules as bundlers hand them over', () => {
       results.explicitJs = await explicit.apply('double', [4]);
       await explicit.terminate();
       let refused: string;
+      // The pool a failed create started is terminated: count its workers' terminate() calls.
+      const workers = { made: 0, terminated: 0 };
+      const createWorker = () => {
+        const worker = new Worker('/dist/worker/browser-entry.js', { type: 'module' });
+        workers.made++;
+        const terminate = worker.terminate.bind(worker);
+        worker.terminate = () => {
+          workers.terminated++;
+          terminate();
+        };
+        return worker;
+      };
       try {
-        await Pool.create({ workers: 1, module: untypedJs });
+        await Pool.create({ workers: 2, module: untypedJs, createWorker });
         refused = 'no error';
       } catch (error) {
         refused = `${(error as Error).name}: ${(error as Error).message}`;
       }
-      return { results, refused };
+      return { results, refused, workers };
     });
     expect(out.results).toEqual({ wasmData: 6, wasmDataUntyped: 6, jsData: 42, wasmBlob: 6, jsBlob: 42, explicitJs: 8 });
+    expect(out.workers).toEqual({ made: 2, terminated: 2 });
     expect(out.refused).toMatch(
       /^TypeError: Expected `module` to be .*blob:http.*neither WebAssembly \(no \\0asm magic\) nor of a JavaScript MIME type; pass `moduleType: 'js'`/,
     );
