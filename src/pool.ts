@@ -65,6 +65,8 @@ export class Pool {
   readonly #memory: WebAssembly.Memory | undefined;
   /** Zero-copy arrays in `memory`, and the lowering of typed-array arguments to (byteOffset, length). */
   readonly #arrays: SharedArrays;
+  /** Whether the module was still loading at construction (a browser's URL module), so the hot path looks no further otherwise. */
+  readonly #deferred: boolean;
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
@@ -78,6 +80,7 @@ export class Pool {
     }
     this.#module = prepareModule(valid.module, valid.moduleType);
     this.#memory = createSharedMemory(this.#module.info, this.#module.label);
+    this.#deferred = loadingWasm(this.#module);
     this.#arrays = new SharedArrays(
       () => this.memory,
       () => this.#module.info,
@@ -142,7 +145,7 @@ export class Pool {
 
   /** Typed arrays need the module's signatures and memory, which a module still being fetched does not have yet. */
   #checkLoaded(kernel: string, args: readonly unknown[], where: string): void {
-    if (!loadingWasm(this.#module)) return;
+    if (!this.#deferred || !loadingWasm(this.#module)) return;
     const index = args.findIndex((arg) => ArrayBuffer.isView(arg));
     if (index === -1) return;
     throw new TypeError(
@@ -313,7 +316,8 @@ export class Pool {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
     const collected = collectItems(items, star);
-    if (loadingWasm(this.#module)) collected.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${i}]`));
+    if (this.#deferred && loadingWasm(this.#module))
+      collected.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${i}]`));
     const call = this.#arrays.lowerItems(this.#signatures, kernel, collected, star);
     const list = call.args;
     this.#checkOpen(call);
