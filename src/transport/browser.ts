@@ -58,9 +58,10 @@ function createWorker(options: SpawnOptions | undefined): { worker: Worker; url:
   return { worker: defaultWorker(), url: 'dist/worker/browser-entry.js, or the chunk a bundler made of it' };
 }
 
-function loadFailure(error: unknown): WorkerToMain {
+/** `origin` 'load' for a task module that could not be loaded; 'throw' (the message as it is) for the worker script itself. */
+function loadFailure(error: unknown, origin: 'load' | 'throw' = 'load'): WorkerToMain {
   const cause = error instanceof Error ? error : new Error(String(error));
-  return { type: 'init-failed', error: { name: cause.name, message: cause.message, stack: cause.stack, origin: 'load' } };
+  return { type: 'init-failed', error: { name: cause.name, message: cause.message, stack: cause.stack, origin } };
 }
 
 /**
@@ -110,7 +111,7 @@ export const browserTransport: Transport = {
       // The script (or one of its imports) did not load: that will not change on a retry, so every task fails
       // with this, instead of the pool replacing workers until its crash breaker trips.
       const detail = event.message ? `: ${event.message}` : ' (a 404, a MIME type other than JavaScript, or an import that did not resolve)';
-      events.message(loadFailure(new Error(`The wasmpool worker script (${url}) could not be loaded${detail}; ${BUNDLERS_HELP}`)));
+      events.message(loadFailure(new Error(`The wasmpool worker script (${url}) could not be loaded${detail}; ${BUNDLERS_HELP}`), 'throw'));
       end(undefined);
     });
     worker.addEventListener('messageerror', () => end(new Error('a message from the worker could not be deserialized')));

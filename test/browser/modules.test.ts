@@ -160,7 +160,7 @@ describe('the worker script', () => {
         await pool.terminate();
       }
     });
-    expect(out).toMatch(/The wasmpool worker script \(http:\/\/127\.0\.0\.1:\d+\/nowhere\/wasmpool-worker\.js\) could not be loaded/);
+    expect(out).toMatch(/^TaskError: The wasmpool worker script \(http:\/\/127\.0\.0\.1:\d+\/nowhere\/wasmpool-worker\.js\) could not be loaded/);
     expect(out).toMatch(/see "Bundlers" in the wasmpool README/);
     expect(out).not.toMatch(/keep dying/);
   });

@@ -234,7 +234,7 @@ test('esbuild without the recipe’s workerUrl: every task fails naming the work
   expect(results.add).toEqual({
     ok: false,
     error: expect.stringMatching(
-      /^TaskError: .*The wasmpool worker script \(dist\/worker\/browser-entry\.js, or the chunk a bundler made of it\) could not be loaded .*see "Bundlers" in the wasmpool README/,
+      /^TaskError: The wasmpool worker script \(dist\/worker\/browser-entry\.js, or the chunk a bundler made of it\) could not be loaded .*see "Bundlers" in the wasmpool README/,
     ),
   });
 });
