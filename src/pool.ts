@@ -30,6 +30,13 @@ import { loadingWasm, stillLoading } from './modules/registry.js';
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
 
+declare global {
+  interface SymbolConstructor {
+    /** Declared here as well, so an app's types need no `esnext.disposable` lib for `await using pool`. */
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** Options of `pool.alloc`. */
 export interface AllocOptions {
   /**

@@ -190,6 +190,28 @@ test('the source maps in the tarball carry their sources (src/ is not shipped)',
   }
 });
 
+test.each([
+  ['with the browser condition (customConditions)', ['browser']],
+  ['with the default types', []],
+])('a browser app type-checks against the tarball’s types %s: lib ES2022 + DOM, no @types/node, skipLibCheck false', (_, conditions) => {
+  const dir = join(scratch, `types-${conditions.length}`);
+  cpSync(join(HERE, 'types-app'), dir, { recursive: true });
+  const compilerOptions = {
+    strict: true,
+    target: 'ES2022',
+    module: 'ESNext',
+    moduleResolution: 'bundler',
+    customConditions: conditions,
+    lib: ['ES2022', 'DOM'],
+    types: [],
+    skipLibCheck: false,
+    skipDefaultLibCheck: true, // TypeScript's own lib files need no checking here, the package's .d.ts do
+    noEmit: true,
+  };
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, files: ['main.ts'] }));
+  expect(() => run(join(BIN, 'tsc'), ['-p', '.'], dir)).not.toThrow();
+});
+
 /** The README's code block whose first line is `// NAME`, without that line. */
 function readmeBlock(name: string): string {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
