@@ -14,7 +14,7 @@ import { createModulePreparer } from './modules/prepare.js';
 const modules = createModulePreparer(browserReader, builtinKernelBytes);
 installPlatform({ transport: browserTransport, prepareModule: modules.prepare });
 
-export { Pool, type PoolStats, type AllocOptions } from './pool.js';
+export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource } from './options.js';

@@ -30,11 +30,17 @@ export class TaskError extends Error {
   readonly kernel: string;
   /** The stack of the error as it was inside the worker, where one exists. */
   readonly workerStack: string | undefined;
+  /**
+   * In a map (every map, starmap and imap form, and `pool.parallel`'s part number): the index in the input of the
+   * item that failed; the message ends with `(item <index>)`. Undefined for an apply task.
+   */
+  readonly index: number | undefined;
 
-  constructor(message: string, options: { kernel: string; cause?: unknown; workerStack?: string }) {
+  constructor(message: string, options: { kernel: string; cause?: unknown; workerStack?: string; index?: number }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.kernel = options.kernel;
     this.workerStack = options.workerStack;
+    this.index = options.index;
   }
 }
 

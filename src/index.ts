@@ -11,7 +11,7 @@ import { createModulePreparer } from './modules/prepare.js';
 const modules = createModulePreparer(nodeReader, readBuiltinKernels);
 installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
 
-export { Pool, type PoolStats, type AllocOptions } from './pool.js';
+export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';

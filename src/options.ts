@@ -1,3 +1,4 @@
+import type { InitContext } from './pool.js';
 import { WORKER_KERNELS } from './transport/browser-signals.js';
 import type { WebWorkerLike } from './transport/types.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
@@ -34,13 +35,23 @@ export interface PoolOptions {
   /**
    * Browsers: makes each worker, for full control (a CSP, a bundler's own worker import). It must return a
    * module `Worker` running wasmpool's worker script (`wasmpool/worker`).
-   * @example import PoolWorker from 'wasmpool/worker?worker'; new Pool({ createWorker: () => new PoolWorker() })
+   * @example new Pool({ module: 'wasmpool:worker-kernels', createWorker: () => new Worker(new URL('./tasks-worker.ts', import.meta.url), { type: 'module' }) })
    */
   createWorker?: () => WebWorkerLike;
   /** Name of an export run once in every worker before its first task. */
   initializer?: string;
-  /** Arguments for `initializer`. @default [] */
-  initargs?: readonly unknown[];
+  /**
+   * Arguments for `initializer`, or a function returning them. Typed arrays are lowered as for `apply` (a plain
+   * WASM initializer gets (byteOffset, length)): a plain typed array is copied into the pool's shared memory once,
+   * and that copy stays for the pool's life (every worker, replacements too, runs the initializer on it); a
+   * `pool.alloc` view is passed as it is. A function is called once, while the pool is created, with
+   * `{ memory, alloc }`: it can allocate shared tables that the main thread fills or updates later.
+   * @default []
+   * @example
+   * let table;
+   * const pool = new Pool({ module, initializer: 'setTable', initargs: ({ alloc }) => [(table = alloc(Float64Array, 256))] });
+   */
+  initargs?: readonly unknown[] | ((context: InitContext) => readonly unknown[]);
   /**
    * Replace a worker after it has run this many units (an apply task or a map chunk), like Python's
    * `maxtasksperchild`. @default unlimited
@@ -130,6 +141,26 @@ export interface MapOptions<T = unknown> {
    * @default 0
    */
   priority?: number;
+  /**
+   * Hard limit in ms on each unit's run (a chunk of `chunksize` items), counted from when a worker starts it, as
+   * `TaskOptions.timeout`: a chunk past it is stopped, its worker replaced, and the map fails with `TimeoutError`
+   * (an imap iterator throws it when it reaches that chunk). At most 2147483647.
+   * @example await pool.map('price', paths, { chunksize: 100, timeout: 5_000 })
+   */
+  timeout?: number;
+  /**
+   * Cancels the whole map: chunks not yet started are dropped, running ones stopped (their workers replaced), and
+   * the result fails with `CancelledError` whose `cause` is the signal's `reason` (an imap iterator throws it).
+   * @example pool.map('work', items, { signal: AbortSignal.timeout(10_000) })
+   */
+  signal?: AbortSignal;
+  /**
+   * `imap`, `imapUnordered`, `istarmap` and `istarmapUnordered` only: the most chunks read from `items` and not
+   * yet handed to the loop (queued, running, or done and waiting to be read). The input is read as room frees
+   * up, so an endless or huge generator is consumed in constant memory. A positive integer.
+   * @default 4 chunks per worker, and at least 256 items (`ceil(256 / chunksize)` chunks)
+   */
+  readAhead?: number;
 }
 
 /** The elastic-pool options with their defaults filled in, for the scheduler. */
@@ -166,7 +197,7 @@ const POOL_KEYS = [
 ] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
-const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority'] as const;
+const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority', 'timeout', 'signal', 'readAhead'] as const;
 
 export function validatePoolOptions(value: unknown): PoolOptions {
   const options = checkOptionsObject('options', value) as PoolOptions;
@@ -201,7 +232,9 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     }
   }
   if (options.initargs !== undefined) {
-    if (!Array.isArray(options.initargs)) throw new TypeError(expected('initargs', 'an array', options.initargs));
+    if (!Array.isArray(options.initargs) && typeof options.initargs !== 'function') {
+      throw new TypeError(expected('initargs', 'an array, or a function returning one', options.initargs));
+    }
     if (options.initializer === undefined) throw new TypeError('`initargs` was given without `initializer`; name the export to call with them');
   }
   if (options.minWorkers !== undefined) checkMinWorkers(options.minWorkers, options.workers);
@@ -263,18 +296,33 @@ export function validateTaskOptions(value: unknown): TaskOptions {
   checkKnownKeys('TaskOptions', options, TASK_KEYS);
   if (options.callback !== undefined) checkFunction('callback', options.callback);
   if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
-  if (options.timeout !== undefined) {
-    checkMilliseconds('timeout', options.timeout);
-    if (options.timeout > 2 ** 31 - 1) throw new RangeError(expected('timeout', 'at most 2147483647 ms', options.timeout));
-  }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', options.signal));
+  checkTimeoutAndSignal(options);
   if (options.priority !== undefined) checkPriority(options.priority);
   return options;
 }
 
-export function validateMapOptions(value: unknown): MapOptions {
+/** `timeout` and `signal`, as TaskOptions and MapOptions (and pool.parallel) take them. */
+export function checkTimeoutAndSignal(options: { timeout?: unknown; signal?: unknown }): void {
+  if (options.timeout !== undefined) {
+    checkMilliseconds('timeout', options.timeout);
+    if ((options.timeout as number) > MAX_TIMER_MS) throw new RangeError(expected('timeout', `at most ${MAX_TIMER_MS} ms`, options.timeout));
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', options.signal));
+}
+
+/** Validates MapOptions; `lazy` for the imap family, the only forms that take `readAhead`. */
+export function validateMapOptions(value: unknown, lazy = false): MapOptions {
   const options = checkOptionsObject('options', value) as MapOptions;
   checkKnownKeys('MapOptions', options, MAP_KEYS);
+  if (options.readAhead !== undefined) {
+    if (!lazy) {
+      throw new TypeError(
+        '`readAhead` applies only to imap, imapUnordered, istarmap and istarmapUnordered (the other map forms read their whole input at the call)',
+      );
+    }
+    checkPositiveInteger('readAhead', options.readAhead);
+  }
+  checkTimeoutAndSignal(options);
   if (options.chunksize !== undefined) checkPositiveInteger('chunksize', options.chunksize);
   if (options.callback !== undefined) checkFunction('callback', options.callback);
   if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);

@@ -84,8 +84,13 @@ export const PoolCell = {
  *   PUSHED    entries ever pushed (producer index; the ring position is PUSHED & RING_MASK)
  *   TAKEN     entries ever taken (consumer index, written under LOCK)
  *   LOCK      0 when free, else the serial of the worker holding it
- *   SLEEPERS  workers parked in Atomics.wait on PUSHED (the main thread notifies only when > 0)
+ *   SLEEPERS  workers parked (the main thread notifies only when > 0)
  *   PARKS     times a worker went to park: the main thread notifies once per new park, not once per push
+ *   WATCH_TAKES  1 while the main thread waits to hear of takes (an `onSizeLessThan` waiter with entries
+ *             untaken): a worker that takes an entry then bumps and notifies PoolCell.COMPLETIONS
+ *   WAKES     the wake-up counter parked workers wait on: every push to a sleeper and every wakeAll() adds 1
+ *             before notifying, so a worker between its last look and its wait cannot miss a wake-up
+ *   LOCK_WAITERS  threads sleeping on LOCK: unlock() notifies only when > 0
  */
 export const QueueCell = {
   PUSHED: 1,
@@ -93,6 +98,9 @@ export const QueueCell = {
   LOCK: 3,
   SLEEPERS: 4,
   PARKS: 5,
+  WATCH_TAKES: 6,
+  WAKES: 7,
+  LOCK_WAITERS: 8,
 } as const;
 export const CONTROL_BYTES = 64;
 

@@ -37,6 +37,12 @@ export interface SerializedError {
   stack?: string;
   /** Where the error came from: the kernel's own throw, a WASM trap, an AS abort, the loader. */
   origin: 'throw' | 'trap' | 'abort' | 'unknown-kernel' | 'init' | 'load';
+  /** The thrown error's own `cause`, serialized the same way (a value that is not an Error travels as it is, if it can). */
+  cause?: SerializedError | { value: unknown };
+  /** The thrown error's own enumerable fields (`code`, `errno`, a library's details) that structured clone can copy. */
+  fields?: Record<string, unknown>;
+  /** In a map chunk: the index, within the chunk, of the item that failed. */
+  item?: number;
 }
 
 /** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */
@@ -86,9 +92,13 @@ export type WorkerToMain =
   | { type: 'error'; id: number; error: SerializedError }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
-  /** The worker finished its last unit (maxTasksPerWorker reached, or its memory above maxWorkerMemory): replace it. */
-  | { type: 'retired'; reason: 'tasks' | 'memory' }
-  /** The worker has had no work for `idleTimeout` ms. */
+  /**
+   * The worker finished its last unit and takes no more: maxTasksPerWorker reached, its memory above
+   * maxWorkerMemory, or (`stopped`) it found its RUNNING cell STOPPED between units, as the pool does to retire
+   * an idle worker. Everything it completed is published before this message is posted.
+   */
+  | { type: 'retired'; reason: 'tasks' | 'memory' | 'stopped' }
+  /** The worker has had no work for `idleTimeout` ms: the pool may retire it (it stops it, the worker answers `retired`). */
   | { type: 'idle' }
   /** A browser worker is closing itself (a kernel called self.close()): no other event would say so. */
   | { type: 'closing' };

@@ -33,18 +33,25 @@ export class SlotTable {
   }
 
   /**
-   * Gives a settled result's slot back. The main thread may read a worker's message before that
-   * worker's final Atomics.sub lands; reusing the slot then would let the late decrement mark the
-   * next task ready. So a slot is reused only once its count has reached zero.
+   * Gives a settled result's slot back. `uncounted` units were settled by the main thread without any worker
+   * counting them down (only workers count down while a result is pending): they come off the count now. The
+   * main thread may read a worker's message before that worker's final Atomics.sub lands; reusing the slot
+   * then would let the late decrement mark the next task ready. So a slot is reused only once its count has
+   * come down to zero (or below: a worker that died right after counting a chunk down was counted here too).
    */
-  release(slot: number): void {
-    if (this.isReady(slot)) this.free.push(slot);
+  release(slot: number, uncounted = 0): void {
+    if (uncounted > 0) Atomics.sub(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK, uncounted);
+    if (this.drained(slot)) this.free.push(slot);
     else this.draining.push(slot);
+  }
+
+  private drained(slot: number): boolean {
+    return Atomics.load(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK) <= 0;
   }
 
   private sweep(): void {
     const still: number[] = [];
-    for (const slot of this.draining) (this.isReady(slot) ? this.free : still).push(slot);
+    for (const slot of this.draining) (this.drained(slot) ? this.free : still).push(slot);
     this.draining = still;
   }
 
@@ -66,7 +73,7 @@ export class SlotTable {
     return Atomics.load(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK) === 0;
   }
 
-  /** Records one unit settled by the main thread itself (crash, timeout, cancel). */
+  /** Counts one unit down on a worker's behalf: only where the worker's page is a copy (no shared memory). */
   completeUnit(slot: number): void {
     Atomics.sub(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK, 1);
   }

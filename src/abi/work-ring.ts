@@ -1,4 +1,5 @@
 import {
+  PoolCell,
   COMPLETION_HEADER_INT32S,
   COMPLETION_INT32S,
   COMPLETION_RING_BYTES,
@@ -67,11 +68,20 @@ export class CompletionRing {
     return Atomics.load(this.cells, WRITTEN) !== this.#count;
   }
 
-  /** Main thread: reads every completion written so far, in order. Returns how many. */
+  /** Main thread: completions written and not read yet: units that finished though this thread has not looked. */
+  get unreadCount(): number {
+    return (Atomics.load(this.cells, WRITTEN) - this.#count) | 0;
+  }
+
+  /**
+   * Main thread: reads every completion written so far, in order. Returns how many. `take` must not read this
+   * ring again (the scheduler runs no user code inside it); each entry is counted as read before it is handed
+   * over, so even then no entry would be read twice.
+   */
   read(take: (id: number, outcome: number, startedAt: number, runMs: number) => void): number {
     const written = Atomics.load(this.cells, WRITTEN);
     let count = 0;
-    while (this.#count !== written) {
+    while (((written - this.#count) | 0) > 0) {
       const at = COMPLETION_HEADER_INT32S + (this.#count & RING_MASK) * COMPLETION_INT32S;
       this.#count++;
       count++;
@@ -103,6 +113,11 @@ export class RingProducer {
     return this.#pushed - this.#read;
   }
 
+  /** Entries taken by workers whose completion this thread has not read (some may be written already). */
+  get takenUnread(): number {
+    return Atomics.load(this.views.cells, QueueCell.TAKEN) - this.#read;
+  }
+
   /** Entries pushed but not yet taken by a worker. */
   get waiting(): number {
     return this.#pushed - Atomics.load(this.views.cells, QueueCell.TAKEN);
@@ -132,9 +147,14 @@ export class RingProducer {
       const parks = Atomics.load(cells, QueueCell.PARKS);
       if (parks !== this.#parksWoken) {
         this.#parksWoken = parks;
-        Atomics.notify(cells, QueueCell.PUSHED);
+        wake(cells);
       }
     }
+  }
+
+  /** Asks workers to tell this thread of every take (bump PoolCell.COMPLETIONS), or to stop doing so. */
+  watchTakes(on: boolean): void {
+    Atomics.store(this.views.cells, QueueCell.WATCH_TAKES, on ? 1 : 0);
   }
 
   /** Counts completions read from a worker's CompletionRing: room for as many new units. */
@@ -147,26 +167,29 @@ export class RingProducer {
     this.#read++;
   }
 
-  /** Wakes every parked worker (after posting a message they must read). */
+  /** Wakes every parked worker (after posting a message they must read, or stopping one). */
   wakeAll(): void {
-    Atomics.add(this.views.cells, QueueCell.PUSHED, 0);
-    Atomics.notify(this.views.cells, QueueCell.PUSHED);
+    wake(this.views.cells);
   }
 
   /**
    * Takes back the entries from producer index `from` on that no worker has taken yet (a unit of higher priority
-   * must go before them): returns the producer indices [from, to) withdrawn, to be pushed again in a new order.
-   * Holds LOCK for a handful of instructions, so no worker can be taking one meanwhile.
+   * must go before them, or they were cancelled): returns the producer indices [first, to) withdrawn, to be
+   * pushed again in a new order; `first` is above `from` when workers took some meanwhile. Holds LOCK for a
+   * handful of instructions, so no worker can be taking one meanwhile. Undefined if LOCK stays held (by a
+   * worker that died holding it, repaired only once its exit is seen): nothing is withdrawn then.
    */
-  retractFrom(from: number): [number, number] {
+  retractFrom(from: number): [number, number] | undefined {
     const cells = this.views.cells;
-    while (Atomics.compareExchange(cells, QueueCell.LOCK, 0, MAIN_THREAD_SERIAL) !== 0);
+    // A live holder keeps LOCK for nanoseconds; this bound (well under a millisecond) only ever ends a wait on a dead one.
+    for (let spins = 0; Atomics.compareExchange(cells, QueueCell.LOCK, 0, MAIN_THREAD_SERIAL) !== 0; spins++) {
+      if (spins > MAIN_LOCK_SPINS) return undefined;
+    }
     const taken = Math.max(from, Atomics.load(cells, QueueCell.TAKEN));
     const to = this.#pushed;
     Atomics.store(cells, QueueCell.PUSHED, taken);
     this.#pushed = taken;
-    Atomics.store(cells, QueueCell.LOCK, 0);
-    Atomics.notify(cells, QueueCell.LOCK);
+    unlock(cells);
     return [taken, to];
   }
 
@@ -193,13 +216,26 @@ export class RingProducer {
       const entry = (taken & RING_MASK) * DESCRIPTOR_INT32S;
       if (this.views.i32[entry + DescriptorCell.ID] === running) Atomics.store(cells, QueueCell.TAKEN, taken + 1);
     }
-    Atomics.store(cells, QueueCell.LOCK, 0);
-    Atomics.notify(cells, QueueCell.LOCK);
+    unlock(cells);
   }
 }
 
 /** Who holds LOCK while the main thread retracts entries (worker serials count up from 1). */
 const MAIN_THREAD_SERIAL = 0x7fffffff;
+/** How often the main thread tries for LOCK before giving up on a retraction (see retractFrom). */
+const MAIN_LOCK_SPINS = 20_000;
+
+/** The wake-up protocol's writer half: change WAKES, then notify, so no parked or parking worker misses it. */
+function wake(cells: Int32Array): void {
+  Atomics.add(cells, QueueCell.WAKES, 1);
+  Atomics.notify(cells, QueueCell.WAKES);
+}
+
+/** Frees LOCK, waking a thread that went to sleep on it. */
+function unlock(cells: Int32Array): void {
+  Atomics.store(cells, QueueCell.LOCK, 0);
+  if (Atomics.load(cells, QueueCell.LOCK_WAITERS) > 0) Atomics.notify(cells, QueueCell.LOCK);
+}
 
 /** What take() found. */
 export const TAKE_NOTHING = 0;
@@ -240,6 +276,7 @@ export class RingConsumer {
   take(scratch: Int32Array): number {
     const cells = this.views.cells;
     if (!this.hasWork) return TAKE_NOTHING;
+    if (this.stopped) return TAKE_STOPPED; // a stopped worker need not touch LOCK again
     this.lock();
     const taken = Atomics.load(cells, QueueCell.TAKEN);
     if (taken === Atomics.load(cells, QueueCell.PUSHED)) {
@@ -257,6 +294,11 @@ export class RingConsumer {
     for (let i = 0; i < DESCRIPTOR_INT32S; i++) scratch[i] = i32[entry + i]; // no subarray: nothing allocated per unit
     Atomics.store(cells, QueueCell.TAKEN, taken + 1);
     this.unlock();
+    // The main thread waits to hear of takes (a queue watcher): a take is the event it waits for.
+    if (Atomics.load(cells, QueueCell.WATCH_TAKES) !== 0) {
+      Atomics.add(cells, PoolCell.COMPLETIONS, 1);
+      Atomics.notify(cells, PoolCell.COMPLETIONS);
+    }
     return 1;
   }
 
@@ -265,33 +307,47 @@ export class RingConsumer {
     this.completions.write(id, outcome, startedAt, runMs);
   }
 
-  /** Parks until the main thread pushes (or wakes every worker); true if woken, false on timeout. */
+  /**
+   * Parks until the main thread pushes or wakes every worker, or `timeoutMs` pass. The wake-up protocol's
+   * reader half: read WAKES, announce the park (SLEEPERS, PARKS), look at the queue once more, then wait for
+   * WAKES to change. A push after the last look sees the park and changes WAKES; one before it is seen by it.
+   */
   park(timeoutMs: number): void {
     const cells = this.views.cells;
-    const seen = Atomics.load(cells, QueueCell.PUSHED);
+    const seen = Atomics.load(cells, QueueCell.WAKES);
     Atomics.add(cells, QueueCell.SLEEPERS, 1);
     Atomics.add(cells, QueueCell.PARKS, 1);
-    // Re-check after announcing: a push between the last look and the add would otherwise not notify us.
-    if (Atomics.load(cells, QueueCell.TAKEN) === seen) Atomics.wait(cells, QueueCell.PUSHED, seen, timeoutMs);
+    if (!this.hasWork && !this.stopped) Atomics.wait(cells, QueueCell.WAKES, seen, timeoutMs);
     Atomics.sub(cells, QueueCell.SLEEPERS, 1);
   }
 
-  /** parkAsync for threads that must keep their event loop (a browser worker reading messages). */
+  /**
+   * park() for threads that must keep their event loop (a browser worker reading messages). A message that
+   * arrives meanwhile ends the park through wakeParked(). Undefined when there is work already.
+   */
   parkAsync(timeoutMs: number): Promise<unknown> | undefined {
     const cells = this.views.cells;
-    const seen = Atomics.load(cells, QueueCell.PUSHED);
-    if (Atomics.load(cells, QueueCell.TAKEN) !== seen) return undefined;
+    if (this.hasWork || this.stopped) return undefined;
     const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
     if (!waitAsync) return new Promise((resolve) => setTimeout(resolve, 1));
+    const seen = Atomics.load(cells, QueueCell.WAKES);
     Atomics.add(cells, QueueCell.SLEEPERS, 1);
     Atomics.add(cells, QueueCell.PARKS, 1);
-    if (Atomics.load(cells, QueueCell.TAKEN) !== Atomics.load(cells, QueueCell.PUSHED)) {
+    if (this.hasWork || this.stopped) {
       Atomics.sub(cells, QueueCell.SLEEPERS, 1);
       return undefined;
     }
-    const result = waitAsync(cells, QueueCell.PUSHED, seen, timeoutMs);
+    const result = waitAsync(cells, QueueCell.WAKES, seen, timeoutMs);
     const done = result.async ? (result.value as Promise<unknown>) : Promise.resolve();
     return done.then(() => Atomics.sub(cells, QueueCell.SLEEPERS, 1));
+  }
+
+  /**
+   * Ends a parkAsync() of this thread (a message arrived that the loop must handle). It changes WAKES as the
+   * main thread does, so other parked workers wake too, look, and park again: cheap, and messages are rare.
+   */
+  wakeParked(): void {
+    wake(this.views.cells);
   }
 
   private lock(): void {
@@ -299,13 +355,18 @@ export class RingConsumer {
     for (let spins = 0; ; spins++) {
       const holder = Atomics.compareExchange(cells, QueueCell.LOCK, 0, this.serial);
       if (holder === 0) return;
-      // A holder that was killed is repaired by the main thread, which notifies LOCK.
-      if (spins > LOCK_SPINS) Atomics.wait(cells, QueueCell.LOCK, holder, 1);
+      if (spins > LOCK_SPINS) {
+        // Sleep until the holder unlocks (it notifies when LOCK_WAITERS > 0); one that was killed is repaired by
+        // the main thread, which unlocks the same way. The bound only covers a notify between the two loads.
+        Atomics.add(cells, QueueCell.LOCK_WAITERS, 1);
+        Atomics.wait(cells, QueueCell.LOCK, holder, 1);
+        Atomics.sub(cells, QueueCell.LOCK_WAITERS, 1);
+      }
     }
   }
 
   private unlock(): void {
-    Atomics.store(this.views.cells, QueueCell.LOCK, 0);
+    unlock(this.views.cells);
   }
 
   /** True if the main thread has stopped this worker. */

@@ -1,3 +1,4 @@
+import { checkTimeoutAndSignal } from '../options.js';
 import { checkFunction, checkKnownKeys, describe, expected } from '../validate.js';
 
 /**
@@ -21,9 +22,13 @@ export interface ParallelOptions<P = unknown, R = P[]> {
   align?: number;
   /** Called as parts finish, with (parts done, parts in all). */
   onProgress?: (done: number, total: number) => void;
+  /** Hard limit in ms on each part's run, as `MapOptions.timeout`: a part past it fails the call with `TimeoutError`. */
+  timeout?: number;
+  /** Cancels every part (running ones stopped): the call rejects with `CancelledError`, its `cause` the signal's reason. */
+  signal?: AbortSignal;
 }
 
-const KEYS = ['length', 'args', 'combine', 'parts', 'align', 'onProgress'];
+const KEYS = ['length', 'args', 'combine', 'parts', 'align', 'onProgress', 'timeout', 'signal'];
 
 /** What parallel() needs from a pool (kept narrow so this file does not import Pool). */
 export interface SplitHost {
@@ -31,7 +36,7 @@ export interface SplitHost {
   starmap<T>(
     kernel: string,
     items: Iterable<readonly unknown[]>,
-    options?: { chunksize?: number; onProgress?: (done: number, total: number) => void },
+    options?: { chunksize?: number; onProgress?: (done: number, total: number) => void; timeout?: number; signal?: AbortSignal },
   ): Promise<T[]>;
 }
 
@@ -68,12 +73,14 @@ export async function runParallel<P, R>(pool: SplitHost, kernel: string, options
   checkFunction('args', options.args);
   if (options.combine !== undefined) checkFunction('combine', options.combine);
   if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
+  checkTimeoutAndSignal(options);
   const ranges = splitRange(options.length, options.parts ?? Math.max(1, pool.workers), options.align ?? 1);
   const items = ranges.map(([start, end], part) => {
     const args = options.args(start, end, part);
     if (!Array.isArray(args)) throw new TypeError(`Expected \`args(${start}, ${end}, ${part})\` to return an array of kernel arguments, got ${describe(args)}`);
     return args;
   });
-  const results = await pool.starmap<P>(kernel, items, { chunksize: 1, onProgress: options.onProgress });
+  const { onProgress, timeout, signal } = options;
+  const results = await pool.starmap<P>(kernel, items, { chunksize: 1, onProgress, timeout, signal });
   return options.combine ? options.combine(results) : (results as unknown as R);
 }

@@ -20,8 +20,16 @@ export class Deadlines {
     this.arm();
   }
 
+  /** The unit settled: its deadline goes, and with the last one the timer (a timer must not outlive its task). */
   forget(unit: Unit): void {
-    this.running.delete(unit);
+    if (!this.running.delete(unit) || this.running.size > 0 || this.timer === undefined) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Whether a timer is armed (for leak checks). */
+  get armed(): boolean {
+    return this.timer !== undefined;
   }
 
   /** Milliseconds until the earliest deadline (Infinity if none). */

@@ -1,6 +1,7 @@
 import type { ArenaBlock } from '../abi/payload-arena.js';
 import { ResultState } from '../result-state.js';
-import { reportCallbackError } from './callback-errors.js';
+import type { Outbox } from './outbox.js';
+import { errorOfItem, itemsOf } from './task-error.js';
 
 /** Where a unit is; only the Scheduler moves it. */
 export const Place = {
@@ -158,6 +159,12 @@ export abstract class Job extends ResultState<unknown> {
   outstanding = 0;
   /** Completion slot; -1 when the job has none (or once released). */
   slot: number;
+  /**
+   * Units this thread settled itself that no worker counted down in the slot (cancelled, crashed, stopped,
+   * failed while queued). Only workers count down while a job is pending, so `remaining` can never reach 0
+   * early; these are taken off the slot when it is released (SlotTable.release).
+   */
+  uncounted = 0;
 
   constructor(
     slot: number,
@@ -168,23 +175,33 @@ export abstract class Job extends ResultState<unknown> {
     this.slot = slot;
   }
 
-  abstract unitSucceeded(unit: Unit, value: unknown): void;
-  abstract unitFailed(unit: Unit, error: Error): void;
+  /** Settlements deliver user callbacks to `outbox`, which runs them once the scheduler's books are consistent. */
+  abstract unitSucceeded(unit: Unit, value: unknown, outbox: Outbox): void;
+  abstract unitFailed(unit: Unit, error: Error, outbox: Outbox): void;
 
   /** Settles the result with `error` now, whatever is still running (terminate, cancel, a broken pool). */
-  abstract abort(error: Error): void;
+  abstract abort(error: Error, outbox: Outbox): void;
 
-  protected finish(ok: boolean, value: unknown, callback: ((value: never) => void) | undefined): void {
+  protected finish(
+    ok: boolean,
+    value: unknown,
+    outbox: Outbox,
+    callback: ((value: never) => void) | undefined,
+    errorCallback: ((error: Error) => void) | undefined,
+  ): void {
     if (!this.pending) return;
-    this.resources?.settling?.(ok, value);
-    this.settle(ok, value);
-    if (callback) {
+    if (this.resources?.settling) {
       try {
-        callback(value as never);
+        this.resources.settling(ok, value);
       } catch (error) {
-        reportCallbackError(error);
+        // E.g. the caller detached an argument's buffer while the task ran: the copy-back cannot happen, and the
+        // task fails with why, instead of an exception escaping from the pool's message handler.
+        if (ok) return this.finish(false, error instanceof Error ? error : new Error(String(error)), outbox, undefined, errorCallback);
       }
     }
+    this.settle(ok, value);
+    const call = ok ? callback : errorCallback;
+    if (call) outbox.defer(() => call(value as never));
   }
 }
 
@@ -199,16 +216,16 @@ export class ApplyJob extends Job {
     super(slot, kernel, resources);
   }
 
-  unitSucceeded(_unit: Unit, value: unknown): void {
-    this.finish(true, value, this.callback);
+  unitSucceeded(_unit: Unit, value: unknown, outbox: Outbox): void {
+    this.finish(true, value, outbox, this.callback, this.errorCallback);
   }
 
-  unitFailed(_unit: Unit, error: Error): void {
-    this.finish(false, error, this.errorCallback);
+  unitFailed(_unit: Unit, error: Error, outbox: Outbox): void {
+    this.finish(false, error, outbox, this.callback, this.errorCallback);
   }
 
-  abort(error: Error): void {
-    this.finish(false, error, this.errorCallback);
+  abort(error: Error, outbox: Outbox): void {
+    this.finish(false, error, outbox, this.callback, this.errorCallback);
   }
 }
 
@@ -222,6 +239,8 @@ export interface MapJobOptions {
   errorCallback?: (error: Error) => void;
   onProgress?: (done: number, total: number) => void;
   listener?: ChunkListener;
+  /** The input index of this map's first item (an imap submits its input in several maps): errors name items by it. */
+  firstItem?: number;
 }
 
 export class MapJob extends Job {
@@ -241,41 +260,54 @@ export class MapJob extends Job {
     super(slot, kernel, resources);
     this.values = new Array<unknown>(total);
     this.unitsLeft = total === 0 ? 0 : Math.ceil(total / chunksize);
-    if (total === 0) this.finish(true, this.values, options.callback); // Python resolves a map over nothing to []
   }
 
-  unitSucceeded(unit: Unit, value: unknown): void {
+  /** A map over nothing: resolves to [] at once, as Python's does. */
+  finishEmpty(outbox: Outbox): void {
+    this.finishMap(true, this.values, outbox);
+  }
+
+  unitSucceeded(unit: Unit, value: unknown, outbox: Outbox): void {
     const chunk = value as ArrayLike<unknown>;
     const offset = unit.index * this.chunksize;
     for (let i = 0; i < chunk.length; i++) this.values[offset + i] = chunk[i];
     this.options.listener?.chunk(unit.index, offset, true, chunk);
-    this.unitDone(unit);
+    this.unitDone(unit, outbox);
   }
 
-  unitFailed(unit: Unit, error: Error): void {
+  unitFailed(unit: Unit, failure: Error, outbox: Outbox): void {
+    const offset = unit.index * this.chunksize;
+    const error = errorOfItem(failure, (this.options.firstItem ?? 0) + offset);
     // As Python's map: remember the first failure, but only settle once every chunk is back.
     this.firstError ??= error;
-    this.options.listener?.chunk(unit.index, unit.index * this.chunksize, false, error);
-    this.unitDone(unit);
+    this.options.listener?.chunk(unit.index, offset, false, error);
+    this.unitDone(unit, outbox);
   }
 
-  abort(error: Error): void {
+  abort(error: Error, outbox: Outbox): void {
     this.firstError ??= error;
-    this.finish(false, this.firstError, this.options.errorCallback);
+    this.finishMap(false, this.firstError, outbox);
   }
 
-  private unitDone(unit: Unit): void {
+  /** " (items 8-15)": the input items of `unit`, for the message of its timeout or crash. */
+  itemsOf(unit: Unit): string {
+    return itemsOf((this.options.firstItem ?? 0) + unit.index * this.chunksize, unit.size);
+  }
+
+  private unitDone(unit: Unit, outbox: Outbox): void {
     if (!this.pending) return;
     this.itemsDone += unit.size;
-    if (this.options.onProgress) {
-      try {
-        this.options.onProgress(this.itemsDone, this.total);
-      } catch (error) {
-        reportCallbackError(error);
-      }
+    const onProgress = this.options.onProgress;
+    if (onProgress) {
+      const done = this.itemsDone;
+      outbox.defer(() => onProgress(done, this.total));
     }
     if (--this.unitsLeft > 0) return;
-    if (this.firstError) this.finish(false, this.firstError, this.options.errorCallback);
-    else this.finish(true, this.values, this.options.callback);
+    if (this.firstError) this.finishMap(false, this.firstError, outbox);
+    else this.finishMap(true, this.values, outbox);
+  }
+
+  private finishMap(ok: boolean, value: unknown, outbox: Outbox): void {
+    this.finish(ok, value, outbox, this.options.callback as ((value: never) => void) | undefined, this.options.errorCallback);
   }
 }

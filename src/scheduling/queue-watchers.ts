@@ -59,6 +59,16 @@ export class QueueWatchers {
     }
   }
 
+  /** Whether anyone waits (O(1): the scheduler asks on every change, and counts only when someone does). */
+  get watching(): boolean {
+    return this.#limits.length > 0 || this.#idle.length > 0;
+  }
+
+  /** Whether an onSizeLessThan/onEmpty waiter is waiting. */
+  get watchingSize(): boolean {
+    return this.#limits.length > 0;
+  }
+
   /** Waiters not yet settled, for tests and leak checks. */
   get waiting(): number {
     let count = this.#idle.length;

@@ -14,6 +14,7 @@ import { toTaskError } from './task-error.js';
 import { PoolMetrics, type MetricsStats } from './metrics.js';
 import { PriorityQueue } from './priority-queue.js';
 import { QueueWatchers } from './queue-watchers.js';
+import { Outbox } from './outbox.js';
 import { WorkerNode } from './worker-node.js';
 
 export interface SchedulerConfig {
@@ -60,6 +61,10 @@ export interface MapRequest extends MapJobOptions {
   chunksize: number;
   star: boolean;
   priority?: number;
+  /** Per unit's run, in ms, as ApplyOptions.timeout: a chunk past it fails with TimeoutError, its worker replaced. */
+  timeout?: number;
+  /** Cancels every unit of the map not yet settled: queued ones are dropped, running ones stopped. */
+  signal?: AbortSignal;
   resources?: JobResources;
 }
 
@@ -102,26 +107,38 @@ export class Scheduler implements ResultSource {
   /** Units waiting for room in the shared queue, and units waiting to be posted: by priority, with aging. */
   private readonly waitingShared = new PriorityQueue<Unit>();
   private readonly waitingPosted = new PriorityQueue<Unit>();
-  /** The unit behind each entry of the shared queue (by producer index), to take untaken entries back. */
+  /** The unit behind each untaken entry of the shared queue (by producer index), to take entries back. */
   private readonly ringUnits: Array<Unit | undefined> = [];
+  /** Entries below this producer index no longer hold their unit in ringUnits (see forgetTaken). */
+  private ringForgotten = 0;
   readonly metrics = new PoolMetrics();
   /** onSizeLessThan / onEmpty / onIdle. */
   readonly watchers = new QueueWatchers();
+  /** User callbacks, run once each step's books are consistent (see Outbox). */
+  readonly outbox = new Outbox();
   /** Every unit that left a queue and is not yet both settled and back. */
   private readonly units = new Map<number, Unit>();
   private readonly live: WorkerNode[] = [];
   private readonly exits: Promise<void>[] = [];
   private readonly deadlines = new Deadlines((unit) =>
-    this.stopWorkerFor(
-      unit,
-      new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced`),
+    this.step(() =>
+      this.stopWorkerFor(
+        unit,
+        new TimeoutError(`Kernel \`${unit.job.kernel}\` ran past its timeout of ${unit.timeout} ms; it was stopped and its worker replaced${itemsOf(unit)}`),
+      ),
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
+  /** Each map's units, for cancelJob (an iterator left early); the entry goes as the job is released. */
+  private readonly mapUnits = new WeakMap<Job, Unit[]>();
+  /** holdOpen() calls not yet released. */
+  private holds = 0;
   private nextId = 1;
   private nextSerial = 1;
   private startupCrashes = 0;
   private waitArmed = false;
+  /** Workers are asked to report takes (see reportQueue). */
+  private watchingTakes = false;
   private postScheduled = false;
   private busy = false;
   private closeFinished = false;
@@ -146,8 +163,20 @@ export class Scheduler implements ResultSource {
     const encoded = this.encodeIfNeeded(args, () => 'args');
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
-    if (options.signal) this.watchSignal(options.signal, unit);
-    this.enqueue([unit]);
+    this.outbox.enter();
+    try {
+      if (options.signal) this.watchSignal(options.signal, job, [unit]);
+      this.enqueue([unit]);
+    } finally {
+      this.outbox.leave();
+    }
+    return job;
+  }
+
+  /** A task refused before it was queued (its AbortSignal had already fired): settled now, its callback deferred. */
+  rejected(kernel: string, options: ApplyOptions, error: Error): ApplyJob {
+    const job = new ApplyJob(-1, kernel, undefined, options.callback, options.errorCallback);
+    job.abort(error, this.outbox);
     return job;
   }
 
@@ -155,7 +184,9 @@ export class Scheduler implements ResultSource {
   map(request: MapRequest): MapJob {
     this.checkRoom(request.chunks.length);
     const encoded = request.chunks.map((chunk, index) =>
-      chunk instanceof Float64Array ? undefined : this.encodeIfNeeded(chunk, (item) => `items[${index * request.chunksize + item}]`, true),
+      chunk instanceof Float64Array
+        ? undefined
+        : this.encodeIfNeeded(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
     );
     const job = new MapJob(
       request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
@@ -165,9 +196,20 @@ export class Scheduler implements ResultSource {
       request.chunksize,
       request,
     );
-    if (request.total === 0) return job;
+    if (request.total === 0) {
+      job.finishEmpty(this.outbox);
+      return job;
+    }
     const priority = request.priority ?? 0;
-    this.enqueue(request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, undefined, encoded[index], priority)));
+    const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, request.timeout, encoded[index], priority));
+    this.mapUnits.set(job, units);
+    this.outbox.enter();
+    try {
+      if (request.signal) this.watchSignal(request.signal, job, units);
+      this.enqueue(units);
+    } finally {
+      this.outbox.leave();
+    }
     return job;
   }
 
@@ -305,17 +347,58 @@ export class Scheduler implements ResultSource {
       from--;
     }
     if (from === ring.pushed) return;
-    const [first, to] = ring.retractFrom(from);
+    const back = this.retractFrom(from);
+    if (!back) return; // LOCK held by a dead worker: this once, the new unit waits its turn
+    for (const unit of back) unit.noteRetraction();
+    this.waitingShared.unshiftAll(back);
+  }
+
+  /**
+   * Takes the untaken entries of the shared queue from producer index `from` on back out of it, in their order
+   * (see RingProducer.retractFrom): they are queued here again, each keeping its payload block. Undefined if the
+   * queue's lock could not be had.
+   */
+  private retractFrom(from: number): Unit[] | undefined {
+    const range = this.ring!.retractFrom(from);
+    if (!range) return undefined;
     const back: Unit[] = [];
-    for (let at = first; at < to; at++) {
+    for (let at = range[0]; at < range[1]; at++) {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
       unit.place = Place.QUEUED;
-      unit.noteRetraction();
       this.units.delete(unit.id);
-      back.push(unit); // keeps its payload block: it is pushed again as it is
+      back.push(unit);
     }
-    this.waitingShared.unshiftAll(back);
+    return back;
+  }
+
+  /**
+   * Cancelled units still untaken in the shared queue leave it now, so `size` and `maxQueued` stop counting
+   * them at once (a busy worker might not reach them for a long time): one retraction from the first of them,
+   * the others pushed again in their order. Returns the units withdrawn; the rest were taken meanwhile.
+   */
+  private withdrawFromRing(cancelled: Set<Unit>): Set<Unit> {
+    const withdrawn = new Set<Unit>();
+    const ring = this.ring;
+    if (!ring) return withdrawn;
+    let from = -1;
+    for (let at = ring.taken; at < ring.pushed && from < 0; at++) if (cancelled.has(this.ringUnits[at & RING_MASK]!)) from = at;
+    if (from < 0) return withdrawn;
+    const back = this.retractFrom(from);
+    if (!back) return withdrawn;
+    const requeue: Unit[] = [];
+    for (const unit of back) {
+      if (cancelled.has(unit)) withdrawn.add(unit);
+      else requeue.push(unit);
+    }
+    this.waitingShared.unshiftAll(requeue);
+    return withdrawn;
+  }
+
+  /** Drops the shared queue's references to units workers have taken: the books of a taken unit are `units`. */
+  private forgetTaken(): void {
+    const taken = this.ring!.taken;
+    while (this.ringForgotten - taken < 0) this.ringUnits[this.ringForgotten++ & RING_MASK] = undefined;
   }
 
   private kernelNumber(name: string): number {
@@ -345,7 +428,7 @@ export class Scheduler implements ResultSource {
     this.postQueued();
     this.postScheduled = true;
     queueMicrotask(() => {
-      if (this.postScheduled) this.postQueued();
+      if (this.postScheduled) this.step(() => this.postQueued());
     });
   }
 
@@ -415,43 +498,95 @@ export class Scheduler implements ResultSource {
 
   // ---- cancelling ----------------------------------------------------------------------------------------
 
-  /** An AbortSignal fired: cancel the unit wherever it is. */
-  cancel(unit: Unit): void {
-    if (unit.settled) return;
-    if (unit.place === Place.QUEUED) {
-      (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
-      this.failQueued(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
-      return;
+  /**
+   * Cancels `units` wherever they are, each failed with `error(started)`. Queued ones are dropped; untaken entries
+   * of the shared queue leave it at once (so `size` and `maxQueued` stop counting them, and a map chunk, whose
+   * slot is shared by the whole map, is never run); an apply a worker took but has not started loses its slot
+   * to the cancel; a unit a worker is running is stopped with its worker when `stopRunning`, else it finishes
+   * and its value is dropped.
+   */
+  cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
+    const untaken = new Set<Unit>();
+    for (const unit of units) if (!unit.settled && unit.place === Place.SHARED) untaken.add(unit);
+    const withdrawn = this.withdrawFromRing(untaken);
+    for (const unit of units) {
+      if (unit.settled) continue;
+      if (withdrawn.has(unit)) {
+        this.failQueued(unit, error(false)); // in no queue now
+        continue;
+      }
+      if (unit.place === Place.QUEUED) {
+        (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
+        this.failQueued(unit, error(false));
+        continue;
+      }
+      // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
+      // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
+      if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
+        this.failHere(unit, error(false));
+        continue;
+      }
+      if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
-    // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
-    if (this.config.shared && this.slots.tryCancel(unit.job.slot)) {
-      this.failHere(unit, new CancelledError('The task was cancelled by its AbortSignal before it started'));
-      return;
-    }
-    this.stopWorkerFor(unit, new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped'));
+    this.dispatch();
+    this.afterActivity(); // counts changed: watchers, and close() may be done now
+  }
+
+  /**
+   * Cancels every unit of a map not yet settled and settles the map with `error` at once (an imap iterator was
+   * left early, or its signal fired). Units a worker is running are stopped when `stopRunning`; else they
+   * finish and their values are dropped.
+   */
+  cancelJob(job: Job, error: Error, stopRunning = false): void {
+    this.step(() => {
+      const units = this.mapUnits.get(job);
+      if (units) this.cancel(units, () => error, stopRunning);
+      job.abort(error, this.outbox);
+      this.maybeRelease(job);
+    });
+  }
+
+  /**
+   * Keeps close() from finishing until the returned function is called (an imap that still has input to read
+   * submits more as its loop goes on). Calling it again does nothing.
+   */
+  holdOpen(): () => void {
+    this.holds++;
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      this.holds--;
+      this.finishCloseIfDone();
+    };
   }
 
   /**
    * One `abort` listener per AbortSignal, however many tasks share it (a server may pass one signal to thousands):
-   * each task leaves the signal's set as it settles, and the listener goes with the last one.
+   * each job's units leave the signal's set as it settles, and the listener goes with the last one.
    */
-  private watchSignal(signal: AbortSignal, unit: Unit): void {
+  private watchSignal(signal: AbortSignal, job: Job, jobUnits: readonly Unit[]): void {
     let watch = this.signalWatches.get(signal);
     if (!watch) {
       const units = new Set<Unit>();
-      const onAbort = (): void => {
-        this.signalWatches.delete(signal);
-        for (const queued of [...units]) this.cancel(queued);
-      };
+      const onAbort = (): void =>
+        this.step(() => {
+          this.signalWatches.delete(signal);
+          const cause = signal.reason === undefined ? undefined : { cause: signal.reason };
+          this.cancel([...units], (started) =>
+            started
+              ? new CancelledError('The task was cancelled by its AbortSignal while running; its worker was stopped', cause)
+              : new CancelledError('The task was cancelled by its AbortSignal before it started', cause),
+          );
+        });
       watch = { units, onAbort };
       this.signalWatches.set(signal, watch);
       signal.addEventListener('abort', onAbort, { once: true });
     }
     const { units, onAbort } = watch;
-    units.add(unit);
-    unit.job.whenSettled(() => {
-      units.delete(unit);
+    for (const unit of jobUnits) units.add(unit);
+    job.whenSettled(() => {
+      for (const unit of jobUnits) units.delete(unit);
       if (units.size === 0 && this.signalWatches.get(signal) === watch) {
         this.signalWatches.delete(signal);
         signal.removeEventListener('abort', onAbort);
@@ -465,16 +600,22 @@ export class Scheduler implements ResultSource {
     if (unit.settled) return;
     unit.settled = true;
     if (unit.timeout !== undefined) this.deadlines.forget(unit);
-    if (ok) unit.job.unitSucceeded(unit, value);
-    else unit.job.unitFailed(unit, value as Error);
+    if (ok) unit.job.unitSucceeded(unit, value, this.outbox);
+    else unit.job.unitFailed(unit, value as Error, this.outbox);
     if (unit.place === Place.RETURNED) this.units.delete(unit.id);
     this.maybeRelease(unit.job);
   }
 
-  /** Settles a unit no worker will report (crash, timeout, cancel, terminate): its countdown is done here. */
+  /**
+   * Settles a unit no worker will report (crash, timeout, cancel, terminate). Its countdown is not done here:
+   * while the job is pending only workers count down, so a slot can never read ready one unit early (a worker
+   * that counted just before dying is not counted twice); the job remembers it, and the slot is squared when
+   * released.
+   */
   private failHere(unit: Unit, error: Error): void {
     if (unit.settled) return;
-    if (unit.job.slot >= 0) this.slots.completeUnit(unit.job.slot);
+    // An apply's count is 1: if it reads 0, its worker counted it down before it died.
+    if (!(unit.isApply && unit.job.slot >= 0 && this.slots.isReady(unit.job.slot))) unit.job.uncounted++;
     this.settleUnit(unit, false, error);
   }
 
@@ -483,17 +624,17 @@ export class Scheduler implements ResultSource {
     this.returnUnit(unit);
   }
 
-  /** No worker holds the unit any more. */
   /**
    * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
-   * is still to come (it carries the unit's timings and frees its room), so the unit stays in the books till then.
+   * is still to come (it carries the unit's timings, frees its room, and follows the worker's countdown), so the
+   * unit stays in the books, and its job keeps its slot, until then (see completionRead / completionLost).
    */
   private returnUnit(unit: Unit, early = false): void {
     if (unit.place === Place.RETURNED) return;
     if (early) unit.awaitingCompletion = true;
     if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
     unit.place = Place.RETURNED;
-    unit.job.outstanding--;
+    if (!early) unit.job.outstanding--;
     if (unit.block) {
       this.arena!.free(unit.block);
       unit.block = undefined;
@@ -503,12 +644,27 @@ export class Scheduler implements ResultSource {
     this.maybeRelease(unit.job);
   }
 
+  /**
+   * The completion entry of a unit whose value came by message was read (`lost`: or will never come, its worker
+   * being gone). The worker counts down before publishing; one that died first did not, unless its apply slot
+   * reads 0 already.
+   */
+  private completionDone(unit: Unit, lost: boolean): void {
+    unit.awaitingCompletion = false;
+    const job = unit.job;
+    if (lost && !(unit.isApply && job.slot >= 0 && this.slots.isReady(job.slot))) job.uncounted++;
+    job.outstanding--;
+    if (unit.settled) this.units.delete(unit.id);
+    this.maybeRelease(job);
+  }
+
   private maybeRelease(job: Job): void {
     if (job.pending || job.outstanding > 0) return;
     if (job.slot >= 0) {
-      this.slots.release(job.slot);
+      this.slots.release(job.slot, job.uncounted);
       job.slot = -1;
     }
+    this.mapUnits.delete(job);
     job.resources?.release?.();
     (job as { resources: JobResources | undefined }).resources = undefined;
   }
@@ -524,6 +680,7 @@ export class Scheduler implements ResultSource {
       if (read < 0) needMessages = true;
     }
     if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
+    if (this.ring) this.forgetTaken();
     if (this.waitingShared.length > 0) this.pushShared();
     this.afterActivity();
   }
@@ -555,8 +712,7 @@ export class Scheduler implements ResultSource {
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
     if (unit.awaitingCompletion) {
-      unit.awaitingCompletion = false;
-      if (unit.settled) this.units.delete(unit.id);
+      this.completionDone(unit, false);
       return;
     }
     if (unit.place !== Place.SHARED) return;
@@ -577,12 +733,12 @@ export class Scheduler implements ResultSource {
 
   /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
   private armCompletionWait(): void {
-    if (this.waitArmed || !this.ring || this.ring.inFlight === 0) return;
+    if (this.waitArmed || !this.ring || this.queueAbandoned || this.ring.inFlight === 0) return;
     this.waitArmed = true;
     const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
     const wake = (): void => {
       this.waitArmed = false;
-      this.drain();
+      this.step(() => this.drain());
       this.armCompletionWait();
     };
     if (this.hasUnreadCompletions()) {
@@ -627,14 +783,18 @@ export class Scheduler implements ResultSource {
         return;
       }
       case 'retired':
+        if (worker.gone) return; // stopped for a timeout or a cancel: already let go
         worker.retiring = true;
         this.drain();
         this.retire(worker);
         return;
       case 'idle':
-        // Above minWorkers, an idle worker goes; stopping it first (RUNNING 0 → STOPPED) means it cannot have
-        // taken a unit meanwhile.
-        if (this.live.length > this.config.minWorkers && worker.stopIfRunning(0)) this.retire(worker);
+        // Above minWorkers, an idle worker goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more;
+        // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
+        if (!worker.retiring && worker.posted.size === 0 && this.activeWorkers > this.config.minWorkers && worker.stopIfRunning(0)) {
+          worker.retiring = true;
+          this.ring?.wakeAll();
+        }
         return;
       case 'closing':
         return; // the transport reports it as the worker's exit
@@ -649,14 +809,43 @@ export class Scheduler implements ResultSource {
     if (this.waitingPosted.length > 0) this.postSoon();
     if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
       this.setBusy(false);
-      if (this.state === 'closing') this.finishClose();
+      this.finishCloseIfDone();
     }
     this.reportQueue();
   }
 
-  /** Tells onSizeLessThan/onEmpty/onIdle waiters the counts as this thread last saw them. */
+  /**
+   * Tells onSizeLessThan/onEmpty/onIdle waiters the counts (nothing to do, in O(1), when nobody waits). While a
+   * size waiter waits on entries only a worker's take can move, workers are asked to say when they take one.
+   */
   private reportQueue(): void {
-    this.watchers.changed(this.queuedUnits, this.runningUnits);
+    const watchers = this.watchers;
+    if (!watchers.watching) {
+      if (this.watchingTakes) this.watchTakes(false);
+      return;
+    }
+    watchers.changed(this.queuedUnits, this.unsettledInWorkers);
+    const wantTakes = watchers.watchingSize && this.ring !== undefined && !this.queueAbandoned && this.ring.waiting > 0;
+    if (wantTakes !== this.watchingTakes) this.watchTakes(wantTakes);
+  }
+
+  private watchTakes(on: boolean): void {
+    this.watchingTakes = on;
+    this.ring!.watchTakes(on);
+    if (on) this.armCompletionWait();
+  }
+
+  /** Pool.onSizeLessThan / onEmpty / onIdle: the watchers, told the counts as they are now. */
+  onSizeLessThan(limit: number): Promise<void> {
+    this.watchers.changed(this.queuedUnits, this.unsettledInWorkers);
+    const promise = this.watchers.onSizeLessThan(limit);
+    this.reportQueue();
+    return promise;
+  }
+
+  onIdle(): Promise<void> {
+    this.watchers.changed(this.queuedUnits, this.unsettledInWorkers);
+    return this.watchers.onIdle();
   }
 
   // ---- synchronous reading (ResultSource) ----------------------------------------------------------------
@@ -671,13 +860,28 @@ export class Scheduler implements ResultSource {
 
   /** Everything a caller that never yields needs: completions, messages, dead workers, deadlines. */
   pump(): void {
-    for (const worker of [...this.live]) worker.handle.drainSync(); // `started` notices, values by message
-    this.drain();
-    for (const worker of [...this.live]) {
-      if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
+    this.outbox.enter();
+    try {
+      for (const worker of [...this.live]) worker.handle.drainSync(); // `started` notices, values by message
+      this.drain();
+      for (const worker of [...this.live]) {
+        if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
+      }
+      if (this.deadlines.size > 0) this.deadlines.enforce();
+      if (this.postScheduled) this.postQueued();
+    } finally {
+      this.outbox.leave();
     }
-    if (this.deadlines.size > 0) this.deadlines.enforce();
-    if (this.postScheduled) this.postQueued();
+  }
+
+  /** One step of bookkeeping from outside (a message, a timer, a signal): user code it settles runs after it. */
+  private step(body: () => void): void {
+    this.outbox.enter();
+    try {
+      body();
+    } finally {
+      this.outbox.leave();
+    }
   }
 
   block(job: Job, timeout: number | undefined, needValue: boolean): boolean {
@@ -720,8 +924,15 @@ export class Scheduler implements ResultSource {
     const ring = this.ring;
     worker.handle = this.config.transport.spawn(
       {
-        message: (message) => this.onMessage(worker, message),
-        exit: (exit) => this.onExit(worker, exit),
+        message: (message) => {
+          this.outbox.enter();
+          try {
+            this.onMessage(worker, message);
+          } finally {
+            this.outbox.leave();
+          }
+        },
+        exit: (exit) => this.step(() => this.onExit(worker, exit)),
       },
       this.config.spawnOptions,
     );
@@ -768,8 +979,7 @@ export class Scheduler implements ResultSource {
       const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
       if (suspect?.awaitingCompletion && running <= 0) {
         // It died between posting the value and publishing the completion: the value is in, the room is free.
-        suspect.awaitingCompletion = false;
-        if (suspect.settled) this.units.delete(suspect.id);
+        this.completionDone(suspect, true);
         this.ring!.forget();
       } else if (
         suspect &&
@@ -779,9 +989,9 @@ export class Scheduler implements ResultSource {
           blamed = true;
           if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
             // It died between writing the value and counting it down: count down here, or the slot never drains.
-            if (!this.slots.isReady(suspect.job.slot)) this.slots.completeUnit(suspect.job.slot);
+            if (!this.slots.isReady(suspect.job.slot)) suspect.job.uncounted++;
             this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          } else this.failHere(suspect, crashError(suspect.job.kernel, exit));
+          } else this.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
@@ -822,7 +1032,7 @@ export class Scheduler implements ResultSource {
   }
 
   private workRemains(): boolean {
-    return this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
   }
 
   /**
@@ -833,7 +1043,7 @@ export class Scheduler implements ResultSource {
     if (this.broken || this.state === 'terminated') return;
     const work = this.queuedUnits + this.runningUnits;
     const wanted = Math.min(this.config.workers, this.state === 'open' ? Math.max(this.config.minWorkers, work) : work);
-    while (this.live.length < wanted) this.spawn();
+    for (let active = this.activeWorkers; active < wanted; active++) this.spawn();
   }
 
   /**
@@ -859,7 +1069,9 @@ export class Scheduler implements ResultSource {
     this.workerGone(worker, { code: undefined, error: undefined }, unit);
   }
 
+  /** Lets a worker go that finished its last unit and said so: a retirement, never counted as a crash. */
   private retire(worker: WorkerNode): void {
+    worker.provedAlive = true;
     this.workerGone(worker, { code: 0, error: undefined });
     void worker.handle.terminate();
   }
@@ -872,10 +1084,19 @@ export class Scheduler implements ResultSource {
 
   /** Fails every queued and dispatched unit, and stops every worker; blocks are freed once they have exited. */
   private failEverything(error: (started: boolean) => Error): Promise<void> {
+    // Stop every worker first: from here on none takes a unit or counts one down, so what each was inside is
+    // known, and a completion it published before the stop settles its unit with the value it computed.
+    const started = new Set<number>();
+    for (const worker of this.live) {
+      const was = worker.stop();
+      if (was > 0) started.add(was);
+      if (worker.lastTaken > 0) started.add(worker.lastTaken);
+    }
+    this.drain();
     this.queueAbandoned = true;
     for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
     const held = [...this.units.values()];
-    for (const unit of held) this.failHere(unit, error(true));
+    for (const unit of held) this.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
     const workers = [...this.live];
     for (const worker of workers) {
@@ -883,8 +1104,12 @@ export class Scheduler implements ResultSource {
       void worker.handle.terminate();
     }
     this.live.length = 0;
+    this.reportQueue(); // nothing is queued or running any more: every watcher resolves
     return Promise.all(workers.map((w) => w.exited)).then(() => {
-      for (const unit of held) this.returnUnit(unit);
+      for (const unit of held) {
+        if (unit.awaitingCompletion) this.completionDone(unit, true);
+        else this.returnUnit(unit);
+      }
       this.setBusy(false);
       this.finishCloseIfDone();
     });
@@ -923,7 +1148,14 @@ export class Scheduler implements ResultSource {
     if (this.state !== 'terminated') {
       this.state = 'terminated';
       this.closeFinished = true;
-      await this.failEverything((started) => new CancelledError(`The pool was terminated before the task ${started ? 'finished' : 'started'}`));
+      this.outbox.enter();
+      let stopped: Promise<void>;
+      try {
+        stopped = this.failEverything((started) => new CancelledError(`The pool was terminated before the task ${started ? 'finished' : 'started'}`));
+      } finally {
+        this.outbox.leave();
+      }
+      await stopped;
     }
     return this.join();
   }
@@ -945,16 +1177,38 @@ export class Scheduler implements ResultSource {
     return this.live.length;
   }
 
+  /** Live workers that take work or still hold some: a retiring worker with nothing left is not counted. */
+  private get activeWorkers(): number {
+    let active = 0;
+    for (const worker of this.live) if (!worker.retiring || worker.posted.size > 0) active++;
+    return active;
+  }
+
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
   get queuedUnits(): number {
     return this.waitingShared.length + this.waitingPosted.length + (this.ring && !this.queueAbandoned ? this.ring.waiting : 0);
   }
 
-  /** Units a worker holds and has not given back. */
+  /**
+   * Units a worker holds and has not finished: read from shared memory where the truth is there (entries taken,
+   * less completions written, read or not), so a unit stops counting the moment it finishes, even while this
+   * thread is busy. Units posted by message count until their worker's notice is read.
+   */
   get runningUnits(): number {
+    let running = 0;
+    for (const worker of this.live) running += worker.posted.size - (worker.completions?.unreadCount ?? 0);
+    return running + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+  }
+
+  /**
+   * Units handed to workers whose completion this thread has not taken in: onIdle() waits for these too, so
+   * that once it resolves every result is settled and its callbacks have run (p-queue's meaning), even where
+   * `runningUnits` already reads 0 from shared memory.
+   */
+  private get unsettledInWorkers(): number {
     let posted = 0;
     for (const worker of this.live) posted += worker.posted.size;
-    return posted + (this.ring && !this.queueAbandoned ? this.ring.inFlight - this.ring.waiting : 0);
+    return posted + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
   }
 
   get arenaBytes(): number {
@@ -967,9 +1221,14 @@ export class Scheduler implements ResultSource {
   }
 }
 
-function crashError(kernel: string, exit: WorkerExit): WorkerCrashError {
+/** " (items 8-15)" for a map chunk (the items its timeout or crash hit), '' for an apply task. */
+function itemsOf(unit: Unit): string {
+  return unit.job instanceof MapJob ? unit.job.itemsOf(unit) : '';
+}
+
+function crashError(kernel: string, exit: WorkerExit, items = ''): WorkerCrashError {
   const reason = exit.error instanceof Error ? `: ${exit.error.message}` : exit.code !== undefined ? ` with exit code ${exit.code}` : '';
-  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on`, {
+  return new WorkerCrashError(`The worker running kernel \`${kernel}\` died${reason}; the worker was replaced and other tasks go on${items}`, {
     kernel,
     exitCode: exit.code,
     cause: exit.error,

@@ -3,9 +3,7 @@ import { TaskError } from '../errors.js';
 
 /** Rebuilds a worker-side failure as a TaskError whose message says what happened. */
 export function toTaskError(kernel: string, error: SerializedError): TaskError {
-  const cause = new Error(error.message);
-  cause.name = error.name;
-  if (error.stack) cause.stack = error.stack;
+  const cause = rebuild(error);
   let message: string;
   switch (error.origin) {
     case 'trap':
@@ -20,5 +18,48 @@ export function toTaskError(kernel: string, error: SerializedError): TaskError {
     default:
       message = error.message;
   }
-  return new TaskError(message, { kernel, cause, workerStack: error.stack });
+  const failed = new TaskError(message, { kernel, cause, workerStack: error.stack });
+  if (error.item !== undefined) itemInChunk.set(failed, error.item);
+  return failed;
+}
+
+/** The item within its chunk each map chunk's TaskError came from, as the worker reported it. */
+const itemInChunk = new WeakMap<TaskError, number>();
+
+/**
+ * The error a failed map chunk settles with: a TaskError the worker pinned on one item gets that item's input
+ * index (`index`, and "(item 7)" at the end of its message). Other errors are left as they are: a timeout or a
+ * crash names the chunk's items where it is made (see itemsOf), and a cancellation is shared by many chunks.
+ */
+export function errorOfItem(error: Error, firstItem: number): Error {
+  const item = error instanceof TaskError && error.index === undefined ? itemInChunk.get(error) : undefined;
+  if (item === undefined) return error;
+  const failed = error as TaskError;
+  return new TaskError(`${failed.message} (item ${firstItem + item})`, {
+    kernel: failed.kernel,
+    cause: failed.cause,
+    workerStack: failed.workerStack,
+    index: firstItem + item,
+  });
+}
+
+/** " (item 7)" or " (items 8-15)": the input items `size` items from `firstItem` on, for a chunk's timeout or crash. */
+export function itemsOf(firstItem: number, size: number): string {
+  return size === 1 ? ` (item ${firstItem})` : ` (items ${firstItem}-${firstItem + size - 1})`;
+}
+
+/** The worker-side error as an Error of this thread: its name, message, stack, own fields and cause chain. */
+function rebuild(error: SerializedError): Error {
+  const inner = error.cause;
+  const cause = inner === undefined ? undefined : 'value' in inner ? inner.value : rebuild(inner);
+  const rebuilt = new Error(error.message, cause === undefined ? undefined : { cause });
+  rebuilt.name = error.name;
+  if (error.stack) rebuilt.stack = error.stack;
+  if (error.fields) {
+    for (const [key, value] of Object.entries(error.fields)) {
+      // Own data properties only (a key such as `__proto__` must not reach the prototype).
+      Object.defineProperty(rebuilt, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+  }
+  return rebuilt;
 }

@@ -58,6 +58,15 @@ export class WorkerNode {
     return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
   }
 
+  /** Stops the worker whatever it is doing; returns the id of the unit it was inside (0 if none). */
+  stop(): number {
+    for (;;) {
+      const running = this.running;
+      if (running === RUNNING_STOPPED) return 0;
+      if (Atomics.compareExchange(this.cells, WorkerCell.RUNNING, running, RUNNING_STOPPED) === running) return running;
+    }
+  }
+
   /** Stops the worker if it is running `unitId` (0: if it is idle): afterwards it can neither finish that unit nor take another. */
   stopIfRunning(unitId: number): boolean {
     return Atomics.compareExchange(this.cells, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;

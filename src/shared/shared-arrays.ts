@@ -132,16 +132,16 @@ export class SharedArrays {
    * lower() for every item of a map. Lowering turns one typed array into two arguments, so a
    * plain map whose items needed lowering becomes a starmap over the lowered argument lists.
    */
-  lowerItems(signatures: WasmModuleInfo | undefined, kernel: string, items: readonly unknown[], star: boolean): Lowered & { star: boolean } {
+  lowerItems(signatures: WasmModuleInfo | undefined, kernel: string, items: readonly unknown[], star: boolean, firstItem = 0): Lowered & { star: boolean } {
     if (!signatures?.kernels.has(kernel)) return { args: items as unknown[], temps: [], star };
-    if (!star && checkWasmItems(signatures, kernel, items)) return { args: items as unknown[], temps: [], star };
+    if (!star && this.#plainItems(signatures, kernel, items, firstItem)) return { args: items as unknown[], temps: [], star };
     const lists: unknown[][] = [];
     const temps: TempCopy[] = [];
     let changed = false;
     try {
       for (let i = 0; i < items.length; i++) {
         const args = star ? (items[i] as unknown[]) : [items[i]];
-        const lowered = this.lower(signatures, kernel, args, `items[${i}]`);
+        const lowered = this.lower(signatures, kernel, args, `items[${firstItem + i}]`);
         if (lowered.args !== args) changed = true;
         lists.push(lowered.args);
         temps.push(...lowered.temps);
@@ -151,6 +151,19 @@ export class SharedArrays {
       throw error;
     }
     return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
+  }
+
+  /**
+   * checkWasmItems, for items from input index `firstItem` on: a bad item of a later part of an imap's input
+   * is left to the general path, whose error names the item by its index in the input.
+   */
+  #plainItems(signatures: WasmModuleInfo, kernel: string, items: readonly unknown[], firstItem: number): boolean {
+    try {
+      return checkWasmItems(signatures, kernel, items);
+    } catch (error) {
+      if (firstItem === 0) throw error;
+      return false;
+    }
   }
 
   /** The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. */

@@ -40,21 +40,25 @@ export async function loadModule(spec: ModuleSpec, services: HostServices, impor
   const loaded: LoadedModule = {
     kernels: new Map(),
     resettable: true,
-    async reload() {
-      if (spec.bindingsUrl) {
-        const bindings = (await importUrl(spec.bindingsUrl)) as { instantiate?: (m: WebAssembly.Module, i: WebAssembly.Imports) => Promise<object> };
-        if (typeof bindings.instantiate !== 'function') {
-          throw new TypeError(`${spec.bindingsUrl} does not export instantiate(); build it with \`asc --bindings raw\``);
-        }
-        const adapted = await bindings.instantiate(spec.module, imports);
-        memory = spec.memory ?? ((adapted as { memory?: WebAssembly.Memory }).memory as WebAssembly.Memory);
-        loaded.kernels = functionsOf(adapted);
-        return;
+    reload() {
+      const bindingsUrl = spec.bindingsUrl;
+      if (bindingsUrl) {
+        return (async () => {
+          const bindings = (await importUrl(bindingsUrl)) as { instantiate?: (m: WebAssembly.Module, i: WebAssembly.Imports) => Promise<object> };
+          if (typeof bindings.instantiate !== 'function') {
+            throw new TypeError(`${bindingsUrl} does not export instantiate(); build it with \`asc --bindings raw\``);
+          }
+          const adapted = await bindings.instantiate(spec.module, imports);
+          memory = spec.memory ?? ((adapted as { memory?: WebAssembly.Memory }).memory as WebAssembly.Memory);
+          loaded.kernels = functionsOf(adapted);
+        })();
       }
-      // Synchronous on purpose: the module is already compiled, and a sync reload keeps the task loop sync.
+      // Synchronous on purpose (no async function, no Promise): the module is already compiled, and a sync
+      // reload after a trap keeps the task loop synchronous.
       const instance = new WebAssembly.Instance(spec.module, imports);
       memory = spec.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
       loaded.kernels = functionsOf(instance.exports);
+      return undefined;
     },
   };
   await loaded.reload();

@@ -73,6 +73,8 @@ export class WorkerRuntime {
   private readonly pushed: UnitMessage[] = [];
   private pushedHead = 0;
   private looping = false;
+  /** The loop is waiting in RingConsumer.parkAsync (see kick). */
+  private parkedAsync = false;
   private retired = false;
   private taken = 0;
   private maxUnits = Infinity;
@@ -170,6 +172,8 @@ export class WorkerRuntime {
 
   private kick(): void {
     if (this.module && !this.looping && !this.retired) void this.loop();
+    // A loop parked with Atomics.waitAsync (a browser worker) would otherwise sleep on past the message.
+    else if (this.parkedAsync) this.ring?.wakeParked();
   }
 
   /** Takes in every message already queued (Node), so the catalog is current before a descriptor is read. */
@@ -190,7 +194,7 @@ export class WorkerRuntime {
           while (!this.knowsEverythingIn(this.scratch)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
           work = this.decode();
         }
-        if (work === 'stopped') return this.stop();
+        if (work === 'stopped') return this.stoppedBetweenUnits();
         if (work) {
           this.idleSince = 0;
           this.idleNoticeSent = false;
@@ -206,9 +210,18 @@ export class WorkerRuntime {
         if (this.pollForWork()) continue;
         const ring = this.ring;
         if (!ring) return; // units arrive by message: the event loop will kick us
+        // Stopped while idle (the pool retires idle workers this way): say so, with everything published.
+        if (ring.stopped) return this.stoppedBetweenUnits();
         const parkMs = this.idleParkMs();
         if (this.endpoint.receiveSync) ring.park(parkMs);
-        else await ring.parkAsync(parkMs);
+        else {
+          const parked = ring.parkAsync(parkMs);
+          if (parked) {
+            this.parkedAsync = true;
+            await parked;
+            this.parkedAsync = false;
+          }
+        }
       }
     } finally {
       this.looping = false;
@@ -356,13 +369,19 @@ export class WorkerRuntime {
     if (items instanceof Float64Array) {
       // Numbers in, numbers out: written over the items in the arena, or into a typed array that moves back by transfer.
       const numbers = work.inPlace ?? new Float64Array(items.length);
-      for (let i = 0; i < items.length; i++) {
-        const value = kernel(items[i]);
-        if (typeof value !== 'number') {
-          const results = Array.from(numbers.subarray(0, i)) as unknown[];
-          return this.continueChunk(work, kernel, page, index, results, i, { value });
+      let i = 0;
+      try {
+        for (; i < items.length; i++) {
+          const value = kernel(items[i]);
+          if (typeof value !== 'number') {
+            const results = Array.from(numbers.subarray(0, i)) as unknown[];
+            return this.continueChunk(work, kernel, page, index, results, i, { value });
+          }
+          numbers[i] = value;
         }
-        numbers[i] = value;
+      } catch (error) {
+        this.failItem(work, page, index, error, this.module!.resettable, i);
+        return undefined;
       }
       this.succeed(work, page, index, numbers);
       return undefined;
@@ -382,10 +401,16 @@ export class WorkerRuntime {
   ): Promise<void> | undefined {
     const { unit } = work;
     const items = unit.items!;
-    for (let i = from; i < items.length; i++) {
-      const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
-      if (isThenable(value)) return this.finishChunkAsync(work, kernel, page, index, results, i, value);
-      results[i] = value;
+    let i = from;
+    try {
+      for (; i < items.length; i++) {
+        const value = i === from && first ? first.value : unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]);
+        if (isThenable(value)) return this.finishChunkAsync(work, kernel, page, index, results, i, value);
+        results[i] = value;
+      }
+    } catch (error) {
+      this.failItem(work, page, index, error, this.module!.resettable, i);
+      return undefined;
     }
     this.succeed(work, page, index, results);
     return undefined;
@@ -402,14 +427,20 @@ export class WorkerRuntime {
   ): Promise<void> {
     const { unit } = work;
     const items = unit.items!;
+    let i = from;
     try {
       results[from] = await first;
-      for (let i = from + 1; i < items.length; i++) results[i] = await (unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]));
+      for (i = from + 1; i < items.length; i++) results[i] = await (unit.star ? kernel(...(items[i] as unknown[])) : kernel(items[i]));
     } catch (error) {
-      this.fail(work, page, index, serializeError(error, false));
+      this.failItem(work, page, index, error, false, i);
       return;
     }
     this.succeed(work, page, index, results);
+  }
+
+  /** A chunk's item `item` threw: the error says which, so the main thread can name its index in the input. */
+  private failItem(work: Work, page: SlotPageViews, index: number, error: unknown, resettable: boolean, item: number): void {
+    this.fail(work, page, index, { ...serializeError(error, resettable), item });
   }
 
   /** The main thread stopped this worker (timeout, cancel) and is terminating it: run nothing more. */
@@ -417,6 +448,17 @@ export class WorkerRuntime {
     this.pushed.length = 0;
     this.pushedHead = 0;
     this.retired = true;
+  }
+
+  /**
+   * The pool stopped this worker between units. If it did so to retire it (idle), the pool waits for this
+   * notice, so it never terminates a thread in the middle of publishing a completion; after a timeout or a
+   * cancel the pool has already let the worker go, and the notice is ignored.
+   */
+  private stoppedBetweenUnits(): void {
+    this.stop();
+    this.flushDone();
+    this.endpoint.post({ type: 'retired', reason: 'stopped' });
   }
 
   /** maxTasksPerWorker or maxWorkerMemory reached: take nothing more and ask to be replaced. */

@@ -118,6 +118,58 @@ describe('a page that is not cross-origin isolated', () => {
       afterCrash: 8,
     });
   });
+
+  test('maps stop by signal and timeout, and a lazy imap reads only a bounded way ahead (completions by message)', async () => {
+    const out = await plain.evaluate(async () => {
+      const { Pool, CancelledError, TimeoutError } = window.wasmpool;
+      const pool = new Pool({ workers: 1 });
+      try {
+        const controller = new AbortController();
+        const cancelled = pool.starmap('loopForever', [[], []], { signal: controller.signal }).catch((e: Error) => e);
+        controller.abort('stop');
+        const stopped = await cancelled;
+        const timedOut = await pool.starmap('loopForever', [[]], { timeout: 50 }).catch((e: Error) => e);
+        let read = 0;
+        function* naturals(): Generator<number> {
+          for (let i = 0; ; i++) {
+            read++;
+            yield i;
+          }
+        }
+        const squares: number[] = [];
+        for await (const n of pool.imap<number>('square', naturals())) {
+          squares.push(n);
+          if (squares.length === 20) break;
+        }
+        const sums: number[] = [];
+        for await (const n of pool.istarmap<number>('add', [
+          [1, 2],
+          [3, 4],
+        ]))
+          sums.push(n);
+        return {
+          cancelled: stopped instanceof CancelledError,
+          cause: (stopped as Error).cause,
+          timedOut: timedOut instanceof TimeoutError,
+          timeoutMessage: (timedOut as Error).message,
+          squares,
+          read,
+          sums,
+          after: await pool.apply<number>('add', [1, 1]),
+        };
+      } finally {
+        await pool.terminate();
+      }
+    });
+    expect(out.cancelled).toBe(true);
+    expect(out.cause).toBe('stop');
+    expect(out.timedOut).toBe(true);
+    expect(out.timeoutMessage).toMatch(/\(item 0\)$/);
+    expect(out.squares).toEqual(Array.from({ length: 20 }, (_, i) => i * i));
+    expect(out.read).toBeLessThanOrEqual(20 + 256);
+    expect(out.sums).toEqual([3, 7]);
+    expect(out.after).toBe(2);
+  });
 });
 
 describe('getSync()/waitSync() on a page’s main thread', () => {

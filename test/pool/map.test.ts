@@ -84,7 +84,9 @@ describe('mapAsync / starmapAsync', () => {
     });
     const error = await rejection(result);
     expect(error).toBeInstanceOf(TaskError);
-    expect(['first', 'second', 'third']).toContain(error.message);
+    // The message names the failed item by its index in the input, and so does `index`.
+    expect(['first (item 0)', 'second (item 1)', 'third (item 2)']).toContain(error.message);
+    expect((error as TaskError).index).toBe(['first', 'second', 'third'].indexOf(error.message.split(' ')[0]));
     expect(progress.at(-1)).toBe(3);
     expect(errors).toEqual([error]);
     expect(result.successful()).toBe(false);

@@ -3,7 +3,7 @@
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as wasmpool from 'wasmpool';
 import { AsyncResult, CancelledError, NotReadyError, Pool, PoolStateError, TaskError, TimeoutError, WorkerCrashError } from 'wasmpool';
-import type { MapOptions, PoolOptions, PoolStats, TaskOptions } from 'wasmpool';
+import type { InitContext, MapOptions, PoolOptions, PoolStats, TaskOptions } from 'wasmpool';
 
 describe('public API types', () => {
   it('exports every class API.md names, each an Error subclass with its own name', () => {
@@ -34,6 +34,8 @@ describe('public API types', () => {
     expectTypeOf(() => pool.starmap<number>('k', [[1]])).returns.toEqualTypeOf<Promise<number[]>>();
     expectTypeOf(() => pool.imap<number>('k', [1])).returns.toEqualTypeOf<AsyncIterable<number>>();
     expectTypeOf(() => pool.imapUnordered<number>('k', [1])).returns.toEqualTypeOf<AsyncIterable<number>>();
+    expectTypeOf(() => pool.istarmap<number>('k', [[1, 2]])).returns.toEqualTypeOf<AsyncIterable<number>>();
+    expectTypeOf(() => pool.istarmapUnordered<number>('k', [[1, 2]])).returns.toEqualTypeOf<AsyncIterable<number>>();
   });
 
   it('documents options as types: callbacks receive the kernel type', () => {
@@ -43,6 +45,11 @@ describe('public API types', () => {
     expectTypeOf<PoolOptions['workers']>().toEqualTypeOf<number | undefined>();
     expectTypeOf<PoolStats['slotsInUse']>().toEqualTypeOf<number>();
     expectTypeOf<TaskError['kernel']>().toEqualTypeOf<string>();
+    expectTypeOf<TaskError['index']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<MapOptions['signal']>().toEqualTypeOf<AbortSignal | undefined>();
+    expectTypeOf<MapOptions['timeout']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<MapOptions['readAhead']>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<InitContext['alloc']>().toEqualTypeOf<Pool['alloc']>();
     expectTypeOf<WorkerCrashError['exitCode']>().toEqualTypeOf<number | undefined>();
   });
 });

@@ -172,12 +172,13 @@ describe('Scheduler: a worker that dies', () => {
     const { scheduler, transport } = makeScheduler();
     const controller = new AbortController();
     const job = applyWatched(scheduler, { kernel: 'add', args: [1, 1], signal: controller.signal });
+    transport.latest.take(); // taken, the slot not yet claimed: the cancel wins the slot
     controller.abort();
-    transport.latest.take();
+    expect(scheduler.runningUnits).toBe(1); // the worker holds it
     expect(transport.latest.claim()).toBe(false); // publishes SKIPPED
-    expect(scheduler.runningUnits).toBe(1); // until the main thread reads that completion
+    expect(scheduler.runningUnits).toBe(0); // read from shared memory: counted out before this thread reads it
     scheduler.pump();
     expect(job.failures).toHaveLength(1);
-    expectIdle(scheduler); // the slot drained with the main thread's countdown alone
+    expectIdle(scheduler); // the slot drained though nobody counted it down: squared when released
   });
 });
