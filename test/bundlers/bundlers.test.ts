@@ -23,7 +23,7 @@ const BUNDLERS: Bundler[] = ['vite', 'webpack', 'esbuild', 'rollup'];
 const MINIFIED: Bundler[] = ['vite', 'webpack', 'esbuild'];
 
 /** What the library may add to an app, minified, in bytes (raw / gzip): the main thread's bundle and the worker's. */
-const BUDGET = { main: { raw: 95_000, gzip: 34_000 }, worker: { raw: 18_000, gzip: 7_000 } };
+const BUDGET = { main: { raw: 115_000, gzip: 40_000 }, worker: { raw: 22_000, gzip: 8_000 } };
 
 let scratch: string;
 let browser: Browser;
