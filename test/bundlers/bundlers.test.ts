@@ -83,7 +83,7 @@ beforeAll(async () => {
   const packed = JSON.parse(run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', scratch], ROOT)) as Array<{ filename: string }>;
   const tarball = join(scratch, packed[0].filename);
   writeFileSync(join(scratch, 'package.json'), JSON.stringify({ name: 'apps', private: true, type: 'module' }));
-  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--offline', tarball], scratch);
+  run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', tarball], scratch);
   for (const name of ['vite', 'webpack', 'esbuild', 'rollup', '@rollup']) {
     // Symlinks into the repository's copies: the apps resolve `wasmpool` from the tarball, the tools from here.
     execFileSync('ln', ['-s', join(ROOT, 'node_modules', name), join(scratch, 'node_modules', name)]);
