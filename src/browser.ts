@@ -6,11 +6,12 @@
 import { installPlatform } from './platform.js';
 import { browserTransport } from './transport/browser.js';
 import { browserReader } from './modules/browser-reader.js';
+import { builtinKernelBytes } from './modules/builtin-kernels.js';
 import { createModulePreparer } from './modules/prepare.js';
 
-// Fetching is asynchronous in a browser; loading the built-in kernels here keeps `new Pool()` synchronous.
-const modules = createModulePreparer(browserReader);
-await modules.preloadBuiltin();
+// No top-level await and no fetch at import: the built-in kernels are inside this build and compiled by the
+// first Pool that uses them, so importing a helper (splitRange) costs nothing and old targets can bundle it.
+const modules = createModulePreparer(browserReader, builtinKernelBytes);
 installPlatform({ transport: browserTransport, prepareModule: modules.prepare });
 
 export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';

@@ -5,10 +5,10 @@
 import { installPlatform } from './platform.js';
 import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';
-import { nodeReader } from './modules/node-reader.js';
+import { nodeReader, readBuiltinKernels } from './modules/node-reader.js';
 import { createModulePreparer } from './modules/prepare.js';
 
-const modules = createModulePreparer(nodeReader);
+const modules = createModulePreparer(nodeReader, readBuiltinKernels);
 installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
 
 export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';

@@ -1,4 +1,6 @@
 import type { InitContext } from './pool.js';
+import { WORKER_KERNELS } from './transport/browser-signals.js';
+import type { WebWorkerLike } from './transport/types.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
 
 /** What `PoolOptions.module` accepts. */
@@ -13,10 +15,29 @@ export interface PoolOptions {
   /**
    * The task module every worker instantiates: a path, `URL`, bytes or `WebAssembly.Module` of a WASM module
    * (AssemblyScript raw bindings beside a `.wasm` are picked up), or a path/URL of a JavaScript module whose
-   * exported functions are kernels. Compiled once on the calling thread and shared with every worker.
+   * exported functions are kernels. Compiled once on the calling thread and shared with every worker. In a
+   * browser also `data:`/`blob:` URLs, and `'wasmpool:worker-kernels'`: the kernels the app's own worker script
+   * registers with `registerKernels` from `wasmpool/worker` (with `createWorker`/`workerUrl`; README "Bundlers").
    * @default wasmpool's built-in kernel module
    */
   module?: ModuleSource;
+  /**
+   * What `module` is, when its URL does not say (no `.wasm`/`.js`/`.mjs`/`.ts` ending, no telling MIME type):
+   * `'wasm'` or `'js'`. Without it such a URL is fetched and told apart by the `\0asm` magic and its MIME type.
+   */
+  moduleType?: 'wasm' | 'js';
+  /**
+   * Browsers: the URL of wasmpool's worker script (`wasmpool/worker`, bundled or copied by the app), for set-ups
+   * whose bundler does not process `new Worker(new URL(…, import.meta.url))` (see README "Bundlers").
+   * @example new Pool({ workerUrl: new URL('./wasmpool-worker.js', import.meta.url) })
+   */
+  workerUrl?: string | URL;
+  /**
+   * Browsers: makes each worker, for full control (a CSP, a bundler's own worker import). It must return a
+   * module `Worker` running wasmpool's worker script (`wasmpool/worker`).
+   * @example new Pool({ module: 'wasmpool:worker-kernels', createWorker: () => new Worker(new URL('./tasks-worker.ts', import.meta.url), { type: 'module' }) })
+   */
+  createWorker?: () => WebWorkerLike;
   /** Name of an export run once in every worker before its first task. */
   initializer?: string;
   /**
@@ -162,6 +183,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const POOL_KEYS = [
   'workers',
   'module',
+  'moduleType',
+  'workerUrl',
+  'createWorker',
   'initializer',
   'initargs',
   'maxTasksPerWorker',
@@ -179,6 +203,22 @@ export function validatePoolOptions(value: unknown): PoolOptions {
   const options = checkOptionsObject('options', value) as PoolOptions;
   checkKnownKeys('PoolOptions', options, POOL_KEYS);
   if (options.workers !== undefined) checkPositiveInteger('workers', options.workers, 1024);
+  if (options.moduleType !== undefined && options.moduleType !== 'wasm' && options.moduleType !== 'js') {
+    throw new TypeError(expected('moduleType', '"wasm" or "js"', options.moduleType));
+  }
+  if (options.moduleType !== undefined && typeof options.module !== 'string' && !(options.module instanceof URL)) {
+    throw new TypeError('`moduleType` was given without a `module` URL or path; it tells what kind of file the URL names');
+  }
+  if (options.workerUrl !== undefined && typeof options.workerUrl !== 'string' && !(options.workerUrl instanceof URL)) {
+    throw new TypeError(expected('workerUrl', 'a URL (string or URL)', options.workerUrl));
+  }
+  if (options.createWorker !== undefined) checkFunction('createWorker', options.createWorker);
+  if (options.module === WORKER_KERNELS && options.createWorker === undefined && options.workerUrl === undefined) {
+    throw new TypeError(`\`module: '${WORKER_KERNELS}'\` needs \`createWorker\` or \`workerUrl\` naming the worker script that calls registerKernels()`);
+  }
+  if (options.createWorker !== undefined && options.workerUrl !== undefined) {
+    throw new TypeError('`workerUrl` and `createWorker` were both given; pass one');
+  }
   if (options.maxTasksPerWorker !== undefined) checkPositiveInteger('maxTasksPerWorker', options.maxTasksPerWorker);
   if (options.initializer !== undefined && (typeof options.initializer !== 'string' || options.initializer === '')) {
     throw new TypeError(expected('initializer', 'the name of an export of the task module (a non-empty string)', options.initializer));

@@ -5,7 +5,7 @@ import type { PreparedModule } from './wasm/prepare-module.js';
 /** What differs between Node and browsers; each entry point installs its own. */
 export interface Platform {
   transport: Transport;
-  prepareModule(source: ModuleSource | undefined): PreparedModule;
+  prepareModule(source: ModuleSource | undefined, kind?: 'wasm' | 'js'): PreparedModule;
   /** Serializes a task payload for the shared work queue (node:v8); absent where workers cannot decode it. */
   serialize?: (value: unknown) => Uint8Array;
 }

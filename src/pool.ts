@@ -11,6 +11,7 @@ import {
 } from './options.js';
 import type { MetricsStats } from './scheduling/metrics.js';
 import { platform } from './platform.js';
+import type { SpawnOptions } from './transport/types.js';
 import { defaultChunksize, splitIntoChunks } from './scheduling/chunking.js';
 import { SHARED_MEMORY_AVAILABLE } from './abi/shared-buffer.js';
 import { ItemStream } from './scheduling/iterate.js';
@@ -23,9 +24,17 @@ import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-ar
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
+import { loadingWasm, stillLoading } from './modules/registry.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
+
+declare global {
+  interface SymbolConstructor {
+    /** Declared here as well, so an app's types need no `esnext.disposable` lib for `await using pool`. */
+    readonly asyncDispose: unique symbol;
+  }
+}
 
 /** Options of `pool.alloc`. */
 export interface AllocOptions {
@@ -69,10 +78,12 @@ export interface PoolStats extends MetricsStats {
 export class Pool {
   readonly #scheduler: Scheduler;
   readonly #module: PreparedModule;
-  /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
-  readonly memory: WebAssembly.Memory | undefined;
+  /** The memory the Pool created for a module it had compiled by construction (else the module's own, below). */
+  readonly #memory: WebAssembly.Memory | undefined;
   /** Zero-copy arrays in `memory`, and the lowering of typed-array arguments to (byteOffset, length). */
   readonly #arrays: SharedArrays;
+  /** Whether the module was still loading at construction (a browser's URL module), so the hot path looks no further otherwise. */
+  readonly #deferred: boolean;
   /** PoolOptions.maxQueued (Infinity: no limit), for an imap to read no more than the queue takes. */
   readonly #maxQueued: number;
 
@@ -81,16 +92,26 @@ export class Pool {
     const { transport, prepareModule, serialize } = platform();
     const workers = valid.workers ?? transport.defaultWorkers();
     this.#maxQueued = resolveElasticOptions(valid, workers).maxQueued; // a bad minWorkers throws before any module is loaded
-    this.#module = prepareModule(valid.module);
-    this.memory = createSharedMemory(this.#module.info, this.#module.label);
-    this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
+    if ((valid.workerUrl !== undefined || valid.createWorker !== undefined) && !transport.customWorkers) {
+      throw new TypeError(
+        `\`${valid.workerUrl !== undefined ? 'workerUrl' : 'createWorker'}\` is for browsers; this runtime starts wasmpool's own worker threads`,
+      );
+    }
+    this.#module = prepareModule(valid.module, valid.moduleType);
+    this.#memory = createSharedMemory(this.#module.info, this.#module.label);
+    this.#deferred = loadingWasm(this.#module);
+    this.#arrays = new SharedArrays(
+      () => this.memory,
+      () => this.#module.info,
+      this.#module.label,
+    );
     if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
       throw new TypeError(
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
       );
     }
     const initargs = valid.initializer === undefined ? undefined : this.#lowerInitargs(valid.initializer, valid.initargs);
-    const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
+    const spec = this.#module.spec.kind === 'wasm' && this.#memory ? { ...this.#module.spec, memory: this.#memory } : this.#module.spec;
     this.#scheduler = new Scheduler({
       transport,
       shared: SHARED_MEMORY_AVAILABLE,
@@ -101,7 +122,7 @@ export class Pool {
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
       initargs,
-      spawnOptions: valid.resourceLimits ? { resourceLimits: { ...valid.resourceLimits } } : undefined,
+      spawnOptions: spawnOptionsOf(valid),
     });
   }
 
@@ -132,6 +153,43 @@ export class Pool {
   get #signatures(): WasmModuleInfo | undefined {
     const { spec, info } = this.#module;
     return spec.kind === 'wasm' && !spec.bindingsUrl ? info : undefined;
+  }
+
+  /**
+   * A pool whose module is ready: in a browser, a module given by URL has been fetched and compiled, so its
+   * signatures, `memory` and `alloc` work from the first call (`new Pool` has them at once only for bytes, a
+   * Module and the built-in kernels). On Node it resolves at once, as `new Pool` reads files synchronously.
+   * A module that cannot be loaded rejects it (with the error `new Pool` would throw, or the fetch's), and the
+   * pool it started is terminated.
+   */
+  static async create(options?: PoolOptions): Promise<Pool> {
+    const pool = new Pool(options);
+    try {
+      await stillLoading(pool.#module);
+    } catch (error) {
+      await pool.terminate(); // a module that cannot load: the pool's workers would only wait for it
+      throw error;
+    }
+    return pool;
+  }
+
+  /**
+   * The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined (in a browser, also
+   * until a module given by URL has compiled: see `Pool.create`).
+   */
+  get memory(): WebAssembly.Memory | undefined {
+    const { spec } = this.#module;
+    return this.#memory ?? (spec.kind === 'wasm' ? spec.memory : undefined);
+  }
+
+  /** Typed arrays need the module's signatures and memory, which a module still being fetched does not have yet. */
+  #checkLoaded(kernel: string, args: readonly unknown[], where: string): void {
+    if (!this.#deferred || !loadingWasm(this.#module)) return;
+    const index = args.findIndex((arg) => ArrayBuffer.isView(arg));
+    if (index === -1) return;
+    throw new TypeError(
+      `Expected \`${where}[${index}]\` of kernel \`${kernel}\` to be a number while the task module ${this.#module.label} is still being fetched and compiled, got a typed array: typed arrays need its memory and signatures; create the pool with \`await Pool.create(...)\`, which resolves once the module is ready`,
+    );
   }
 
   /** Number of worker threads the pool keeps. */
@@ -187,6 +245,7 @@ export class Pool {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
+    this.#checkLoaded(kernel, args, 'args');
     const call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
     this.#checkOpen(call);
     const scheduler = this.#scheduler;
@@ -345,6 +404,10 @@ export class Pool {
 
   /** Lowers `items` and queues them as one map; `extra` adds what the job reports to (callbacks, an imap's stream). */
   #submitMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
+    if (this.#deferred && loadingWasm(this.#module)) {
+      const first = extra.firstItem ?? 0;
+      items.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${first + i}]`));
+    }
     const call = this.#arrays.lowerItems(this.#signatures, kernel, items, star, extra.firstItem);
     const list = call.args;
     if (extra.listener === undefined) this.#checkOpen(call);
@@ -397,6 +460,11 @@ export class Pool {
       );
     }
   }
+}
+
+function spawnOptionsOf({ resourceLimits, workerUrl, createWorker }: PoolOptions): SpawnOptions | undefined {
+  if (!resourceLimits && workerUrl === undefined && !createWorker) return undefined;
+  return { resourceLimits: resourceLimits && { ...resourceLimits }, workerUrl, createWorker };
 }
 
 /**

@@ -1,8 +1,15 @@
 import type { ModuleReader } from './prepare.js';
 
-function baseUrl(): string {
+function baseUrl(): string | undefined {
+  // Not import.meta.url: a bundler replaces it with a build-machine path or the bundle's own URL.
   const scope = globalThis as { document?: { baseURI: string }; location?: { href: string } };
-  return scope.document?.baseURI ?? scope.location?.href ?? import.meta.url;
+  return scope.document?.baseURI ?? scope.location?.href;
+}
+
+/** A `data:` URL is named by its start only: a bundler's inlined module runs to kilobytes. */
+function labelOf(url: URL): string {
+  const href = url.href;
+  return url.protocol === 'data:' && href.length > 64 ? `${href.slice(0, 48)}… (a data: URL of ${href.length} characters)` : href;
 }
 
 async function fetchOk(url: URL, label: string): Promise<Response> {
@@ -29,8 +36,13 @@ export const browserReader: ModuleReader = {
       throw new TypeError(`Expected \`module\` to be a URL, bytes or WebAssembly.Module, got ${JSON.stringify(String(source))}`);
     }
   },
-  label: (url) => url.href,
+  label: labelOf,
   readBytes: async (url, label) => new Uint8Array(await (await fetchOk(url, label)).arrayBuffer()),
+  async readResource(url, label) {
+    const response = await fetchOk(url, label);
+    return { bytes: new Uint8Array(await response.arrayBuffer()), type: response.headers.get('content-type') ?? undefined };
+  },
+  probesBindings: false,
   async readText(url) {
     try {
       const response = await fetch(url);

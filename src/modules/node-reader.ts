@@ -14,6 +14,12 @@ function toPath(source: string | URL): string {
   return resolve(source);
 }
 
+/** The built-in kernels, beside dist/ in the package. */
+export const BUILTIN_KERNELS = new URL('../../build/kernels.wasm', import.meta.url);
+
+/** Read on the first Pool that uses them. */
+export const readBuiltinKernels = (): Uint8Array => readFileSync(BUILTIN_KERNELS);
+
 /** Node reads synchronously, so the Pool constructor validates every module before it returns. */
 export const nodeReader: ModuleReader = {
   locate(source) {
@@ -23,6 +29,8 @@ export const nodeReader: ModuleReader = {
   },
   label: (url) => fileURLToPath(url),
   readBytes: (url) => readFileSync(url),
+  readResource: (url) => ({ bytes: readFileSync(url) }),
+  probesBindings: true,
   readText: (url) => (existsSync(url) ? readFileSync(url, 'utf8') : undefined),
   exists: (url) => existsSync(url),
   compileSource: (url) => compileAssemblyScript(fileURLToPath(url)).wasm,

@@ -17,6 +17,7 @@ import {
   type CompiledWasm,
   type PreparedModule,
 } from '../wasm/prepare-module.js';
+import { WORKER_KERNELS } from '../transport/browser-signals.js';
 import { deferSpec } from './registry.js';
 
 /** A value now (Node) or later (a browser's fetch): one code path serves both. */
@@ -26,6 +27,12 @@ function then<T, U>(value: Later<T>, next: (value: T) => Later<U>): Later<U> {
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
+/** A file's bytes and, where the platform has one, its MIME type (`data:`, a `Content-Type`, a Blob's type). */
+export interface Resource {
+  bytes: Uint8Array;
+  type?: string;
+}
+
 /** How a platform reads the files a `module` string or URL names. */
 export interface ModuleReader {
   /** Resolves what was given to a URL, or throws a TypeError naming `module` when this platform cannot read it. */
@@ -33,6 +40,13 @@ export interface ModuleReader {
   /** How `url` is named in messages: a path on Node, the URL in a browser. */
   label(url: URL): string;
   readBytes(url: URL, label: string): Later<Uint8Array>;
+  /** The bytes and MIME type, to tell a URL's kind when its name does not (`data:`, `blob:`, no extension). */
+  readResource(url: URL, label: string): Later<Resource>;
+  /**
+   * Whether a `.wasm` is checked for AssemblyScript raw bindings beside it (`x.wasm` → `x.js`). Node looks;
+   * a browser does not, since each miss is a request and a red 404 in the console: pass the `.js` there.
+   */
+  readonly probesBindings: boolean;
   /** The file's text, or undefined when there is no such file. */
   readText(url: URL): Later<string | undefined>;
   exists(url: URL): Later<boolean>;
@@ -40,9 +54,46 @@ export interface ModuleReader {
   compileSource(url: URL, label: string): Uint8Array;
 }
 
-/** Beside dist/modules/, as in the package: a bundler that understands `new URL(..., import.meta.url)` copies it. */
-export const BUILTIN_KERNELS = new URL('../../build/kernels.wasm', import.meta.url);
 const BUILTIN_LABEL = 'wasmpool built-in kernels';
+
+/** The `\0asm` magic every WebAssembly binary starts with. */
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+const JS_MIME = /^(?:text|application)\/(?:javascript|ecmascript|x-javascript)$/;
+
+type Kind = 'wasm' | 'js' | 'ts';
+
+function kindOfMime(type: string | undefined): Kind | undefined {
+  const essence = type?.split(';')[0]?.trim().toLowerCase();
+  if (essence === 'application/wasm') return 'wasm';
+  return essence !== undefined && JS_MIME.test(essence) ? 'js' : undefined;
+}
+
+/** What a URL's name says it is: a `data:` URL's MIME type or the path's extension; undefined when it says nothing. */
+function kindOfName(url: URL): Kind | undefined {
+  if (url.protocol === 'data:') return kindOfMime(url.pathname.split(',')[0]);
+  if (url.protocol === 'blob:') return undefined;
+  const path = url.pathname;
+  if (path.endsWith('.wasm')) return 'wasm';
+  if (path.endsWith('.js') || path.endsWith('.mjs')) return 'js';
+  if (path.endsWith('.ts')) return 'ts';
+  return undefined;
+}
+
+/**
+ * A URL every worker can import: Chromium does not let a worker import a `blob:` URL the page created
+ * ("Failed to fetch dynamically imported module"), so a `blob:` module travels as a `data:` URL of the bytes
+ * already read.
+ */
+function importable(url: URL, bytes: Uint8Array | undefined): string {
+  if (url.protocol !== 'blob:' || bytes === undefined) return url.href;
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:text/javascript;base64,${btoa(binary)}`;
+}
+
+function isWasm(bytes: Uint8Array): boolean {
+  return WASM_MAGIC.every((byte, i) => bytes[i] === byte);
+}
 
 /** What `asc --bindings raw` writes: the JS beside a .wasm that adapts strings and arrays. */
 const RAW_BINDINGS = /export\s+async\s+function\s+instantiate\s*\(/;
@@ -58,13 +109,16 @@ function bindingsAt(reader: ModuleReader, url: URL): Later<string | undefined> {
 }
 
 export interface ModulePreparer {
-  /** The `Platform.prepareModule` seam the Pool calls. */
-  prepare(source: ModuleSource | undefined): PreparedModule;
-  /** For platforms that read asynchronously: load the built-in kernels once, so `new Pool()` stays synchronous. */
-  preloadBuiltin(): Promise<void>;
+  /** The `Platform.prepareModule` seam the Pool calls; `kind` is `PoolOptions.moduleType`. */
+  prepare(source: ModuleSource | undefined, kind?: 'wasm' | 'js'): PreparedModule;
 }
 
-export function createModulePreparer(reader: ModuleReader): ModulePreparer {
+/**
+ * `builtinBytes` gives the built-in kernels' binary, read on the first Pool that uses them (never at import):
+ * Node reads build/kernels.wasm; the browser build carries the bytes inside its JavaScript, so there is no
+ * file for a bundler to copy or an app to serve, and `new Pool()` stays synchronous.
+ */
+export function createModulePreparer(reader: ModuleReader, builtinBytes: () => Uint8Array): ModulePreparer {
   let builtin: PreparedModule | Error | undefined;
 
   const fromCompiled = (compiled: CompiledWasm, label: string, bindingsUrl: string | undefined): PreparedModule => {
@@ -90,25 +144,50 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
       });
     });
 
-  const fromLocation = (source: string | URL): Later<PreparedModule> => {
+  /** A URL whose name does not say what it is: read it and look at the magic, then the MIME type. */
+  const fromContent = (url: URL, label: string): Later<PreparedModule> => {
+    const resource = reader.readResource(url, label);
+    const fetched = resource instanceof Promise;
+    return then(resource, ({ bytes, type }): Later<PreparedModule> => {
+      if (isWasm(bytes)) {
+        return then(fetched ? compileWasmAsync(bytes, label) : compileWasm(bytes, label), (wasm) => fromCompiled(wasm, label, undefined));
+      }
+      if (kindOfMime(type) === 'js') return { spec: { kind: 'js', url: importable(url, bytes) }, info: undefined, label };
+      throw new TypeError(
+        `Expected \`module\` to be a .wasm, .js, .mjs or AssemblyScript .ts file, got ${label}${type ? ` (${type})` : ''}, which is neither WebAssembly (no \\0asm magic) nor of a JavaScript MIME type; pass \`moduleType: 'js'\` if it is JavaScript`,
+      );
+    });
+  };
+
+  const fromLocation = (source: string | URL, given: 'wasm' | 'js' | undefined): Later<PreparedModule> => {
     const url = reader.locate(source);
     const label = reader.label(url);
-    const path = url.pathname;
-    if (path.endsWith('.wasm')) return fromWasmFile(url, label, true);
-    if (path.endsWith('.js') || path.endsWith('.mjs')) return fromScriptFile(url, label);
-    if (path.endsWith('.ts')) return fromCompiled(compileWasm(reader.compileSource(url, label), label), label, undefined);
-    throw new TypeError(`Expected \`module\` to be a .wasm, .js, .mjs or AssemblyScript .ts file, got ${label}`);
+    const kind = given ?? kindOfName(url);
+    if (kind === 'wasm') return fromWasmFile(url, label, reader.probesBindings && url.pathname.endsWith('.wasm'));
+    // Given as JavaScript: imported as it is, without looking for AssemblyScript bindings first.
+    if (given === 'js')
+      return then(url.protocol === 'blob:' ? reader.readResource(url, label) : undefined, (read) => ({
+        spec: { kind: 'js', url: importable(url, read?.bytes) },
+        info: undefined,
+        label,
+      }));
+    if (kind === 'js') return url.protocol === 'data:' ? { spec: { kind: 'js', url: url.href }, info: undefined, label } : fromScriptFile(url, label);
+    if (kind === 'ts') return fromCompiled(compileWasm(reader.compileSource(url, label), label), label, undefined);
+    return fromContent(url, label);
   };
 
   return {
-    prepare(source) {
+    prepare(source, kind) {
       if (source === undefined) {
         if (builtin instanceof Error) throw new TypeError(`The built-in kernels could not be loaded: ${builtin.message}`, { cause: builtin });
         if (builtin) return { ...builtin };
-        const prepared = fromWasmFile(BUILTIN_KERNELS, BUILTIN_LABEL, false);
-        if (prepared instanceof Promise) throw new Error('wasmpool: the built-in kernels are still loading; import from "wasmpool", not from an internal file');
-        builtin = prepared;
-        return { ...prepared };
+        try {
+          builtin = fromCompiled(compileWasm(builtinBytes(), BUILTIN_LABEL), BUILTIN_LABEL, undefined);
+        } catch (error) {
+          builtin = error as Error;
+          return this.prepare(undefined);
+        }
+        return { ...builtin };
       }
       if (source instanceof WebAssembly.Module) {
         return { spec: { kind: 'wasm', module: source }, info: checkCompiledModule(source), label: 'given as a WebAssembly.Module' };
@@ -118,21 +197,14 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
         const label = `(${bytes.length} bytes)`;
         return fromCompiled(compileWasm(bytes, label), label, undefined);
       }
+      if (source === WORKER_KERNELS) return { spec: { kind: 'js', url: WORKER_KERNELS }, info: undefined, label: 'the kernels the worker script registered' };
       if (typeof source !== 'string' && !(source instanceof URL)) {
         throw new TypeError(`Expected \`module\` to be a path, URL, bytes or WebAssembly.Module, got ${describe(source)}`);
       }
-      const prepared = fromLocation(source);
-      return prepared instanceof Promise ? deferred(prepared, String(source)) : prepared;
-    },
-
-    async preloadBuiltin() {
-      try {
-        builtin = await fromWasmFile(BUILTIN_KERNELS, `${BUILTIN_LABEL} (${BUILTIN_KERNELS.href})`, false);
-        builtin.label = BUILTIN_LABEL;
-      } catch (error) {
-        // Kept and thrown by the first Pool that needs the built-in module, not by the import.
-        builtin = error as Error;
-      }
+      const prepared = fromLocation(source, kind);
+      if (!(prepared instanceof Promise)) return prepared;
+      const url = reader.locate(source);
+      return deferred(prepared, reader.label(url), kind !== 'js' && (kind === 'wasm' || kindOfName(url) !== 'js'));
     },
   };
 }
@@ -140,23 +212,25 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
 /**
  * A module whose bytes are still on their way: the Pool gets a placeholder at
  * once and its workers get the module when it is compiled. Until then the pool
- * has no signatures, so arguments are checked against the WASM signature only
- * from then on. The shared memory such a module imports is created here, once
- * per pool, and is not visible as `pool.memory`: pass bytes for that.
+ * has no signatures and no memory: it refuses typed-array arguments (saying to
+ * wait with `Pool.create`) and checks arguments from then on. The shared memory such a module imports is created here, once
+ * per pool, and becomes `pool.memory` once the module has compiled.
  */
-function deferred(later: Promise<PreparedModule>, label: string): PreparedModule {
+function deferred(later: Promise<PreparedModule>, label: string, mayBeWasm: boolean): PreparedModule {
   const placeholder: ModuleSpec = { kind: 'js', url: label };
   const prepared: PreparedModule = { spec: placeholder, info: undefined, label };
   deferSpec(
     placeholder,
+    prepared,
     later.then((real) => {
-      // The Pool reads these per call, so its argument checks start now.
-      prepared.spec = real.spec;
+      // The Pool reads these per call, so its argument checks (and `pool.memory`, `pool.alloc`) start now.
+      const memory = createSharedMemory(real.info, real.label);
+      prepared.spec = real.spec.kind === 'wasm' && memory ? { ...real.spec, memory } : real.spec;
       prepared.info = real.info;
       prepared.label = real.label;
-      const memory = createSharedMemory(real.info, real.label);
-      return real.spec.kind === 'wasm' && memory ? { ...real.spec, memory } : real.spec;
+      return prepared.spec;
     }),
+    mayBeWasm,
   );
   return prepared;
 }

@@ -41,18 +41,24 @@ const CONSTRUCTOR_NAMES = SHARED_ARRAY_CONSTRUCTORS.map((c) => c.name).join(', '
  * so every such array is copied back), then the block is freed.
  */
 export class SharedArrays {
-  readonly #memory: WebAssembly.Memory | undefined;
+  /** Read on use: a browser's module given by URL has its memory only once it has compiled. */
+  readonly #getMemory: () => WebAssembly.Memory | undefined;
   readonly #info: () => WasmModuleInfo | undefined;
   readonly #label: string;
   #heap: SharedHeap | undefined;
   /** The block behind each view `alloc` returned, to recognise a freed view and free by view. */
   readonly #views = new WeakMap<SharedTypedArray, Block>();
 
-  constructor(memory: WebAssembly.Memory | undefined, info: () => WasmModuleInfo | undefined, label: string) {
-    this.#memory = memory;
+  constructor(memory: () => WebAssembly.Memory | undefined, info: () => WasmModuleInfo | undefined, label: string) {
+    this.#getMemory = memory;
     this.#info = info;
     this.#label = label;
-    if (memory) owners.set(memory.buffer, this);
+    const now = memory();
+    if (now) owners.set(now.buffer, this);
+  }
+
+  get #memory(): WebAssembly.Memory | undefined {
+    return this.#getMemory();
   }
 
   /** A zero-filled `length`-element view of type `type` in the pool's shared memory. */

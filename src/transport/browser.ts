@@ -1,9 +1,13 @@
 import type { MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { infoOf, resolveModuleSpec } from '../modules/registry.js';
-import type { Transport, WorkerEvents, WorkerHandle } from './types.js';
+import { describe } from '../validate.js';
+import { LOADED } from './browser-signals.js';
+import type { SpawnOptions, Transport, WebWorkerLike, WorkerEvents, WorkerHandle } from './types.js';
 
-const WORKER_ENTRY = new URL('../worker/browser-entry.js', import.meta.url);
+/** Where a failed worker load points: bundler set-ups are the usual cause. */
+export const BUNDLERS_HELP =
+  'if a bundler built this page, see "Bundlers" in the wasmpool README (node_modules/wasmpool/README.md#bundlers), or pass `workerUrl` or `createWorker`';
 
 /** Memory limits sent instead of the Memory itself when it cannot be posted (see forThisPage). */
 export interface MemoryType {
@@ -27,9 +31,37 @@ function forThisPage(message: MainToWorker): MainToWorker | BrowserInit {
   return { ...message, module, memoryType: { initial, maximum: declared?.maximum ?? initial } };
 }
 
-function loadFailure(error: unknown): WorkerToMain {
+/**
+ * The worker, written as the one expression bundlers recognise and rewrite to a bundled worker chunk (Vite and
+ * webpack 5, tested in test/bundlers; Parcel documents the same). Keep it literally so: a URL built elsewhere
+ * and passed in later is copied unbundled, and its imports then fail to resolve.
+ */
+function defaultWorker(): Worker {
+  return new Worker(new URL('../worker/browser-entry.js', import.meta.url), { type: 'module', name: 'wasmpool' });
+}
+
+/** The worker as the app asked for it (`createWorker`, `workerUrl`), else the default; with the URL it was loaded from. */
+function createWorker(options: SpawnOptions | undefined): { worker: Worker; url: string } {
+  if (options?.createWorker) {
+    const worker: Partial<WebWorkerLike> | null | undefined = options.createWorker();
+    if (typeof worker?.postMessage !== 'function' || typeof worker.addEventListener !== 'function' || typeof worker.terminate !== 'function') {
+      throw new TypeError(`Expected \`createWorker\` to return a Worker, got ${describe(worker)}`);
+    }
+    return { worker: worker as Worker, url: 'the one `createWorker` returned' };
+  }
+  if (options?.workerUrl !== undefined) {
+    const base = (globalThis as { document?: { baseURI: string } }).document?.baseURI ?? globalThis.location?.href;
+    const url = new URL(options.workerUrl, base).href;
+    return { worker: new Worker(url, { type: 'module', name: 'wasmpool' }), url };
+  }
+  // Named, not computed: a second `new URL('…', import.meta.url)` would make a bundler emit an unbundled copy.
+  return { worker: defaultWorker(), url: 'dist/worker/browser-entry.js, or the chunk a bundler made of it' };
+}
+
+/** `origin` 'load' for a task module that could not be loaded; 'throw' (the message as it is) for the worker script itself. */
+function loadFailure(error: unknown, origin: 'load' | 'throw' = 'load'): WorkerToMain {
   const cause = error instanceof Error ? error : new Error(String(error));
-  return { type: 'init-failed', error: { name: cause.name, message: cause.message, stack: cause.stack, origin: 'load' } };
+  return { type: 'init-failed', error: { name: cause.name, message: cause.message, stack: cause.stack, origin } };
 }
 
 /**
@@ -42,10 +74,13 @@ function loadFailure(error: unknown): WorkerToMain {
 export const browserTransport: Transport = {
   canBlock: SHARED_MEMORY_AVAILABLE && typeof (globalThis as { document?: unknown }).document === 'undefined',
   readsMessagesSync: false,
+  customWorkers: true,
   defaultWorkers: () => globalThis.navigator?.hardwareConcurrency || 4,
-  spawn(events: WorkerEvents): WorkerHandle {
-    const worker = new Worker(WORKER_ENTRY, { type: 'module', name: 'wasmpool' });
+  spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle {
+    const { worker, url } = createWorker(options);
     let exited = false;
+    /** Set once the entry script has run: an `error` before then means the script never loaded. */
+    let loaded = false;
     /** Messages posted while the task module is still being fetched; sent in order once it is ready. */
     let held: Array<[MainToWorker, Transferable[] | undefined]> | undefined;
 
@@ -60,14 +95,24 @@ export const browserTransport: Transport = {
       events.exit({ code: undefined, error });
     };
 
-    worker.addEventListener('message', (event: MessageEvent<WorkerToMain>) => {
+    worker.addEventListener('message', (event: MessageEvent<WorkerToMain | typeof LOADED>) => {
       if (exited) return;
-      if (event.data.type === 'closing') end(new Error('the worker closed itself (a kernel called self.close())'));
+      if (event.data === LOADED) loaded = true;
+      else if (event.data.type === 'closing') end(new Error('the worker closed itself (a kernel called self.close())'));
       else events.message(event.data);
     });
-    worker.addEventListener('error', (event: ErrorEvent) => {
+    // A script that fails to load fires a plain Event (no message, no filename); an uncaught error an ErrorEvent.
+    worker.addEventListener('error', (event: Partial<ErrorEvent> & Event) => {
       event.preventDefault();
-      end(event.error instanceof Error ? event.error : new Error(event.message || 'the worker script failed to load or threw outside any task'));
+      if (loaded || exited) {
+        end(event.error instanceof Error ? event.error : new Error(event.message || 'the worker threw outside any task'));
+        return;
+      }
+      // The script (or one of its imports) did not load: that will not change on a retry, so every task fails
+      // with this, instead of the pool replacing workers until its crash breaker trips.
+      const detail = event.message ? `: ${event.message}` : ' (a 404, a MIME type other than JavaScript, or an import that did not resolve)';
+      events.message(loadFailure(new Error(`The wasmpool worker script (${url}) could not be loaded${detail}; ${BUNDLERS_HELP}`), 'throw'));
+      end(undefined);
     });
     worker.addEventListener('messageerror', () => end(new Error('a message from the worker could not be deserialized')));
 

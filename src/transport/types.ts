@@ -25,8 +25,19 @@ export interface WorkerHandle {
   terminate(): Promise<void>;
 }
 
+/** The part of a browser's `Worker` the pool uses (structural, so Node typings need no DOM lib). */
+export interface WebWorkerLike {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: string, listener: (event: Event) => void): void;
+  terminate(): void;
+}
+
 /** Per-worker settings a transport may honour (where the runtime has them). */
 export interface SpawnOptions {
+  /** Browsers: the worker entry's URL instead of the bundled one (`PoolOptions.workerUrl`). */
+  workerUrl?: string | URL;
+  /** Browsers: makes each worker (`PoolOptions.createWorker`). */
+  createWorker?: () => WebWorkerLike;
   resourceLimits?: { maxOldGenerationSizeMb?: number; maxYoungGenerationSizeMb?: number; codeRangeSizeMb?: number; stackSizeMb?: number };
 }
 
@@ -36,5 +47,7 @@ export interface Transport {
   /** Whether drainSync() can take a worker's messages without an event-loop turn (Node: yes; browsers: no). */
   readonly readsMessagesSync: boolean;
   defaultWorkers(): number;
+  /** Whether `workerUrl`/`createWorker` mean anything here (browsers only). */
+  readonly customWorkers?: boolean;
   spawn(events: WorkerEvents, options?: SpawnOptions): WorkerHandle;
 }

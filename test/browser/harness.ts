@@ -24,7 +24,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
  * without isolation and web security off, which would make the non-isolated tests
  * pass for the wrong reason.
  */
-const LAUNCH_FLAGS = [
+export const LAUNCH_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',

@@ -188,7 +188,7 @@ describe('wasmpool in a cross-origin-isolated page', () => {
         workers: message(() => new Pool({ workers: -1 })),
         args: message(() => pool.applyAsync('add', [1, 'two'])),
         arity: message(() => pool.applyAsync('add', [1])),
-        module: message(() => new Pool({ module: '/build/kernels.txt' })),
+        moduleType: message(() => new Pool({ module: '/build/kernels.wasm', moduleType: 'text' as never })),
       };
       void pool.terminate();
       return out;
@@ -196,6 +196,6 @@ describe('wasmpool in a cross-origin-isolated page', () => {
     expect(out.workers).toBe('RangeError: Expected `workers` to be a positive integer no larger than 1024, got -1');
     expect(out.args).toMatch(/^TypeError: Expected `args\[1\]` of kernel `add`/);
     expect(out.arity).toMatch(/^RangeError: Kernel `add` takes 2 arguments/);
-    expect(out.module).toMatch(/^TypeError: Expected `module` to be a \.wasm, \.js, \.mjs or AssemblyScript \.ts file, got http:.*kernels\.txt$/);
+    expect(out.moduleType).toBe('TypeError: Expected `moduleType` to be "wasm" or "js", got "text"');
   });
 });
