@@ -4,11 +4,11 @@
  * 'kernel.ts' })` does, for publishing a kernel as .wasm (or using it in a
  * browser). Prints each kernel's signature as the pool will check it.
  */
-import { writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compileAssemblyScript } from '../compile/compile.js';
 import { inspectWasm, type WasmModuleInfo } from '../wasm/inspect.js';
+import { checkOutput, UsageError, writeOutput } from './write-output.js';
 
 const USAGE = `Usage: wasmpool build FILE.ts [-o OUT.wasm]
 
@@ -21,11 +21,6 @@ Options:
   -h, --help       show this help
 
 Needs the compiler: npm install --save-dev assemblyscript`;
-
-/** A mistake in how the command was called: printed with a pointer to --help, exit code 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
-}
 
 export function describeModule(info: WasmModuleInfo): string[] {
   const lines = [...info.kernels].map(([name, { params, results }]) => `  ${name}(${params.join(', ')}): ${results.length ? results.join(', ') : 'void'}`);
@@ -59,8 +54,12 @@ function build(argv: string[]): void {
   if (values.out !== undefined && !values.out.endsWith('.wasm')) throw new UsageError(`Expected \`--out\` to be a .wasm path, got ${values.out}`);
   const out = resolve(values.out ?? source.replace(/\.ts$/, '.wasm'));
 
-  const { wasm, cached } = compileAssemblyScript(source);
-  writeFileSync(out, wasm);
+  // Checked before the compile too: a plain mistake should not wait for asc.
+  const what = values.out === undefined ? 'the output (FILE.wasm beside FILE.ts)' : '`--out`';
+  checkOutput(out, what, [source]);
+  const { wasm, cached, files } = compileAssemblyScript(source);
+  checkOutput(out, what, files);
+  writeOutput(out, wasm);
   console.log(`built ${out} (${wasm.length} bytes${cached ? ', from the cache' : ''}) from ${basename(source)}:`);
   for (const line of describeModule(inspectWasm(wasm))) console.log(line);
 }

@@ -3,19 +3,23 @@
  * Pool constructor is synchronous) and cached. Used by `new Pool({ module:
  * 'kernel.ts' })` and by the `wasmpool build` CLI. Node only.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CompileCache, defaultCacheDir } from './cache.js';
 import { compileSync } from './compile-sync.js';
+import { fileProblem } from './files.js';
 import { POOL_FLAGS } from './flags.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 export interface CompileOptions {
-  /** Where compiled modules are kept; default: node_modules/.cache/wasmpool, else the temp dir. */
-  cacheDir?: string;
+  /**
+   * Where compiled modules are kept (checked like the default: ours, not writable by others), or
+   * false for none; default: see defaultCacheDir.
+   */
+  cacheDir?: string | false;
   /** For tests: the compiler package to look for (default `assemblyscript`). */
   compilerPackage?: string;
 }
@@ -24,6 +28,8 @@ export interface CompileResult {
   wasm: Uint8Array;
   /** True when the binary came from the cache and asc did not run. */
   cached: boolean;
+  /** Every source file the binary was built from (the entry and what it imports). */
+  files: string[];
 }
 
 /** Counts for tests (not exported from the package): how many compiles really ran asc. */
@@ -53,19 +59,21 @@ function findCompiler(entry: string, packageName: string): Compiler {
 }
 
 export function compileAssemblyScript(entry: string, options: CompileOptions = {}): CompileResult {
-  if (!existsSync(entry)) throw new TypeError(`Expected an AssemblyScript file to compile, but ${entry} does not exist`);
+  const problem = fileProblem(entry);
+  if (problem) throw new TypeError(`Expected an AssemblyScript file to compile, but ${entry} ${problem}`);
   const compiler = findCompiler(entry, options.compilerPackage ?? 'assemblyscript');
-  const cache = new CompileCache(options.cacheDir ?? defaultCacheDir());
+  const dir = options.cacheDir === undefined ? defaultCacheDir(entry) : options.cacheDir;
+  const cache = dir === false || dir === undefined ? undefined : CompileCache.open(dir);
   const key = CompileCache.key(entry, compiler.version, POOL_FLAGS);
-  const hit = cache.lookup(key);
+  const hit = cache?.lookup(key);
   if (hit) {
     compileCounters.cacheHits++;
-    return { wasm: hit, cached: true };
+    return { ...hit, cached: true };
   }
   compileCounters.compiles++;
   const response = compileSync({ compilerUrl: compiler.url, entry, flags: POOL_FLAGS, packageRoot: PACKAGE_ROOT });
   // A TypeError as for any `module` that cannot be used; the message carries asc's diagnostics.
   if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${entry}:\n${response.message}`);
-  cache.store(key, response.files, response.wasm);
-  return { wasm: response.wasm, cached: false };
+  cache?.store(key, response, response.wasm);
+  return { wasm: response.wasm, cached: false, files: response.files.map((file) => file.path) };
 }

@@ -16,6 +16,7 @@ export interface SourceFile {
 }
 
 export type CompileResponse =
-  | { ok: true; wasm: Uint8Array; files: SourceFile[] }
+  /** `absent`: every path asc looked for a file at and found none. */
+  | { ok: true; wasm: Uint8Array; files: SourceFile[]; absent: string[] }
   /** `message` holds asc's diagnostics, each led by file:line:column. */
   | { ok: false; message: string };

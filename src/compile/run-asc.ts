@@ -3,8 +3,9 @@
  * reads are recorded (they key the cache), the binary is kept in memory, and
  * the project's asconfig.json is not read (a pool needs exactly POOL_FLAGS).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { readRegularFile } from './files.js';
 import type { CompileRequest, CompileResponse, SourceFile } from './protocol.js';
 
 interface Diagnostic {
@@ -56,6 +57,7 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
   const config = resolve(baseDir, 'asconfig.json');
   const read = new Map<string, SourceFile>();
   const byName = new Map<string, string>();
+  const absent = new Set<string>();
   let wasm: Uint8Array | undefined;
   const located: string[] = [];
 
@@ -65,14 +67,18 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
       if (path === config) return null;
       const own = OWN_PACKAGE.exec(path);
       for (const candidate of own ? [path, join(request.packageRoot, own[1])] : [path]) {
-        try {
-          const text = await readFile(candidate, 'utf8');
-          read.set(candidate, { path: candidate, text });
-          byName.set(path, candidate);
-          return text;
-        } catch {
-          // not there: asc tries the next place a module may live
+        // Only a regular file: a FIFO planted where an import looks would block the compile for ever.
+        const bytes = readRegularFile(candidate);
+        if (!bytes) {
+          // Not there: asc tries the next place a module may live. Part of the cache key, since a file
+          // created here later would be read instead.
+          absent.add(candidate);
+          continue;
         }
+        const text = bytes.toString('utf8');
+        read.set(candidate, { path: candidate, text });
+        byName.set(path, candidate);
+        return text;
       }
       return null;
     },
@@ -100,5 +106,5 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
     const summary = located.length > 0 ? located.join('\n') : (error?.message ?? 'asc wrote no binary');
     return { ok: false, message: `${summary}${details ? `\n\nasc said:\n${details}` : ''}` };
   }
-  return { ok: true, wasm, files: [...read.values()] };
+  return { ok: true, wasm, files: [...read.values()], absent: [...absent] };
 }

@@ -1,7 +1,7 @@
 // `new Pool({ module: 'kernel.ts' })`: AssemblyScript compiled at the constructor with the flags a
 // shared-memory pool needs, cached by the content of every file asc read. Each test writes its
 // sources into a fresh temp directory, so the first compile there is always a cache miss.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -117,14 +117,15 @@ describe('AssemblyScript source as `module`', () => {
 });
 
 describe('the compile cache directory', () => {
-  it('is node_modules/.cache/wasmpool of the nearest package', () => {
-    const dir = project({ 'package.json': '{}' });
-    expect(defaultCacheDir(dir)).toBe(join(dir, 'node_modules', '.cache', 'wasmpool'));
+  it('is node_modules/.cache/wasmpool of the nearest package above the kernel file', () => {
+    const dir = project({ 'package.json': '{}', 'kernel.ts': '' });
+    mkdirSync(join(dir, 'node_modules'));
+    expect(defaultCacheDir(join(dir, 'kernel.ts'))).toBe(join(dir, 'node_modules', '.cache', 'wasmpool'));
   });
 
-  it('falls back to the temp dir when node_modules cannot hold a cache', () => {
-    const dir = project({ 'package.json': '{}', node_modules: 'a file, not a folder' });
-    expect(defaultCacheDir(dir)).toBe(join(tmpdir(), 'wasmpool-cache'));
+  it('falls back to the per-user cache folder, never the temp dir, when node_modules cannot hold a cache', () => {
+    const dir = project({ 'package.json': '{}', node_modules: 'a file, not a folder', 'kernel.ts': '' });
+    expect(defaultCacheDir(join(dir, 'kernel.ts'), { XDG_CACHE_HOME: '/home/u/.cache' })).toBe('/home/u/.cache/wasmpool');
   });
 
   it('an explicit cache dir holds one manifest and one binary per entry, the latest', () => {
