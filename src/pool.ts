@@ -24,6 +24,7 @@ import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-ar
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
+import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -78,8 +79,18 @@ export class Pool {
       );
     }
     if (valid.initializer !== undefined) checkWasmArgs(this.#signatures, valid.initializer, valid.initargs ?? [], 'initargs');
-    const spec = this.#module.spec.kind === 'wasm' && this.memory ? { ...this.#module.spec, memory: this.memory } : this.#module.spec;
+    const memory = this.memory;
+    let spec = this.#module.spec.kind === 'wasm' && memory ? { ...this.#module.spec, memory } : this.#module.spec;
+    let onWorkerExit: ((serial: number) => void) | undefined;
+    if (spec.kind === 'wasm' && memory && this.#module.info?.allocates) {
+      // Each worker's AssemblyScript heap, reserved before any pool array: see src/wasm/kernel-heaps.ts.
+      const arrays = this.#arrays;
+      const kernelHeaps = createKernelHeaps((bytes) => arrays.reserve(bytes), workers, valid.kernelHeapSize ?? KERNEL_HEAP.default);
+      spec = { ...spec, kernelHeaps };
+      onWorkerExit = (serial) => releaseKernelHeap(memory, kernelHeaps, serial);
+    }
     this.#scheduler = new Scheduler({
+      onWorkerExit,
       transport,
       shared: SHARED_MEMORY_AVAILABLE,
       serialize,

@@ -19,7 +19,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { fileProblem, readRegularFile, replaceFile } from './files.js';
 import type { SourceFile } from './protocol.js';
 
-const MANIFEST_VERSION = 2;
+const MANIFEST_VERSION = 3;
 
 interface Manifest {
   version: typeof MANIFEST_VERSION;

@@ -13,6 +13,8 @@ import { fileProblem } from './files.js';
 import { POOL_FLAGS } from './flags.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** Compiled in place of asc's stub runtime: each worker allocates in its own heap. */
+const RUNTIME = join(PACKAGE_ROOT, 'assembly', 'lib', 'runtime.ts');
 
 export interface CompileOptions {
   /**
@@ -71,7 +73,7 @@ export function compileAssemblyScript(entry: string, options: CompileOptions = {
     return { ...hit, cached: true };
   }
   compileCounters.compiles++;
-  const response = compileSync({ compilerUrl: compiler.url, entry, flags: POOL_FLAGS, packageRoot: PACKAGE_ROOT });
+  const response = compileSync({ compilerUrl: compiler.url, entry, flags: POOL_FLAGS, packageRoot: PACKAGE_ROOT, runtime: RUNTIME });
   // A TypeError as for any `module` that cannot be used; the message carries asc's diagnostics.
   if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${entry}:\n${response.message}`);
   cache?.store(key, response, response.wasm);

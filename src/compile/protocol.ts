@@ -7,6 +7,8 @@ export interface CompileRequest {
   flags: readonly string[];
   /** wasmpool's own package root: `import "wasmpool/assembly"` resolves there when no node_modules/wasmpool does. */
   packageRoot: string;
+  /** Path of the AssemblyScript runtime compiled in place of asc's stub runtime (assembly/lib/runtime.ts). */
+  runtime?: string;
 }
 
 /** A source file asc read, for the cache key. */

@@ -16,6 +16,8 @@ interface Diagnostic {
 }
 
 interface AscApi {
+  /** asc's bundled standard library by path under ~lib/, without the .ts: what `--runtime stub` compiles is `rt/index-stub`. */
+  libraryFiles: Record<string, string>;
   main(
     args: string[],
     options: {
@@ -60,6 +62,17 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
   const absent = new Set<string>();
   let wasm: Uint8Array | undefined;
   const located: string[] = [];
+  if (request.runtime) {
+    // wasmpool's runtime as the stub: each worker's instance allocates in its own region (see the file).
+    // asc treats any other --runtime path as a GC runtime and adds a shadow stack, at the same
+    // addresses in every worker; under the name of the stub it adds none. This thread is asc's only
+    // user, so replacing its library entry affects this compile alone.
+    const bytes = readRegularFile(request.runtime);
+    if (!bytes) return { ok: false, message: `wasmpool's AssemblyScript runtime ${request.runtime} is missing; reinstall wasmpool` };
+    const text = bytes.toString('utf8');
+    asc.libraryFiles['rt/index-stub'] = text;
+    read.set(request.runtime, { path: request.runtime, text });
+  }
 
   const { error, stderr } = await asc.main([basename(request.entry), ...request.flags, '--baseDir', baseDir, '--outFile', 'out.wasm'], {
     async readFile(name, dir) {

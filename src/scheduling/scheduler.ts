@@ -42,6 +42,8 @@ export interface SchedulerConfig {
    * units are posted by message to one worker.
    */
   serialize?: (value: unknown) => Uint8Array;
+  /** Called once a worker's thread has surely exited (it frees that worker's kernel heap, src/wasm/kernel-heaps.ts). */
+  onWorkerExit?: (serial: number) => void;
 }
 
 /** The options of one task, as the Pool validated them (TaskOptions). */
@@ -747,6 +749,7 @@ export class Scheduler implements ResultSource {
   private onExit(worker: WorkerNode, exit: WorkerExit): void {
     // Only now is the thread surely gone: repair a queue lock it may have died holding.
     this.ring?.repairAfterDeath(worker.serial, worker.stoppedUnit || worker.running);
+    this.config.onWorkerExit?.(worker.serial);
     if (!worker.gone) this.workerGone(worker, exit);
     worker.markExited();
   }

@@ -81,6 +81,16 @@ export class SharedArrays {
     return view;
   }
 
+  /**
+   * `bytes` of the shared memory kept for the pool's own use for its whole life (each worker's
+   * kernel heap, src/wasm/kernel-heaps.ts): never handed out by alloc, never freed. Returns the offset.
+   */
+  reserve(bytes: number): number {
+    const block = this.#heapOrThrow('alloc').allocate(bytes);
+    if (!block) throw new RangeError(`The pool's kernel heaps need ${bytes} bytes of shared memory, more than it can grow to; lower \`kernelHeapSize\``);
+    return block.start;
+  }
+
   /** Returns a view's block to the heap. The view must not be used (or passed to a kernel) afterwards. */
   free(view: SharedTypedArray): void {
     this.#heapOrThrow('free');

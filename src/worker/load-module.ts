@@ -1,5 +1,6 @@
 import type { ModuleSpec } from '../abi/protocol.js';
 import { createHostImports, type HostServices } from '../wasm/host-imports.js';
+import { claimKernelHeap } from '../wasm/kernel-heaps.js';
 
 export type Kernel = (...args: unknown[]) => unknown;
 
@@ -28,7 +29,61 @@ function functionsOf(exports: object): Map<string, Kernel> {
   return kernels;
 }
 
-export async function loadModule(spec: ModuleSpec, services: HostServices, importUrl: (url: string) => Promise<object>): Promise<LoadedModule> {
+/** What of the worker's `init` message loading needs: who it is (to claim a kernel heap) and its initializer. */
+export interface LoadContext {
+  serial: number;
+  initializer?: string;
+}
+
+/**
+ * A module built with wasmpool's AssemblyScript runtime allocates in this worker's own region
+ * (src/wasm/kernel-heaps.ts); after each call what it allocated is given back, and after the
+ * module's start and the initializer what they allocated is kept (assembly/lib/runtime.ts).
+ */
+function withHeapReset(kernels: Map<string, Kernel>, exports: WebAssembly.Exports, initializer: string | undefined): Map<string, Kernel> {
+  const mark = exports.__wasmpool_mark as (() => void) | undefined;
+  const reset = exports.__wasmpool_reset as (() => void) | undefined;
+  if (!mark || !reset) return kernels;
+  mark();
+  const wrapped = new Map<string, Kernel>();
+  for (const [name, kernel] of kernels) {
+    const after = name === initializer ? mark : reset;
+    wrapped.set(name, (...args) => {
+      try {
+        return kernel(...args);
+      } finally {
+        after();
+      }
+    });
+  }
+  return wrapped;
+}
+
+/** The two globals wasmpool's runtime imports: this worker's region of the shared memory. */
+function heapImports(spec: Extract<ModuleSpec, { kind: 'wasm' }>, serial: number): Record<string, WebAssembly.Global> | undefined {
+  const imported = new Set(WebAssembly.Module.imports(spec.module).flatMap((entry) => (entry.module === 'wasmpool' ? [entry.name] : [])));
+  if (!imported.has('heapStart')) return undefined;
+  const region = (start: number, end: number) => ({
+    heapStart: new WebAssembly.Global({ value: 'i32' }, start),
+    heapEnd: new WebAssembly.Global({ value: 'i32' }, end),
+  });
+  // Without heapEnd the allocator was compiled out: the module never allocates, and needs no region.
+  if (!imported.has('heapEnd')) return region(0, 0);
+  if (!spec.kernelHeaps || !spec.memory) {
+    throw new TypeError(
+      "this module allocates with wasmpool's runtime, which needs a heap per worker that the pool reserves when it knows the module at construction; in a browser, fetch the .wasm and pass its bytes as `module`",
+    );
+  }
+  const [start, end] = claimKernelHeap(spec.memory, spec.kernelHeaps, serial);
+  return region(start, end);
+}
+
+export async function loadModule(
+  spec: ModuleSpec,
+  services: HostServices,
+  importUrl: (url: string) => Promise<object>,
+  context: LoadContext = { serial: 0 },
+): Promise<LoadedModule> {
   if (spec.kind === 'js') {
     const kernels = functionsOf(await importUrl(spec.url));
     return { kernels, resettable: false, reload() {} };
@@ -36,6 +91,9 @@ export async function loadModule(spec: ModuleSpec, services: HostServices, impor
   let memory: WebAssembly.Memory | undefined = spec.memory;
   const imports = createHostImports(() => memory!, services);
   if (spec.memory) (imports.env as Record<string, unknown>).memory = spec.memory;
+  // Claimed once: a reload after a trap keeps this worker's region.
+  const heap = heapImports(spec, context.serial);
+  if (heap) Object.assign(imports.wasmpool as Record<string, unknown>, heap);
 
   const loaded: LoadedModule = {
     kernels: new Map(),
@@ -54,7 +112,7 @@ export async function loadModule(spec: ModuleSpec, services: HostServices, impor
       // Synchronous on purpose: the module is already compiled, and a sync reload keeps the task loop sync.
       const instance = new WebAssembly.Instance(spec.module, imports);
       memory = spec.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
-      loaded.kernels = functionsOf(instance.exports);
+      loaded.kernels = withHeapReset(functionsOf(instance.exports), instance.exports, context.initializer);
     },
   };
   await loaded.reload();

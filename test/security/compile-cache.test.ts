@@ -54,7 +54,7 @@ function evil(): Uint8Array {
 function plantedFiles(entry: string, wasm: Uint8Array): Record<string, string | Uint8Array> {
   const key = CompileCache.key(entry, ASC_VERSION, POOL_FLAGS);
   const name = `${key.slice(0, 16)}-${sha256(wasm).slice(0, 32)}.wasm`;
-  const manifest = { version: 2, key, files: [{ path: entry, sha256: sha256(readFileSync(entry, 'utf8')) }], absent: [], wasm: { name, sha256: sha256(wasm) } };
+  const manifest = { version: 3, key, files: [{ path: entry, sha256: sha256(readFileSync(entry, 'utf8')) }], absent: [], wasm: { name, sha256: sha256(wasm) } };
   return { [`${key}.json`]: JSON.stringify(manifest), [name]: wasm };
 }
 
