@@ -12,6 +12,7 @@ const modules = createModulePreparer(nodeReader);
 installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
+export type { KernelMap, KernelName, KernelArgs, KernelItem, KernelResult, UntypedKernels } from './typed-pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';

@@ -25,6 +25,7 @@ import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
+import type { KernelArgs, KernelItem, KernelMap, KernelName, KernelResult, UntypedKernelName, UntypedKernels } from './typed-pool.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -57,7 +58,7 @@ export interface PoolStats extends MetricsStats {
  * JavaScript. A facade: it validates every input at the call, then hands the work to its Scheduler, which owns
  * all task state; results are AsyncResults over that state.
  */
-export class Pool {
+export class Pool<K extends KernelMap = UntypedKernels> {
   readonly #scheduler: Scheduler;
   readonly #module: PreparedModule;
   /** The shared WebAssembly.Memory of a module built with `--sharedMemory`, else undefined. */
@@ -161,7 +162,13 @@ export class Pool {
     return this.#scheduler.state;
   }
 
-  /** Runs `kernel(...args)` in a worker. Returns at once. */
+  /**
+   * Runs `kernel(...args)` in a worker. Returns at once. Every submit method has two signatures: with a
+   * kernel map (`Pool<Kernels>`, from `wasmpool build --types`) the name, the arguments and the result
+   * are checked at compile time; without one, any name and arguments, the result type given as `<T>`.
+   */
+  applyAsync<N extends KernelName<K>>(kernel: N, args: KernelArgs<K, N>, options?: TaskOptions<KernelResult<K, N>>): AsyncResult<KernelResult<K, N>>;
+  applyAsync<T = unknown>(kernel: UntypedKernelName<K>, args?: readonly unknown[], options?: TaskOptions<T>): AsyncResult<T>;
   applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: TaskOptions<T>): AsyncResult<T> {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
@@ -186,34 +193,56 @@ export class Pool {
   }
 
   /** Runs `kernel(item)` for every item; one AsyncResult for the whole list, in input order. */
+  mapAsync<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): AsyncResult<KernelResult<K, N>[]>;
+  mapAsync<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]>;
   mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, false, undefined);
   }
 
   /** Runs `kernel(...args)` for every argument list in `items`. */
+  starmapAsync<N extends KernelName<K>>(
+    kernel: N,
+    items: Iterable<KernelArgs<K, N>>,
+    options?: MapOptions<KernelResult<K, N>>,
+  ): AsyncResult<KernelResult<K, N>[]>;
+  starmapAsync<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]>;
   starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, true, undefined);
   }
 
   /** applyAsync(...).get(): the value, as a Promise. */
+  apply<N extends KernelName<K>>(kernel: N, args: KernelArgs<K, N>, options?: TaskOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>>;
+  apply<T = unknown>(kernel: UntypedKernelName<K>, args?: readonly unknown[], options?: TaskOptions<T>): Promise<T>;
   apply<T = unknown>(kernel: string, args?: readonly unknown[], options?: TaskOptions<T>): Promise<T> {
-    return settle(() => this.applyAsync<T>(kernel, args, options));
+    return settle(() => (this as Pool).applyAsync<T>(kernel, args, options));
   }
 
+  map<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>[]>;
+  map<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): Promise<T[]>;
   map<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): Promise<T[]> {
-    return settle(() => this.mapAsync<T>(kernel, items, options));
+    return settle(() => (this as Pool).mapAsync<T>(kernel, items, options));
   }
 
+  starmap<N extends KernelName<K>>(kernel: N, items: Iterable<KernelArgs<K, N>>, options?: MapOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>[]>;
+  starmap<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): Promise<T[]>;
   starmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): Promise<T[]> {
-    return settle(() => this.starmapAsync<T>(kernel, items, options));
+    return settle(() => (this as Pool).starmapAsync<T>(kernel, items, options));
   }
 
   /** Results in input order as they become available (chunksize defaults to 1, as in Python). */
+  imap<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): AsyncIterable<KernelResult<K, N>>;
+  imap<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T>;
   imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
     return this.#stream<T>(kernel, items, options, true);
   }
 
   /** Results in completion order. */
+  imapUnordered<N extends KernelName<K>>(
+    kernel: N,
+    items: Iterable<KernelItem<K, N>>,
+    options?: MapOptions<KernelResult<K, N>>,
+  ): AsyncIterable<KernelResult<K, N>>;
+  imapUnordered<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T>;
   imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
     return this.#stream<T>(kernel, items, options, false);
   }

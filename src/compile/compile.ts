@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CompileCache, defaultCacheDir } from './cache.js';
 import { compileSync } from './compile-sync.js';
 import { fileProblem } from './files.js';
+import { encodeTypes, TYPES_SECTION, withCustomSection } from '../wasm/kernel-types.js';
 import { POOL_FLAGS } from './flags.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -76,6 +77,8 @@ export function compileAssemblyScript(entry: string, options: CompileOptions = {
   const response = compileSync({ compilerUrl: compiler.url, entry, flags: POOL_FLAGS, packageRoot: PACKAGE_ROOT, runtime: RUNTIME });
   // A TypeError as for any `module` that cannot be used; the message carries asc's diagnostics.
   if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${entry}:\n${response.message}`);
-  cache?.store(key, response, response.wasm);
-  return { wasm: response.wasm, cached: false, files: response.files.map((file) => file.path) };
+  // The source's parameter types travel inside the binary, so a .wasm from `wasmpool build` keeps them.
+  const wasm = withCustomSection(response.wasm, TYPES_SECTION, encodeTypes(new Map(response.kernels)));
+  cache?.store(key, response, wasm);
+  return { wasm, cached: false, files: response.files.map((file) => file.path) };
 }

@@ -1,3 +1,5 @@
+import type { SourceSignature } from '../wasm/kernel-types.js';
+
 /** What the main thread asks of the compiler thread, and its answer. */
 export interface CompileRequest {
   /** file: URL of asc's JS API (`assemblyscript/asc`), as resolved from the project. */
@@ -19,6 +21,6 @@ export interface SourceFile {
 
 export type CompileResponse =
   /** `absent`: every path asc looked for a file at and found none. */
-  | { ok: true; wasm: Uint8Array; files: SourceFile[]; absent: string[] }
+  | { ok: true; wasm: Uint8Array; files: SourceFile[]; absent: string[]; kernels: Array<[string, SourceSignature]> }
   /** `message` holds asc's diagnostics, each led by file:line:column. */
   | { ok: false; message: string };

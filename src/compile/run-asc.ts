@@ -6,6 +6,7 @@
 import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { readRegularFile } from './files.js';
+import type { SourceSignature } from '../wasm/kernel-types.js';
 import type { CompileRequest, CompileResponse, SourceFile } from './protocol.js';
 
 interface Diagnostic {
@@ -13,6 +14,33 @@ interface Diagnostic {
   code: number;
   category: number;
   range: { start: number; source: { normalizedPath: string } | null } | null;
+}
+
+/** The parts of asc's Program a transform reads the entry's exported signatures from. */
+interface TypeNode {
+  name?: { identifier: { text: string } };
+}
+interface AscProgram {
+  filesByName: Map<
+    string,
+    {
+      source?: { normalizedPath: string };
+      exports?: Map<string, { functionTypeNode?: { parameters: Array<{ name: { text: string }; type: TypeNode }>; returnType: TypeNode } }>;
+    }
+  >;
+}
+
+/** An exported function's parameter and result types as the source writes them (see src/wasm/kernel-types.ts). */
+function sourceSignatures(program: AscProgram, entryPath: string): Array<[string, SourceSignature]> {
+  const file = [...program.filesByName.values()].find((candidate) => candidate.source?.normalizedPath === entryPath);
+  const out: Array<[string, SourceSignature]> = [];
+  const text = (node: TypeNode): string => node.name?.identifier.text ?? 'unknown';
+  for (const [name, element] of file?.exports ?? []) {
+    const signature = element.functionTypeNode;
+    if (!signature || name.startsWith('__')) continue;
+    out.push([name, { params: signature.parameters.map((p) => ({ name: p.name.text, type: text(p.type) })), result: text(signature.returnType) }]);
+  }
+  return out;
 }
 
 interface AscApi {
@@ -25,6 +53,7 @@ interface AscApi {
       writeFile(name: string, contents: Uint8Array | string, baseDir: string): Promise<void>;
       listFiles(dir: string, baseDir: string): Promise<string[] | null>;
       reportDiagnostic(diagnostic: Diagnostic): void;
+      transforms?: Array<{ afterInitialize?(program: AscProgram): void }>;
     },
   ): Promise<{ error: Error | null; stderr: { toString(): string } }>;
 }
@@ -62,6 +91,7 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
   const absent = new Set<string>();
   let wasm: Uint8Array | undefined;
   const located: string[] = [];
+  let kernels: Array<[string, SourceSignature]> = [];
   if (request.runtime) {
     // wasmpool's runtime as the stub: each worker's instance allocates in its own region (see the file).
     // asc treats any other --runtime path as a GC runtime and adds a shadow stack, at the same
@@ -113,11 +143,18 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
       const where = file ? `${path}:${lineAndColumn(file.text, diagnostic.range!.start)}` : source;
       located.push(`${where}: error TS${diagnostic.code}: ${diagnostic.message}`);
     },
+    transforms: [
+      {
+        afterInitialize(program) {
+          kernels = sourceSignatures(program, basename(request.entry));
+        },
+      },
+    ],
   });
   if (error || !wasm) {
     const details = stderr.toString().trim();
     const summary = located.length > 0 ? located.join('\n') : (error?.message ?? 'asc wrote no binary');
     return { ok: false, message: `${summary}${details ? `\n\nasc said:\n${details}` : ''}` };
   }
-  return { ok: true, wasm, files: [...read.values()], absent: [...absent] };
+  return { ok: true, wasm, files: [...read.values()], absent: [...absent], kernels };
 }

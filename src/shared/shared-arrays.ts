@@ -1,5 +1,6 @@
 import { ISOLATION_HINT, SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { checkWasmArgs, checkWasmItems } from '../wasm/check-args.js';
+import { checkSourceTypes } from '../wasm/kernel-types.js';
 import type { WasmModuleInfo } from '../wasm/inspect.js';
 import { describe, expected } from '../validate.js';
 import { SharedHeap, type Block } from './heap.js';
@@ -112,6 +113,7 @@ export class SharedArrays {
    * typed arrays themselves: their arguments pass through untouched.
    */
   lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
+    checkSourceTypes(signatures?.types, kernel, args, where);
     if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
       checkWasmArgs(signatures, kernel, args, where);
       return { args: args as unknown[], temps: NO_TEMPS };

@@ -5,6 +5,8 @@
  * static data ends (so the shared heap starts above it).
  */
 
+import { decodeTypes, TYPES_SECTION, type SourceSignature } from './kernel-types.js';
+
 export type WasmValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'ref';
 
 export interface KernelSignature {
@@ -35,6 +37,8 @@ export interface WasmModuleInfo {
    * instance would start that pointer at the same address.
    */
   mutablePointerGlobals: number;
+  /** The source's parameter and result types, from the `wasmpool.kernels` section a wasmpool build writes. */
+  types?: Map<string, SourceSignature>;
 }
 
 const VALUE_TYPES: Record<number, WasmValueType> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'ref', 0x6f: 'ref' };
@@ -121,6 +125,7 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
   let dataEnd = 0;
   const globalImports = new Set<string>();
   let mutablePointerGlobals = 0;
+  let sourceTypes: Map<string, SourceSignature> | undefined;
 
   while (!r.done) {
     const id = r.byte();
@@ -128,7 +133,10 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
     const end = r.offset + size;
     // Checked here, not left to the engine: a cut-off binary would otherwise parse as a shorter valid-looking one.
     if (end > bytes.length) throw new RangeError(`section ${id} runs past the end of the WASM binary (${end} > ${bytes.length} bytes)`);
-    if (id === 1) {
+    if (id === 0) {
+      const name = r.name();
+      if (name === TYPES_SECTION) sourceTypes = decodeTypes(bytes.subarray(r.offset, end));
+    } else if (id === 1) {
       for (let n = r.u32(); n > 0; n--) {
         if (r.byte() !== 0x60) break; // not a plain function type: stop reading signatures
         const params = Array.from({ length: r.u32() }, () => VALUE_TYPES[r.byte()] ?? 'ref');
@@ -198,5 +206,7 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
   }
   const ownHeaps = globalImports.has('wasmpool.heapStart');
   const allocates = ownHeaps && globalImports.has('wasmpool.heapEnd');
-  return { kernels, memoryImport, dataEnd, ownHeaps, allocates, mutablePointerGlobals };
+  const info: WasmModuleInfo = { kernels, memoryImport, dataEnd, ownHeaps, allocates, mutablePointerGlobals };
+  if (sourceTypes) info.types = sourceTypes;
+  return info;
 }

@@ -48,7 +48,7 @@ describe('AssemblyScript source as `module`', () => {
     expect([...x]).toEqual([0.5, 1, 1.5]);
     pool.free(x);
     // The signature came from the compiled binary, so bad arguments are caught before dispatch.
-    expect(thrown(() => pool!.applyAsync('quad', [])).message).toBe('Kernel `quad` takes 1 argument (i32), got 0 in `args`');
+    expect(thrown(() => pool!.applyAsync('quad', [])).message).toBe('Kernel `quad` takes 1 argument (x: i32), got 0 in `args`');
   });
 
   it('a second Pool on the unchanged file (as a file: URL) does not compile again', async () => {
