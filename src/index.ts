@@ -7,9 +7,10 @@ import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';
 import { nodeReader } from './modules/node-reader.js';
 import { createModulePreparer } from './modules/prepare.js';
+import { precompileModule } from './compile/compile.js';
 
 const modules = createModulePreparer(nodeReader);
-installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
+installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload, precompile: precompileModule });
 
 export { Pool, type PoolStats, type AllocOptions } from './pool.js';
 export type { KernelMap, KernelName, KernelArgs, KernelItem, KernelResult, UntypedKernels } from './typed-pool.js';

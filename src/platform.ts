@@ -8,6 +8,8 @@ export interface Platform {
   prepareModule(source: ModuleSource | undefined): PreparedModule;
   /** Serializes a task payload for the shared work queue (node:v8); absent where workers cannot decode it. */
   serialize?: (value: unknown) => Uint8Array;
+  /** Pool.create: compiles a source module without blocking, so the constructor finds it compiled (Node). */
+  precompile?: (source: ModuleSource) => Promise<void>;
 }
 
 let current: Platform | undefined;

@@ -106,6 +106,19 @@ export class Pool<K extends KernelMap = UntypedKernels> {
   }
 
   /**
+   * `new Pool(options)` without blocking the thread on a compile: a `.ts` module is compiled in a
+   * worker thread while this awaits (the constructor then finds it compiled, cache or no cache).
+   * Rejects with what the constructor would throw. Workers then start as with `new Pool`.
+   * @example const pool = await Pool.create<Kernels>({ module: './kernel.ts' });
+   */
+  static async create<K extends KernelMap = UntypedKernels>(options?: PoolOptions): Promise<Pool<K>> {
+    const valid = validatePoolOptions(options);
+    const precompile = platform().precompile;
+    if (precompile && valid.module !== undefined) await precompile(valid.module);
+    return new Pool<K>(options);
+  }
+
+  /**
    * Signatures to check arguments against: plain WASM only (bindings convert arguments themselves).
    * Read per call, not once: a browser compiles a module given by URL after the Pool exists.
    */

@@ -5,10 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CompileCache, defaultCacheDir } from './cache.js';
-import { compileSync } from './compile-sync.js';
+import { compileAsync, compileSync } from './compile-sync.js';
+import type { CompileRequest, CompileResponse } from './protocol.js';
 import { fileProblem } from './files.js';
 import { encodeTypes, TYPES_SECTION, withCustomSection } from '../wasm/kernel-types.js';
 import { POOL_FLAGS } from './flags.js';
@@ -61,24 +62,80 @@ function findCompiler(entry: string, packageName: string): Compiler {
   );
 }
 
-export function compileAssemblyScript(entry: string, options: CompileOptions = {}): CompileResult {
+/** One compile's inputs, decided before asc runs (or the cache answers). */
+interface Plan {
+  entry: string;
+  key: string;
+  cache: CompileCache | undefined;
+  request: CompileRequest;
+}
+
+function plan(entry: string, options: CompileOptions): Plan {
   const problem = fileProblem(entry);
   if (problem) throw new TypeError(`Expected an AssemblyScript file to compile, but ${entry} ${problem}`);
   const compiler = findCompiler(entry, options.compilerPackage ?? 'assemblyscript');
   const dir = options.cacheDir === undefined ? defaultCacheDir(entry) : options.cacheDir;
   const cache = dir === false || dir === undefined ? undefined : CompileCache.open(dir);
-  const key = CompileCache.key(entry, compiler.version, POOL_FLAGS);
-  const hit = cache?.lookup(key);
-  if (hit) {
-    compileCounters.cacheHits++;
-    return { ...hit, cached: true };
+  const flags = POOL_FLAGS;
+  const key = CompileCache.key(entry, compiler.version, flags);
+  return { entry, key, cache, request: { compilerUrl: compiler.url, entry, flags, packageRoot: PACKAGE_ROOT, runtime: RUNTIME } };
+}
+
+function fromCache(plan: Plan): CompileResult | undefined {
+  const ready = precompiled.get(plan.key);
+  if (ready) {
+    precompiled.delete(plan.key);
+    return ready;
   }
-  compileCounters.compiles++;
-  const response = compileSync({ compilerUrl: compiler.url, entry, flags: POOL_FLAGS, packageRoot: PACKAGE_ROOT, runtime: RUNTIME });
+  const hit = plan.cache?.lookup(plan.key);
+  if (!hit) return undefined;
+  compileCounters.cacheHits++;
+  return { ...hit, cached: true };
+}
+
+function finish(plan: Plan, response: CompileResponse): CompileResult {
   // A TypeError as for any `module` that cannot be used; the message carries asc's diagnostics.
-  if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${entry}:\n${response.message}`);
+  if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${plan.entry}:\n${response.message}`);
   // The source's parameter types travel inside the binary, so a .wasm from `wasmpool build` keeps them.
   const wasm = withCustomSection(response.wasm, TYPES_SECTION, encodeTypes(new Map(response.kernels)));
-  cache?.store(key, response, wasm);
+  plan.cache?.store(plan.key, response, wasm);
   return { wasm, cached: false, files: response.files.map((file) => file.path) };
+}
+
+/** Compiled by compileAssemblyScriptAsync for a constructor about to ask (Pool.create), by key: taken once. */
+const precompiled = new Map<string, CompileResult>();
+
+/** Blocks the thread while asc runs (the Pool constructor is synchronous); a cache hit does not. */
+export function compileAssemblyScript(entry: string, options: CompileOptions = {}): CompileResult {
+  const steps = plan(entry, options);
+  const ready = fromCache(steps);
+  if (ready) return ready;
+  compileCounters.compiles++;
+  return finish(steps, compileSync(steps.request));
+}
+
+/**
+ * Compiles without blocking the thread, and keeps the result for the next compileAssemblyScript of
+ * the same file and flags (the constructor Pool.create calls), even where there is no disk cache.
+ */
+export async function precompileAssemblyScript(entry: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const steps = plan(entry, options);
+  const ready = fromCache(steps);
+  if (ready) return ready;
+  compileCounters.compiles++;
+  const result = finish(steps, await compileAsync(steps.request));
+  precompiled.set(steps.key, result);
+  return result;
+}
+
+/**
+ * Pool.create's first step in Node: a `.ts` module (path or file: URL) compiled without blocking.
+ * Anything else needs no compile; the constructor then checks it as always.
+ */
+export async function precompileModule(source: unknown): Promise<void> {
+  let path: string | undefined;
+  if (source instanceof URL && source.protocol === 'file:') path = fileURLToPath(source);
+  else if (typeof source === 'string' && /^file:/.test(source)) path = fileURLToPath(source);
+  else if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) path = resolve(source);
+  if (path?.endsWith('.ts') && fileProblem(path) === undefined) await precompileAssemblyScript(path);
 }

@@ -84,6 +84,8 @@ describe('typed kernels at compile time', () => {
       void text;
     };
     void result;
+    expectTypeOf(() => Pool.create<Kernels>({ module: ENTRY })).returns.toEqualTypeOf<Promise<Pool<Kernels>>>();
+    expectTypeOf(() => Pool.create({ module: ENTRY })).returns.toEqualTypeOf<Promise<Pool>>();
     const untyped = null as unknown as Pool;
     expectTypeOf(() => untyped.apply<string>('anything', [1, 'x'])).returns.toEqualTypeOf<Promise<string>>();
     expectTypeOf(() => untyped.apply('anything')).returns.toEqualTypeOf<Promise<unknown>>();
