@@ -75,6 +75,13 @@ export interface PoolOptions {
    * @example new Pool({ module: './blur.ts', kernelHeapSize: 16 << 20 })
    */
   kernelHeapSize?: number;
+  /**
+   * Build a `.ts` module for debugging: no optimization, function names and a source map kept, so a
+   * trap says `unreachable in boom at assembly/kernel.ts:3:14` (aborts name file:line:column always).
+   * Ignored for modules given as `.wasm` (build them with `wasmpool build --debug`).
+   * @default false
+   */
+  debug?: boolean;
 }
 
 /** Per-worker heap limits in MB (Node's `ResourceLimits`). */
@@ -151,6 +158,7 @@ const POOL_KEYS = [
   'maxQueued',
   'maxWorkerMemory',
   'kernelHeapSize',
+  'debug',
 ] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
@@ -195,6 +203,7 @@ export function validatePoolOptions(value: unknown): PoolOptions {
       throw new RangeError(expected('maxWorkerMemory', 'a finite number of MB > 0', options.maxWorkerMemory));
     }
   }
+  if (options.debug !== undefined && typeof options.debug !== 'boolean') throw new TypeError(expected('debug', 'a boolean', options.debug));
   if (options.kernelHeapSize !== undefined) {
     const { min, max } = KERNEL_HEAP;
     if (typeof options.kernelHeapSize !== 'number' || !Number.isInteger(options.kernelHeapSize)) {

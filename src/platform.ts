@@ -5,11 +5,11 @@ import type { PreparedModule } from './wasm/prepare-module.js';
 /** What differs between Node and browsers; each entry point installs its own. */
 export interface Platform {
   transport: Transport;
-  prepareModule(source: ModuleSource | undefined): PreparedModule;
+  prepareModule(source: ModuleSource | undefined, options?: { debug?: boolean }): PreparedModule;
   /** Serializes a task payload for the shared work queue (node:v8); absent where workers cannot decode it. */
   serialize?: (value: unknown) => Uint8Array;
   /** Pool.create: compiles a source module without blocking, so the constructor finds it compiled (Node). */
-  precompile?: (source: ModuleSource) => Promise<void>;
+  precompile?: (source: ModuleSource, options: { debug?: boolean }) => Promise<void>;
 }
 
 let current: Platform | undefined;

@@ -71,7 +71,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     const { transport, prepareModule, serialize } = platform();
     const workers = valid.workers ?? transport.defaultWorkers();
     resolveElasticOptions(valid, workers); // a bad minWorkers throws before any module is loaded
-    this.#module = prepareModule(valid.module);
+    this.#module = prepareModule(valid.module, { debug: valid.debug });
     this.memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#arrays = new SharedArrays(this.memory, () => this.#module.info, this.#module.label);
     if (valid.initializer !== undefined && this.#module.info && !this.#module.info.kernels.has(valid.initializer)) {
@@ -114,7 +114,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
   static async create<K extends KernelMap = UntypedKernels>(options?: PoolOptions): Promise<Pool<K>> {
     const valid = validatePoolOptions(options);
     const precompile = platform().precompile;
-    if (precompile && valid.module !== undefined) await precompile(valid.module);
+    if (precompile && valid.module !== undefined) await precompile(valid.module, { debug: valid.debug });
     return new Pool<K>(options);
   }
 

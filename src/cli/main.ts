@@ -12,7 +12,7 @@ import { inspectWasm, type WasmModuleInfo } from '../wasm/inspect.js';
 import { declaration, userParams } from '../wasm/kernel-types.js';
 import { checkOutput, UsageError, writeOutput } from './write-output.js';
 
-const USAGE = `Usage: wasmpool build FILE.ts [-o OUT.wasm] [--types [OUT.d.ts]]
+const USAGE = `Usage: wasmpool build FILE.ts [-o OUT.wasm] [--types [OUT.d.ts]] [--debug]
 
 Compiles an AssemblyScript kernel module with the flags a wasmpool pool needs
 (shared memory imported from env.memory, threads, a heap per worker) and prints
@@ -22,6 +22,8 @@ Options:
   -o, --out FILE        where to write the module (default: FILE.wasm beside FILE.ts)
   --types [OUT.d.ts]    also write a TypeScript declaration of the kernels, for
                         new Pool<Kernels>(...) (default: FILE.kernels.d.ts beside FILE.ts)
+  --debug               a debug build: no optimization, names and a source map kept,
+                        so traps name the function and file:line:column
   -h, --help            show this help
 
 Needs the compiler: npm install --save-dev assemblyscript`;
@@ -47,13 +49,13 @@ function build(argv: string[]): void {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { out: { type: 'string', short: 'o' }, types: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { out: { type: 'string', short: 'o' }, types: { type: 'boolean' }, debug: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     const { code, message } = error as Error & { code?: string };
     const option = /'([^']+)'/.exec(message)?.[1];
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option)
-      throw new UsageError(`Unknown option \`${option}\`; \`build\` takes -o/--out FILE, --types [OUT.d.ts] and -h/--help`);
+      throw new UsageError(`Unknown option \`${option}\`; \`build\` takes -o/--out FILE, --types [OUT.d.ts], --debug and -h/--help`);
     throw new UsageError(message);
   }
   const { values, positionals } = parsed;
@@ -75,7 +77,7 @@ function build(argv: string[]): void {
   const what = values.out === undefined ? 'the output (FILE.wasm beside FILE.ts)' : '`--out`';
   checkOutput(out, what, [source]);
   if (types) checkOutput(types, '`--types`', [source]);
-  const { wasm, cached, files } = compileAssemblyScript(source);
+  const { wasm, cached, files } = compileAssemblyScript(source, { debug: values.debug });
   checkOutput(out, what, files);
   if (types) checkOutput(types, '`--types`', files);
   const info = inspectWasm(wasm);

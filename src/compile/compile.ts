@@ -12,7 +12,8 @@ import { compileAsync, compileSync } from './compile-sync.js';
 import type { CompileRequest, CompileResponse } from './protocol.js';
 import { fileProblem } from './files.js';
 import { encodeTypes, TYPES_SECTION, withCustomSection } from '../wasm/kernel-types.js';
-import { POOL_FLAGS } from './flags.js';
+import { SOURCE_MAP_SECTION } from '../wasm/source-map.js';
+import { DEBUG_FLAGS, POOL_FLAGS } from './flags.js';
 
 const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Compiled in place of asc's stub runtime: each worker allocates in its own heap. */
@@ -26,6 +27,8 @@ export interface CompileOptions {
   cacheDir?: string | false;
   /** For tests: the compiler package to look for (default `assemblyscript`). */
   compilerPackage?: string;
+  /** A debug build: names, a source map, no optimization (see DEBUG_FLAGS). */
+  debug?: boolean;
 }
 
 export interface CompileResult {
@@ -76,9 +79,18 @@ function plan(entry: string, options: CompileOptions): Plan {
   const compiler = findCompiler(entry, options.compilerPackage ?? 'assemblyscript');
   const dir = options.cacheDir === undefined ? defaultCacheDir(entry) : options.cacheDir;
   const cache = dir === false || dir === undefined ? undefined : CompileCache.open(dir);
-  const flags = POOL_FLAGS;
+  const flags = options.debug ? DEBUG_FLAGS : POOL_FLAGS;
   const key = CompileCache.key(entry, compiler.version, flags);
-  return { entry, key, cache, request: { compilerUrl: compiler.url, entry, flags, packageRoot: PACKAGE_ROOT, runtime: RUNTIME } };
+  const request = { compilerUrl: compiler.url, entry, flags, packageRoot: PACKAGE_ROOT, runtime: RUNTIME, projectRoot: projectRoot(entry) };
+  return { entry, key, cache, request };
+}
+
+/** The folder of the nearest package.json above `entry`, else the entry's own folder. */
+function projectRoot(entry: string): string {
+  for (let dir = dirname(entry); ; dir = dirname(dir)) {
+    if (fileProblem(join(dir, 'package.json')) === undefined) return dir;
+    if (dirname(dir) === dir) return dirname(entry);
+  }
 }
 
 function fromCache(plan: Plan): CompileResult | undefined {
@@ -97,7 +109,9 @@ function finish(plan: Plan, response: CompileResponse): CompileResult {
   // A TypeError as for any `module` that cannot be used; the message carries asc's diagnostics.
   if (!response.ok) throw new TypeError(`Could not compile the AssemblyScript module ${plan.entry}:\n${response.message}`);
   // The source's parameter types travel inside the binary, so a .wasm from `wasmpool build` keeps them.
-  const wasm = withCustomSection(response.wasm, TYPES_SECTION, encodeTypes(new Map(response.kernels)));
+  let wasm = withCustomSection(response.wasm, TYPES_SECTION, encodeTypes(new Map(response.kernels)));
+  // Inside the binary, so the worker that hits a trap can map its offset to the source.
+  if (response.sourceMap) wasm = withCustomSection(wasm, SOURCE_MAP_SECTION, new TextEncoder().encode(response.sourceMap));
   plan.cache?.store(plan.key, response, wasm);
   return { wasm, cached: false, files: response.files.map((file) => file.path) };
 }
@@ -132,10 +146,10 @@ export async function precompileAssemblyScript(entry: string, options: CompileOp
  * Pool.create's first step in Node: a `.ts` module (path or file: URL) compiled without blocking.
  * Anything else needs no compile; the constructor then checks it as always.
  */
-export async function precompileModule(source: unknown): Promise<void> {
+export async function precompileModule(source: unknown, options: CompileOptions = {}): Promise<void> {
   let path: string | undefined;
   if (source instanceof URL && source.protocol === 'file:') path = fileURLToPath(source);
   else if (typeof source === 'string' && /^file:/.test(source)) path = fileURLToPath(source);
   else if (typeof source === 'string' && !/^[a-z][a-z0-9+.-]+:\/\//i.test(source)) path = resolve(source);
-  if (path?.endsWith('.ts') && fileProblem(path) === undefined) await precompileAssemblyScript(path);
+  if (path?.endsWith('.ts') && fileProblem(path) === undefined) await precompileAssemblyScript(path, options);
 }

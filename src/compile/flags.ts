@@ -24,3 +24,10 @@ export const POOL_FLAGS: readonly string[] = [
   'threads,simd',
   '--noColors',
 ];
+
+/**
+ * A debug build (PoolOptions.debug, `wasmpool build --debug`): no optimization, function names kept
+ * (traps name the AssemblyScript function), and a source map, which the compile embeds so that
+ * traps name `file:line:column` too.
+ */
+export const DEBUG_FLAGS: readonly string[] = ['-O0', '--debug', '--sourceMap', ...POOL_FLAGS.filter((flag) => flag !== '-O3')];

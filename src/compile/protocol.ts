@@ -11,6 +11,8 @@ export interface CompileRequest {
   packageRoot: string;
   /** Path of the AssemblyScript runtime compiled in place of asc's stub runtime (assembly/lib/runtime.ts). */
   runtime?: string;
+  /** Paths in messages and source maps are relative to this folder (the project's); default: the entry's folder. */
+  projectRoot?: string;
 }
 
 /** A source file asc read, for the cache key. */
@@ -21,6 +23,6 @@ export interface SourceFile {
 
 export type CompileResponse =
   /** `absent`: every path asc looked for a file at and found none. */
-  | { ok: true; wasm: Uint8Array; files: SourceFile[]; absent: string[]; kernels: Array<[string, SourceSignature]> }
+  | { ok: true; wasm: Uint8Array; files: SourceFile[]; absent: string[]; kernels: Array<[string, SourceSignature]>; sourceMap?: string }
   /** `message` holds asc's diagnostics, each led by file:line:column. */
   | { ok: false; message: string };

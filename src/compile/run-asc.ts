@@ -1,10 +1,13 @@
 /**
  * One compile with asc's JS API, all file access through hooks: the files it
  * reads are recorded (they key the cache), the binary is kept in memory, and
- * the project's asconfig.json is not read (a pool needs exactly POOL_FLAGS).
+ * the project's asconfig.json is read as asc reads it, below the flags a pool
+ * needs (asc lets command-line flags win). Paths are relative to the project
+ * (the folder of the nearest package.json above the entry), so abort messages
+ * and source maps name `assembly/kernel.ts`, not `kernel.ts`.
  */
 import { readdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { readRegularFile } from './files.js';
 import type { SourceSignature } from '../wasm/kernel-types.js';
 import type { CompileRequest, CompileResponse, SourceFile } from './protocol.js';
@@ -84,8 +87,9 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
       message: `Could not load the AssemblyScript compiler (${(error as Error).message}); reinstall it: npm install --save-dev assemblyscript`,
     };
   }
-  const baseDir = dirname(request.entry);
-  const config = resolve(baseDir, 'asconfig.json');
+  const baseDir = request.projectRoot ?? dirname(request.entry);
+  const entry = relative(baseDir, request.entry).split(sep).join('/');
+  let sourceMap: string | undefined;
   const read = new Map<string, SourceFile>();
   const byName = new Map<string, string>();
   const absent = new Set<string>();
@@ -104,10 +108,9 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
     read.set(request.runtime, { path: request.runtime, text });
   }
 
-  const { error, stderr } = await asc.main([basename(request.entry), ...request.flags, '--baseDir', baseDir, '--outFile', 'out.wasm'], {
+  const { error, stderr } = await asc.main([entry, ...request.flags, '--baseDir', baseDir, '--outFile', 'out.wasm'], {
     async readFile(name, dir) {
       const path = resolve(dir, name);
-      if (path === config) return null;
       const own = OWN_PACKAGE.exec(path);
       for (const candidate of own ? [path, join(request.packageRoot, own[1])] : [path]) {
         // Only a regular file: a FIFO planted where an import looks would block the compile for ever.
@@ -127,6 +130,7 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
     },
     async writeFile(name, contents) {
       if (name === 'out.wasm' && typeof contents !== 'string') wasm = contents;
+      else if (name === 'out.wasm.map') sourceMap = typeof contents === 'string' ? contents : new TextDecoder().decode(contents);
     },
     async listFiles(dir, base) {
       try {
@@ -146,7 +150,7 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
     transforms: [
       {
         afterInitialize(program) {
-          kernels = sourceSignatures(program, basename(request.entry));
+          kernels = sourceSignatures(program, entry);
         },
       },
     ],
@@ -156,5 +160,5 @@ export async function runAsc(request: CompileRequest): Promise<CompileResponse> 
     const summary = located.length > 0 ? located.join('\n') : (error?.message ?? 'asc wrote no binary');
     return { ok: false, message: `${summary}${details ? `\n\nasc said:\n${details}` : ''}` };
   }
-  return { ok: true, wasm, files: [...read.values()], absent: [...absent], kernels };
+  return { ok: true, wasm, files: [...read.values()], absent: [...absent], kernels, sourceMap };
 }

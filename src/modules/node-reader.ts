@@ -28,5 +28,5 @@ export const nodeReader: ModuleReader = {
   readBytes: (url) => readFileSync(url),
   readText: (url) => (existsSync(url) ? readFileSync(url, 'utf8') : undefined),
   exists: (url) => existsSync(url),
-  compileSource: (url) => compileAssemblyScript(fileURLToPath(url)).wasm,
+  compileSource: (url, _label, options) => compileAssemblyScript(fileURLToPath(url), options).wasm,
 };

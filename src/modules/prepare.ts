@@ -37,7 +37,12 @@ export interface ModuleReader {
   readText(url: URL): Later<string | undefined>;
   exists(url: URL): Later<boolean>;
   /** Compiles an AssemblyScript source file to WASM bytes, or throws saying why this platform cannot. */
-  compileSource(url: URL, label: string): Uint8Array;
+  compileSource(url: URL, label: string, options: SourceOptions): Uint8Array;
+}
+
+/** How a `.ts` module is compiled (PoolOptions.debug). */
+export interface SourceOptions {
+  debug?: boolean;
 }
 
 /** Beside dist/modules/, as in the package: a bundler that understands `new URL(..., import.meta.url)` copies it. */
@@ -59,7 +64,7 @@ function bindingsAt(reader: ModuleReader, url: URL): Later<string | undefined> {
 
 export interface ModulePreparer {
   /** The `Platform.prepareModule` seam the Pool calls. */
-  prepare(source: ModuleSource | undefined): PreparedModule;
+  prepare(source: ModuleSource | undefined, options?: SourceOptions): PreparedModule;
   /** For platforms that read asynchronously: load the built-in kernels once, so `new Pool()` stays synchronous. */
   preloadBuiltin(): Promise<void>;
 }
@@ -90,18 +95,18 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
       });
     });
 
-  const fromLocation = (source: string | URL): Later<PreparedModule> => {
+  const fromLocation = (source: string | URL, options: SourceOptions): Later<PreparedModule> => {
     const url = reader.locate(source);
     const label = reader.label(url);
     const path = url.pathname;
     if (path.endsWith('.wasm')) return fromWasmFile(url, label, true);
     if (path.endsWith('.js') || path.endsWith('.mjs')) return fromScriptFile(url, label);
-    if (path.endsWith('.ts')) return fromCompiled(compileWasm(reader.compileSource(url, label), label), label, undefined);
+    if (path.endsWith('.ts')) return fromCompiled(compileWasm(reader.compileSource(url, label, options), label), label, undefined);
     throw new TypeError(`Expected \`module\` to be a .wasm, .js, .mjs or AssemblyScript .ts file, got ${label}`);
   };
 
   return {
-    prepare(source) {
+    prepare(source, options = {}) {
       if (source === undefined) {
         if (builtin instanceof Error) throw new TypeError(`The built-in kernels could not be loaded: ${builtin.message}`, { cause: builtin });
         if (builtin) return { ...builtin };
@@ -121,7 +126,7 @@ export function createModulePreparer(reader: ModuleReader): ModulePreparer {
       if (typeof source !== 'string' && !(source instanceof URL)) {
         throw new TypeError(`Expected \`module\` to be a path, URL, bytes or WebAssembly.Module, got ${describe(source)}`);
       }
-      const prepared = fromLocation(source);
+      const prepared = fromLocation(source, options);
       return prepared instanceof Promise ? deferred(prepared, String(source)) : prepared;
     },
 

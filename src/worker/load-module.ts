@@ -1,6 +1,7 @@
 import type { ModuleSpec } from '../abi/protocol.js';
 import { createHostImports, type HostServices } from '../wasm/host-imports.js';
 import { claimKernelHeap } from '../wasm/kernel-heaps.js';
+import { locateTrap, SourceMap } from '../wasm/source-map.js';
 
 export type Kernel = (...args: unknown[]) => unknown;
 
@@ -36,23 +37,33 @@ export interface LoadContext {
 }
 
 /**
- * A module built with wasmpool's AssemblyScript runtime allocates in this worker's own region
- * (src/wasm/kernel-heaps.ts); after each call what it allocated is given back, and after the
- * module's start and the initializer what they allocated is kept (assembly/lib/runtime.ts).
+ * What the worker adds around each kernel of a module wasmpool built. Its AssemblyScript runtime
+ * allocates in this worker's own region (src/wasm/kernel-heaps.ts): after each call what it
+ * allocated is given back, and after the module's start and the initializer what they allocated is
+ * kept (assembly/lib/runtime.ts). A debug build's traps get their function and source position.
  */
-function withHeapReset(kernels: Map<string, Kernel>, exports: WebAssembly.Exports, initializer: string | undefined): Map<string, Kernel> {
-  const mark = exports.__wasmpool_mark as (() => void) | undefined;
-  const reset = exports.__wasmpool_reset as (() => void) | undefined;
-  if (!mark || !reset) return kernels;
-  mark();
+function wrapKernels(
+  kernels: Map<string, Kernel>,
+  instance: WebAssembly.Instance,
+  module: WebAssembly.Module,
+  initializer: string | undefined,
+): Map<string, Kernel> {
+  const mark = instance.exports.__wasmpool_mark as (() => void) | undefined;
+  const reset = instance.exports.__wasmpool_reset as (() => void) | undefined;
+  const map = SourceMap.of(module);
+  if ((!mark || !reset) && !map) return kernels;
+  mark?.();
   const wrapped = new Map<string, Kernel>();
   for (const [name, kernel] of kernels) {
     const after = name === initializer ? mark : reset;
     wrapped.set(name, (...args) => {
       try {
         return kernel(...args);
+      } catch (error) {
+        if (map) locateTrap(error, map);
+        throw error;
       } finally {
-        after();
+        after?.();
       }
     });
   }
@@ -112,7 +123,7 @@ export async function loadModule(
       // Synchronous on purpose: the module is already compiled, and a sync reload keeps the task loop sync.
       const instance = new WebAssembly.Instance(spec.module, imports);
       memory = spec.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
-      loaded.kernels = withHeapReset(functionsOf(instance.exports), instance.exports, context.initializer);
+      loaded.kernels = wrapKernels(functionsOf(instance.exports), instance, spec.module, context.initializer);
     },
   };
   await loaded.reload();

@@ -65,7 +65,7 @@ describe('wasmpool build', () => {
       [['build'], /Expected one AssemblyScript file to build, got none/],
       [['build', 'a.ts', 'b.ts'], /Expected one AssemblyScript file to build, got a\.ts b\.ts/],
       [['build', 'kernel.wasm'], /Expected FILE to be an AssemblyScript \.ts file, got kernel\.wasm/],
-      [['build', 'kernel.ts', '--optimize'], /Unknown option `--optimize`; `build` takes -o\/--out FILE, --types \[OUT.d.ts\] and -h\/--help/],
+      [['build', 'kernel.ts', '--optimize'], /Unknown option `--optimize`; `build` takes -o\/--out FILE, --types \[OUT.d.ts\], --debug and -h\/--help/],
       [['build', 'kernel.ts', '-o', 'kernel.js'], /Expected `--out` to be a \.wasm path, got kernel\.js/],
       [['build', 'kernel.ts', '-o'], /argument missing/],
     ];

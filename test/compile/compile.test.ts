@@ -106,7 +106,7 @@ describe('AssemblyScript source as `module`', () => {
     expect(error.message).toMatch(/needs the AssemblyScript compiler, which is not installed; run `npm install --save-dev assemblyscript`/);
   });
 
-  it('ignores an asconfig.json beside the kernel: the pool needs its own flags', async () => {
+  it('an asconfig.json beside the kernel cannot undo the flags the pool needs', async () => {
     const dir = project({
       'kernel.ts': 'export function one(): i32 { return 1; }\n',
       'asconfig.json': '{"options":{"importMemory":false,"sharedMemory":false}}',
