@@ -83,7 +83,8 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     const memory = this.memory;
     let spec = this.#module.spec.kind === 'wasm' && memory ? { ...this.#module.spec, memory } : this.#module.spec;
     let onWorkerExit: ((serial: number) => void) | undefined;
-    if (spec.kind === 'wasm' && memory && this.#module.info?.allocates) {
+    // Without shared memory (a page that is not cross-origin isolated) there is nothing to reserve in: the worker says so at load.
+    if (spec.kind === 'wasm' && memory && SHARED_MEMORY_AVAILABLE && this.#module.info?.allocates) {
       // Each worker's AssemblyScript heap, reserved before any pool array: see src/wasm/kernel-heaps.ts.
       const arrays = this.#arrays;
       const kernelHeaps = createKernelHeaps((bytes) => arrays.reserve(bytes), workers, valid.kernelHeapSize ?? KERNEL_HEAP.default);

@@ -82,7 +82,7 @@ function heapImports(spec: Extract<ModuleSpec, { kind: 'wasm' }>, serial: number
   if (!imported.has('heapEnd')) return region(0, 0);
   if (!spec.kernelHeaps || !spec.memory) {
     throw new TypeError(
-      "this module allocates with wasmpool's runtime, which needs a heap per worker that the pool reserves when it knows the module at construction; in a browser, fetch the .wasm and pass its bytes as `module`",
+      "this module allocates with wasmpool's runtime, which needs a heap per worker that the pool reserves in its shared memory when it knows the module at construction; in a browser, use a cross-origin isolated page and pass the .wasm's bytes (fetched) as `module`",
     );
   }
   const [start, end] = claimKernelHeap(spec.memory, spec.kernelHeaps, serial);
