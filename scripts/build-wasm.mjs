@@ -11,6 +11,19 @@ const builds = [
   // Each worker's own memory: the tutorial's task builds strings, which needs an allocator.
   ['assembly/examples/seed.ts', ...own, '-o', 'build/examples/seed.wasm'],
   ['test/fixtures/assembly/faults.ts', ...own, '--debug', '-o', 'build/fixtures/faults.wasm'],
+  // asc's stub allocator on a shared memory, as a hand build would make it: the pool refuses it.
+  [
+    'test/fixtures/assembly/allocates.ts',
+    ...own,
+    '--importMemory',
+    '--sharedMemory',
+    '--maximumMemory',
+    '16',
+    '--enable',
+    'threads',
+    '-o',
+    'build/fixtures/unsafe-alloc.wasm',
+  ],
   ['test/fixtures/assembly/bound.ts', '-O3', '--runtime', 'incremental', '--bindings', 'raw', '-o', 'build/fixtures/bound.wasm'],
 ];
 

@@ -7,11 +7,13 @@ import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';
 import { nodeReader, readBuiltinKernels } from './modules/node-reader.js';
 import { createModulePreparer } from './modules/prepare.js';
+import { precompileModule } from './compile/compile.js';
 
 const modules = createModulePreparer(nodeReader, readBuiltinKernels);
-installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload });
+installPlatform({ transport: nodeTransport, prepareModule: modules.prepare, serialize: serializePayload, precompile: precompileModule });
 
 export { Pool, type PoolStats, type AllocOptions, type InitContext } from './pool.js';
+export type { KernelMap, KernelName, KernelArgs, KernelItem, KernelResult, UntypedKernels } from './typed-pool.js';
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';

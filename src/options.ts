@@ -2,6 +2,7 @@ import type { InitContext } from './pool.js';
 import { WORKER_KERNELS } from './transport/browser-signals.js';
 import type { WebWorkerLike } from './transport/types.js';
 import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
+import { KERNEL_HEAP } from './wasm/kernel-heaps.js';
 
 /** What `PoolOptions.module` accepts. */
 export type ModuleSource = string | URL | Uint8Array | ArrayBuffer | WebAssembly.Module;
@@ -96,6 +97,23 @@ export interface PoolOptions {
    * @example new Pool({ module: './leaky-kernels.js', maxWorkerMemory: 512 })
    */
   maxWorkerMemory?: number;
+  /**
+   * Bytes of heap each worker's AssemblyScript runtime gets for a kernel's own allocations (`new
+   * Float64Array(n)`, strings, `StaticArray`), for modules built by wasmpool (`module: 'k.ts'`,
+   * `wasmpool build`). Each worker's heap is its own region of the shared memory, apart from pool
+   * arrays and other workers' heaps; what a call allocates is given back when it returns. Rounded up
+   * to 64 KiB; from 65536 (64 KiB) to 2³⁰ (1 GiB).
+   * @default 1048576 (1 MiB)
+   * @example new Pool({ module: './blur.ts', kernelHeapSize: 16 << 20 })
+   */
+  kernelHeapSize?: number;
+  /**
+   * Build a `.ts` module for debugging: no optimization, function names and a source map kept, so a
+   * trap says `unreachable in boom at assembly/kernel.ts:3:14` (aborts name file:line:column always).
+   * Ignored for modules given as `.wasm` (build them with `wasmpool build --debug`).
+   * @default false
+   */
+  debug?: boolean;
 }
 
 /** Per-worker heap limits in MB (Node's `ResourceLimits`). */
@@ -194,6 +212,8 @@ const POOL_KEYS = [
   'idleTimeout',
   'maxQueued',
   'maxWorkerMemory',
+  'kernelHeapSize',
+  'debug',
 ] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
@@ -254,6 +274,16 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     }
     if (!(options.maxWorkerMemory > 0) || !Number.isFinite(options.maxWorkerMemory)) {
       throw new RangeError(expected('maxWorkerMemory', 'a finite number of MB > 0', options.maxWorkerMemory));
+    }
+  }
+  if (options.debug !== undefined && typeof options.debug !== 'boolean') throw new TypeError(expected('debug', 'a boolean', options.debug));
+  if (options.kernelHeapSize !== undefined) {
+    const { min, max } = KERNEL_HEAP;
+    if (typeof options.kernelHeapSize !== 'number' || !Number.isInteger(options.kernelHeapSize)) {
+      throw new TypeError(expected('kernelHeapSize', 'an integer number of bytes', options.kernelHeapSize));
+    }
+    if (options.kernelHeapSize < min || options.kernelHeapSize > max) {
+      throw new RangeError(expected('kernelHeapSize', `a number of bytes from ${min} to ${max}`, options.kernelHeapSize));
     }
   }
   return options;

@@ -1,3 +1,4 @@
+import type { PrepareOptions } from './modules/prepare.js';
 import type { ModuleSource } from './options.js';
 import type { Transport } from './transport/types.js';
 import type { PreparedModule } from './wasm/prepare-module.js';
@@ -5,9 +6,11 @@ import type { PreparedModule } from './wasm/prepare-module.js';
 /** What differs between Node and browsers; each entry point installs its own. */
 export interface Platform {
   transport: Transport;
-  prepareModule(source: ModuleSource | undefined, kind?: 'wasm' | 'js'): PreparedModule;
+  prepareModule(source: ModuleSource | undefined, options?: PrepareOptions): PreparedModule;
   /** Serializes a task payload for the shared work queue (node:v8); absent where workers cannot decode it. */
   serialize?: (value: unknown) => Uint8Array;
+  /** Pool.create: compiles a source module without blocking, so the constructor finds it compiled (Node). */
+  precompile?: (source: ModuleSource, options: { debug?: boolean }) => Promise<void>;
 }
 
 let current: Platform | undefined;

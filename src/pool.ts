@@ -25,6 +25,8 @@ import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 import { loadingWasm, stillLoading } from './modules/registry.js';
+import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
+import type { KernelArgs, KernelItem, KernelMap, KernelName, KernelResult, UntypedKernelName, UntypedKernels } from './typed-pool.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
 (Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
@@ -75,7 +77,7 @@ export interface PoolStats extends MetricsStats {
  * JavaScript. A facade: it validates every input at the call, then hands the work to its Scheduler, which owns
  * all task state; results are AsyncResults over that state.
  */
-export class Pool {
+export class Pool<K extends KernelMap = UntypedKernels> {
   readonly #scheduler: Scheduler;
   readonly #module: PreparedModule;
   /** The memory the Pool created for a module it had compiled by construction (else the module's own, below). */
@@ -97,7 +99,7 @@ export class Pool {
         `\`${valid.workerUrl !== undefined ? 'workerUrl' : 'createWorker'}\` is for browsers; this runtime starts wasmpool's own worker threads`,
       );
     }
-    this.#module = prepareModule(valid.module, valid.moduleType);
+    this.#module = prepareModule(valid.module, { kind: valid.moduleType, debug: valid.debug });
     this.#memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#deferred = loadingWasm(this.#module);
     this.#arrays = new SharedArrays(
@@ -110,9 +112,20 @@ export class Pool {
         `Expected \`initializer\` to name an export of the task module, got ${JSON.stringify(valid.initializer)}; it exports: ${[...this.#module.info.kernels.keys()].join(', ')}`,
       );
     }
+    const memory = this.memory;
+    let spec = this.#module.spec.kind === 'wasm' && memory ? { ...this.#module.spec, memory } : this.#module.spec;
+    let onWorkerExit: ((serial: number) => void) | undefined;
+    // Without shared memory (a page that is not cross-origin isolated) there is nothing to reserve in: the worker says so at load.
+    if (spec.kind === 'wasm' && memory && SHARED_MEMORY_AVAILABLE && this.#module.info?.allocates) {
+      // Each worker's AssemblyScript heap, reserved before any pool array (initargs' copies included): see src/wasm/kernel-heaps.ts.
+      const arrays = this.#arrays;
+      const kernelHeaps = createKernelHeaps((bytes) => arrays.reserve(bytes), workers, valid.kernelHeapSize ?? KERNEL_HEAP.default);
+      spec = { ...spec, kernelHeaps };
+      onWorkerExit = (serial) => releaseKernelHeap(memory, kernelHeaps, serial);
+    }
     const initargs = valid.initializer === undefined ? undefined : this.#lowerInitargs(valid.initializer, valid.initargs);
-    const spec = this.#module.spec.kind === 'wasm' && this.#memory ? { ...this.#module.spec, memory: this.#memory } : this.#module.spec;
     this.#scheduler = new Scheduler({
+      onWorkerExit,
       transport,
       shared: SHARED_MEMORY_AVAILABLE,
       serialize,
@@ -156,16 +169,21 @@ export class Pool {
   }
 
   /**
-   * A pool whose module is ready: in a browser, a module given by URL has been fetched and compiled, so its
-   * signatures, `memory` and `alloc` work from the first call (`new Pool` has them at once only for bytes, a
-   * Module and the built-in kernels). On Node it resolves at once, as `new Pool` reads files synchronously.
-   * A module that cannot be loaded rejects it (with the error `new Pool` would throw, or the fetch's), and the
-   * pool it started is terminated.
+   * `new Pool(options)`, resolved once the pool is ready to run: a `.ts` module compiled in a worker thread
+   * while this awaits (never blocking this thread; the constructor then finds it compiled, cache or no cache),
+   * a browser's module given by URL fetched and compiled (so its signatures, `memory` and `alloc` work from the
+   * first call), and the first workers started with the module loaded. A module that cannot be compiled or
+   * loaded rejects it with the error `new Pool` would throw, and the pool it started is terminated.
+   * @example const pool = await Pool.create<Kernels>({ module: './kernel.ts' });
    */
-  static async create(options?: PoolOptions): Promise<Pool> {
-    const pool = new Pool(options);
+  static async create<K extends KernelMap = UntypedKernels>(options?: PoolOptions): Promise<Pool<K>> {
+    const valid = validatePoolOptions(options);
+    const precompile = platform().precompile;
+    if (precompile && valid.module !== undefined) await precompile(valid.module, { debug: valid.debug });
+    const pool = new Pool<K>(options);
     try {
       await stillLoading(pool.#module);
+      await pool.#scheduler.workersReady();
     } catch (error) {
       await pool.terminate(); // a module that cannot load: the pool's workers would only wait for it
       throw error;
@@ -240,7 +258,13 @@ export class Pool {
     return this.#scheduler.state;
   }
 
-  /** Runs `kernel(...args)` in a worker. Returns at once. */
+  /**
+   * Runs `kernel(...args)` in a worker. Returns at once. Every submit method has two signatures: with a
+   * kernel map (`Pool<Kernels>`, from `wasmpool build --types`) the name, the arguments and the result
+   * are checked at compile time; without one, any name and arguments, the result type given as `<T>`.
+   */
+  applyAsync<N extends KernelName<K>>(kernel: N, args: KernelArgs<K, N>, options?: TaskOptions<KernelResult<K, N>>): AsyncResult<KernelResult<K, N>>;
+  applyAsync<T = unknown>(kernel: UntypedKernelName<K>, args?: readonly unknown[], options?: TaskOptions<T>): AsyncResult<T>;
   applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: TaskOptions<T>): AsyncResult<T> {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
@@ -264,26 +288,40 @@ export class Pool {
   }
 
   /** Runs `kernel(item)` for every item; one AsyncResult for the whole list, in input order. */
+  mapAsync<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): AsyncResult<KernelResult<K, N>[]>;
+  mapAsync<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]>;
   mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, false);
   }
 
   /** Runs `kernel(...args)` for every argument list in `items`. */
+  starmapAsync<N extends KernelName<K>>(
+    kernel: N,
+    items: Iterable<KernelArgs<K, N>>,
+    options?: MapOptions<KernelResult<K, N>>,
+  ): AsyncResult<KernelResult<K, N>[]>;
+  starmapAsync<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]>;
   starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): AsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, true);
   }
 
   /** applyAsync(...).get(): the value, as a Promise. */
+  apply<N extends KernelName<K>>(kernel: N, args: KernelArgs<K, N>, options?: TaskOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>>;
+  apply<T = unknown>(kernel: UntypedKernelName<K>, args?: readonly unknown[], options?: TaskOptions<T>): Promise<T>;
   apply<T = unknown>(kernel: string, args?: readonly unknown[], options?: TaskOptions<T>): Promise<T> {
-    return settle(() => this.applyAsync<T>(kernel, args, options));
+    return settle(() => (this as Pool).applyAsync<T>(kernel, args, options));
   }
 
+  map<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>[]>;
+  map<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): Promise<T[]>;
   map<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): Promise<T[]> {
-    return settle(() => this.mapAsync<T>(kernel, items, options));
+    return settle(() => (this as Pool).mapAsync<T>(kernel, items, options));
   }
 
+  starmap<N extends KernelName<K>>(kernel: N, items: Iterable<KernelArgs<K, N>>, options?: MapOptions<KernelResult<K, N>>): Promise<KernelResult<K, N>[]>;
+  starmap<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): Promise<T[]>;
   starmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: MapOptions<T>): Promise<T[]> {
-    return settle(() => this.starmapAsync<T>(kernel, items, options));
+    return settle(() => (this as Pool).starmapAsync<T>(kernel, items, options));
   }
 
   /**
@@ -291,11 +329,21 @@ export class Pool {
    * as the loop goes, at most `readAhead` chunks ahead, so an endless generator works; leaving the loop early
    * cancels every item not yet started.
    */
+  /** Results in input order as they become available (chunksize defaults to 1, as in Python). */
+  imap<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): AsyncIterable<KernelResult<K, N>>;
+  imap<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T>;
   imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
     return this.#stream<T>(kernel, items, options, true, false);
   }
 
   /** imap, in completion order. */
+  /** Results in completion order. */
+  imapUnordered<N extends KernelName<K>>(
+    kernel: N,
+    items: Iterable<KernelItem<K, N>>,
+    options?: MapOptions<KernelResult<K, N>>,
+  ): AsyncIterable<KernelResult<K, N>>;
+  imapUnordered<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T>;
   imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
     return this.#stream<T>(kernel, items, options, false, false);
   }

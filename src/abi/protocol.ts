@@ -13,7 +13,18 @@ export type ModuleSpec =
       memory?: WebAssembly.Memory;
       /** URL of AssemblyScript's raw bindings (`asc --bindings raw`), when present. */
       bindingsUrl?: string;
+      /** Where each worker's AssemblyScript heap lives, for modules built with wasmpool's runtime (src/wasm/kernel-heaps.ts). */
+      kernelHeaps?: KernelHeapSpec;
     };
+
+/** Byte offsets in the pool's shared memory of the kernel-heap table and regions (src/wasm/kernel-heaps.ts). */
+export interface KernelHeapSpec {
+  table: number;
+  regions: number;
+  count: number;
+  /** Bytes per region. */
+  size: number;
+}
 
 /** One dispatched unit of work: an apply task, or one chunk of a map. */
 export interface UnitMessage {

@@ -27,3 +27,29 @@ export function compileSync(request: CompileRequest): CompileResponse {
     void worker.terminate();
   }
 }
+
+/**
+ * The same compile without blocking: for Pool.create, which awaits it. The thread answers on its
+ * port in every case (see compiler-thread.ts); an exit without a message is answered here.
+ */
+export function compileAsync(request: CompileRequest): Promise<CompileResponse> {
+  return new Promise((resolve) => {
+    const done = new Int32Array(new SharedArrayBuffer(4));
+    const { port1, port2 } = new MessageChannel();
+    const worker = new Worker(COMPILER_THREAD, { workerData: { request, port: port2, done }, transferList: [port2] });
+    let settled = false;
+    const finish = (response: CompileResponse): void => {
+      if (settled) return;
+      settled = true;
+      port1.close();
+      void worker.terminate();
+      resolve(response);
+    };
+    worker.on('error', () => {});
+    port1.once('message', (message: CompileResponse) => finish(message));
+    worker.once('exit', () => {
+      const received = receiveMessageOnPort(port1);
+      finish(received ? (received.message as CompileResponse) : { ok: false, message: 'the AssemblyScript compiler thread ended without an answer' });
+    });
+  });
+}

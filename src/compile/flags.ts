@@ -5,8 +5,10 @@
  *   --initialMemory 1 --maximumMemory 65536
  *                                     the limits the pool creates that memory with
  *   --enable threads,simd             shared memory needs threads; SIMD is there if wanted
- *   --runtime stub                    no allocator or GC: none is safe across threads
- * and no --exportRuntime: with the stub runtime there is nothing to export.
+ *   --runtime stub                    a bump allocator without GC or shadow stack; the compile swaps
+ *                                     asc's stub for assembly/lib/runtime.ts, which allocates in a heap
+ *                                     of each worker's own (see src/wasm/kernel-heaps.ts)
+ * and no --exportRuntime: the runtime exports only the two calls the worker makes.
  */
 export const POOL_FLAGS: readonly string[] = [
   '-O3',
@@ -22,3 +24,10 @@ export const POOL_FLAGS: readonly string[] = [
   'threads,simd',
   '--noColors',
 ];
+
+/**
+ * A debug build (PoolOptions.debug, `wasmpool build --debug`): no optimization, function names kept
+ * (traps name the AssemblyScript function), and a source map, which the compile embeds so that
+ * traps name `file:line:column` too.
+ */
+export const DEBUG_FLAGS: readonly string[] = ['-O0', '--debug', '--sourceMap', ...POOL_FLAGS.filter((flag) => flag !== '-O3')];

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileAssemblyScript } from '../compile/compile.js';
+import { fileProblem } from '../compile/files.js';
 import type { ModuleReader } from './prepare.js';
 
 function toPath(source: string | URL): string {
+  if (source === '') throw new TypeError('Expected `module` to be a path or URL, got an empty string');
   if (source instanceof URL || /^file:/.test(source)) {
     const url = new URL(source);
     if (url.protocol !== 'file:') throw new TypeError(`Expected \`module\` to be a file path or file: URL in Node, got ${url.href}`);
@@ -24,7 +26,8 @@ export const readBuiltinKernels = (): Uint8Array => readFileSync(BUILTIN_KERNELS
 export const nodeReader: ModuleReader = {
   locate(source) {
     const path = toPath(source);
-    if (!existsSync(path) || !statSync(path).isFile()) throw new TypeError(`Expected \`module\` to name an existing file, but ${path} does not exist`);
+    const problem = fileProblem(path);
+    if (problem) throw new TypeError(`Expected \`module\` to name an existing file, but ${path} ${problem}`);
     return pathToFileURL(path);
   },
   label: (url) => fileURLToPath(url),
@@ -33,5 +36,5 @@ export const nodeReader: ModuleReader = {
   probesBindings: true,
   readText: (url) => (existsSync(url) ? readFileSync(url, 'utf8') : undefined),
   exists: (url) => existsSync(url),
-  compileSource: (url) => compileAssemblyScript(fileURLToPath(url)).wasm,
+  compileSource: (url, _label, options) => compileAssemblyScript(fileURLToPath(url), options).wasm,
 };

@@ -51,7 +51,17 @@ export interface ModuleReader {
   readText(url: URL): Later<string | undefined>;
   exists(url: URL): Later<boolean>;
   /** Compiles an AssemblyScript source file to WASM bytes, or throws saying why this platform cannot. */
-  compileSource(url: URL, label: string): Uint8Array;
+  compileSource(url: URL, label: string, options: SourceOptions): Uint8Array;
+}
+
+/** How a `.ts` module is compiled (PoolOptions.debug). */
+export interface SourceOptions {
+  debug?: boolean;
+}
+
+/** What the Pool says about its module besides the module itself: its kind (PoolOptions.moduleType) and debug. */
+export interface PrepareOptions extends SourceOptions {
+  kind?: 'wasm' | 'js';
 }
 
 const BUILTIN_LABEL = 'wasmpool built-in kernels';
@@ -109,8 +119,8 @@ function bindingsAt(reader: ModuleReader, url: URL): Later<string | undefined> {
 }
 
 export interface ModulePreparer {
-  /** The `Platform.prepareModule` seam the Pool calls; `kind` is `PoolOptions.moduleType`. */
-  prepare(source: ModuleSource | undefined, kind?: 'wasm' | 'js'): PreparedModule;
+  /** The `Platform.prepareModule` seam the Pool calls (`kind`: PoolOptions.moduleType; `debug`: PoolOptions.debug). */
+  prepare(source: ModuleSource | undefined, options?: PrepareOptions): PreparedModule;
 }
 
 /**
@@ -159,7 +169,7 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
     });
   };
 
-  const fromLocation = (source: string | URL, given: 'wasm' | 'js' | undefined): Later<PreparedModule> => {
+  const fromLocation = (source: string | URL, given: 'wasm' | 'js' | undefined, options: SourceOptions): Later<PreparedModule> => {
     const url = reader.locate(source);
     const label = reader.label(url);
     const kind = given ?? kindOfName(url);
@@ -172,12 +182,13 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
         label,
       }));
     if (kind === 'js') return url.protocol === 'data:' ? { spec: { kind: 'js', url: url.href }, info: undefined, label } : fromScriptFile(url, label);
-    if (kind === 'ts') return fromCompiled(compileWasm(reader.compileSource(url, label), label), label, undefined);
+    if (kind === 'ts') return fromCompiled(compileWasm(reader.compileSource(url, label, options), label), label, undefined);
     return fromContent(url, label);
   };
 
   return {
-    prepare(source, kind) {
+    prepare(source, options = {}) {
+      const kind = options.kind;
       if (source === undefined) {
         if (builtin instanceof Error) throw new TypeError(`The built-in kernels could not be loaded: ${builtin.message}`, { cause: builtin });
         if (builtin) return { ...builtin };
@@ -201,7 +212,7 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
       if (typeof source !== 'string' && !(source instanceof URL)) {
         throw new TypeError(`Expected \`module\` to be a path, URL, bytes or WebAssembly.Module, got ${describe(source)}`);
       }
-      const prepared = fromLocation(source, kind);
+      const prepared = fromLocation(source, kind, options);
       if (!(prepared instanceof Promise)) return prepared;
       const url = reader.locate(source);
       return deferred(prepared, reader.label(url), kind !== 'js' && (kind === 'wasm' || kindOfName(url) !== 'js'));

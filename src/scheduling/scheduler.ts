@@ -43,6 +43,8 @@ export interface SchedulerConfig {
    * units are posted by message to one worker.
    */
   serialize?: (value: unknown) => Uint8Array;
+  /** Called once a worker's thread has surely exited (it frees that worker's kernel heap, src/wasm/kernel-heaps.ts). */
+  onWorkerExit?: (serial: number) => void;
 }
 
 /** The options of one task, as the Pool validated them (TaskOptions). */
@@ -142,6 +144,8 @@ export class Scheduler implements ResultSource {
   private nextSerial = 1;
   private startupCrashes = 0;
   private waitArmed = false;
+  /** Pool.create waiting for the first workers to load the module. */
+  private readonly readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   /** Workers are asked to report takes (see reportQueue). */
   private watchingTakes = false;
   private postScheduled = false;
@@ -836,6 +840,7 @@ export class Scheduler implements ResultSource {
         return; // the transport reports it as the worker's exit
       case 'ready':
         worker.markReady();
+        this.tellReadyWaiters();
         break; // afterActivity: a unit waiting for a free worker may go to it now
       case 'init-failed':
         this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
@@ -997,6 +1002,7 @@ export class Scheduler implements ResultSource {
   private onExit(worker: WorkerNode, exit: WorkerExit): void {
     // Only now is the thread surely gone: repair a queue lock it may have died holding.
     this.ring?.repairAfterDeath(worker.serial, worker.stoppedUnit || worker.running);
+    this.config.onWorkerExit?.(worker.serial);
     if (!worker.gone) this.workerGone(worker, exit);
     worker.markExited();
   }
@@ -1116,9 +1122,31 @@ export class Scheduler implements ResultSource {
     void worker.handle.terminate();
   }
 
+  /** Pool.create: resolves once minWorkers workers have loaded the module; rejects if the pool breaks first. */
+  workersReady(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.readyWaiters.push({ resolve, reject });
+      this.tellReadyWaiters();
+    });
+  }
+
+  private tellReadyWaiters(): void {
+    if (this.readyWaiters.length === 0) return;
+    let ready = 0;
+    for (const worker of this.live) if (worker.ready) ready++;
+    const failed = this.broken ?? (this.state === 'terminated' ? new PoolStateError('The pool was terminated before its workers were ready') : undefined);
+    if (!failed && ready < Math.min(this.config.minWorkers, this.config.workers)) return;
+    const waiters = this.readyWaiters.splice(0);
+    for (const waiter of waiters) {
+      if (failed) waiter.reject(failed);
+      else waiter.resolve();
+    }
+  }
+
   private breakPool(error: Error): void {
     if (this.broken) return;
     this.broken = error;
+    this.tellReadyWaiters();
     void this.failEverything(() => error);
   }
 
@@ -1187,6 +1215,7 @@ export class Scheduler implements ResultSource {
   async terminate(): Promise<void> {
     if (this.state !== 'terminated') {
       this.state = 'terminated';
+      this.tellReadyWaiters();
       this.closeFinished = true;
       this.outbox.enter();
       let stopped: Promise<void>;

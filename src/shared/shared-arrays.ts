@@ -1,5 +1,6 @@
 import { ISOLATION_HINT, SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { checkWasmArgs, checkWasmItems } from '../wasm/check-args.js';
+import { checkSourceTypes } from '../wasm/kernel-types.js';
 import type { WasmModuleInfo } from '../wasm/inspect.js';
 import { describe, expected } from '../validate.js';
 import { SharedHeap, type Block } from './heap.js';
@@ -87,6 +88,16 @@ export class SharedArrays {
     return view;
   }
 
+  /**
+   * `bytes` of the shared memory kept for the pool's own use for its whole life (each worker's
+   * kernel heap, src/wasm/kernel-heaps.ts): never handed out by alloc, never freed. Returns the offset.
+   */
+  reserve(bytes: number): number {
+    const block = this.#heapOrThrow('alloc').allocate(bytes);
+    if (!block) throw new RangeError(`The pool's kernel heaps need ${bytes} bytes of shared memory, more than it can grow to; lower \`kernelHeapSize\``);
+    return block.start;
+  }
+
   /** Returns a view's block to the heap. The view must not be used (or passed to a kernel) afterwards. */
   free(view: SharedTypedArray): void {
     this.#heapOrThrow('free');
@@ -108,6 +119,7 @@ export class SharedArrays {
    * typed arrays themselves: their arguments pass through untouched.
    */
   lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
+    checkSourceTypes(signatures?.types, kernel, args, where);
     if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
       checkWasmArgs(signatures, kernel, args, where);
       return { args: args as unknown[], temps: NO_TEMPS };

@@ -5,6 +5,8 @@
  * static data ends (so the shared heap starts above it).
  */
 
+import { decodeTypes, TYPES_SECTION, type SourceSignature } from './kernel-types.js';
+
 export type WasmValueType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128' | 'ref';
 
 export interface KernelSignature {
@@ -25,6 +27,18 @@ export interface WasmModuleInfo {
   memoryImport: MemoryImport | undefined;
   /** First byte past the highest active data segment with a constant offset. */
   dataEnd: number;
+  /** Built with wasmpool's AssemblyScript runtime (imports `wasmpool.heapStart`): each worker's instance has a heap of its own. */
+  ownHeaps: boolean;
+  /** That runtime's allocator is used (the module imports `wasmpool.heapEnd` too), so the pool must reserve the heaps. */
+  allocates: boolean;
+  /**
+   * Mutable i32/i64 globals the module defines: where a runtime keeps a heap or stack pointer
+   * (AssemblyScript's allocators, a C or Rust stack pointer). On a shared memory every worker's
+   * instance would start that pointer at the same address.
+   */
+  mutablePointerGlobals: number;
+  /** The source's parameter and result types, from the `wasmpool.kernels` section a wasmpool build writes. */
+  types?: Map<string, SourceSignature>;
 }
 
 const VALUE_TYPES: Record<number, WasmValueType> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'ref', 0x6f: 'ref' };
@@ -109,6 +123,9 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
   let importedFunctions = 0;
   let memoryImport: MemoryImport | undefined;
   let dataEnd = 0;
+  const globalImports = new Set<string>();
+  let mutablePointerGlobals = 0;
+  let sourceTypes: Map<string, SourceSignature> | undefined;
 
   while (!r.done) {
     const id = r.byte();
@@ -116,7 +133,10 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
     const end = r.offset + size;
     // Checked here, not left to the engine: a cut-off binary would otherwise parse as a shorter valid-looking one.
     if (end > bytes.length) throw new RangeError(`section ${id} runs past the end of the WASM binary (${end} > ${bytes.length} bytes)`);
-    if (id === 1) {
+    if (id === 0) {
+      const name = r.name();
+      if (name === TYPES_SECTION) sourceTypes = decodeTypes(bytes.subarray(r.offset, end));
+    } else if (id === 1) {
       for (let n = r.u32(); n > 0; n--) {
         if (r.byte() !== 0x60) break; // not a plain function type: stop reading signatures
         const params = Array.from({ length: r.u32() }, () => VALUE_TYPES[r.byte()] ?? 'ref');
@@ -138,12 +158,20 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
           memoryImport = { module, name, ...r.limits() };
         } else if (kind === 3) {
           r.skip(2);
+          globalImports.add(`${module}.${name}`);
         } else {
           r.u32();
         }
       }
     } else if (id === 3) {
       for (let n = r.u32(); n > 0; n--) functionTypes.push(r.u32());
+    } else if (id === 6) {
+      for (let n = r.u32(); n > 0; n--) {
+        const type = r.byte();
+        const mutable = r.byte() === 1;
+        r.constExpr();
+        if (mutable && (type === 0x7f || type === 0x7e)) mutablePointerGlobals++;
+      }
     } else if (id === 7) {
       for (let n = r.u32(); n > 0; n--) {
         const name = r.name();
@@ -170,9 +198,15 @@ export function inspectWasm(bytes: Uint8Array): WasmModuleInfo {
 
   const kernels = new Map<string, KernelSignature>();
   for (const [name, index] of exported) {
+    // Runtime helpers (AssemblyScript's __new, wasmpool's __wasmpool_reset): the worker never calls them as kernels.
+    if (name.startsWith('__')) continue;
     const local = index - importedFunctions;
     const signature = local >= 0 ? types[functionTypes[local]] : undefined;
     kernels.set(name, signature ?? { params: [], results: [] });
   }
-  return { kernels, memoryImport, dataEnd };
+  const ownHeaps = globalImports.has('wasmpool.heapStart');
+  const allocates = ownHeaps && globalImports.has('wasmpool.heapEnd');
+  const info: WasmModuleInfo = { kernels, memoryImport, dataEnd, ownHeaps, allocates, mutablePointerGlobals };
+  if (sourceTypes) info.types = sourceTypes;
+  return info;
 }

@@ -22,6 +22,8 @@ const PROVIDED_IMPORTS = new Set([
   'wasmpool.sleep',
   'wasmpool.now',
   'wasmpool.random',
+  'wasmpool.heapStart',
+  'wasmpool.heapEnd',
 ]);
 
 /** Reads a binary's kernels and memory needs, or says plainly that `label` is not WebAssembly. */
@@ -97,6 +99,20 @@ export function checkCompiledModule(module: WebAssembly.Module): WasmModuleInfo 
   return info;
 }
 
+/**
+ * A module on a shared memory whose allocator every worker would run from the same addresses: those
+ * allocations would land on pool arrays and on each other. Refused at load, saying how to build it.
+ */
+function checkAllocator(info: WasmModuleInfo, label: string): void {
+  if (info.ownHeaps || info.mutablePointerGlobals === 0) return;
+  throw new TypeError(
+    `The WebAssembly module ${label} imports a shared memory and keeps ${info.mutablePointerGlobals === 1 ? 'a pointer in a mutable global' : `${info.mutablePointerGlobals} pointers in mutable globals`} ` +
+      "(an allocator's heap pointer, such as AssemblyScript's `--runtime stub` or `incremental` keeps, or a stack pointer), which every worker would start at the same address: " +
+      'its allocations would overwrite pool arrays and each other. Build it with `npx wasmpool build FILE.ts` (or pass the .ts as `module`), ' +
+      "which gives each worker's instance its own heap; or, for a module that must not allocate, drop the allocation (or the global)",
+  );
+}
+
 /** The memory a module that imports a shared `env.memory` must get: the same limits, or it fails to link. */
 export function createSharedMemory(info: WasmModuleInfo | undefined, label: string): WebAssembly.Memory | undefined {
   const wanted = info?.memoryImport;
@@ -106,5 +122,6 @@ export function createSharedMemory(info: WasmModuleInfo | undefined, label: stri
       `The WebAssembly module ${label} imports a non-shared memory; build it with \`--sharedMemory --maximumMemory N\` (shared across workers) or let it define its own memory`,
     );
   }
+  checkAllocator(info, label);
   return new WebAssembly.Memory({ initial: wanted.initial, maximum: wanted.maximum, shared: true });
 }

@@ -150,7 +150,7 @@ export class WorkerRuntime {
 
   private async initialize(message: Extract<MainToWorker, { type: 'init' }>): Promise<void> {
     try {
-      const module = await loadModule(message.module, this.endpoint.services, (url) => this.endpoint.importUrl(url));
+      const module = await loadModule(message.module, this.endpoint.services, (url) => this.endpoint.importUrl(url), message);
       if (message.initializer !== undefined) {
         const init = module.kernels.get(message.initializer);
         if (!init)

@@ -33,8 +33,8 @@ describe('wasmpool build', () => {
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
     expect(run.stdout).toContain(`built ${join(dir, 'kernel.wasm')}`);
-    expect(run.stdout).toContain('  add(f64, f64): f64\n');
-    expect(run.stdout).toContain('  fill(i32, i32): void\n');
+    expect(run.stdout).toContain('  add(a: f64, b: f64): f64\n');
+    expect(run.stdout).toContain('  fill(x: TypedArray): void\n');
     expect(run.stdout).toContain('  memory: shared, imported as env.memory, 1 to 65536 pages');
     expect(existsSync(join(dir, 'kernel.wasm'))).toBe(true);
   });
@@ -65,7 +65,7 @@ describe('wasmpool build', () => {
       [['build'], /Expected one AssemblyScript file to build, got none/],
       [['build', 'a.ts', 'b.ts'], /Expected one AssemblyScript file to build, got a\.ts b\.ts/],
       [['build', 'kernel.wasm'], /Expected FILE to be an AssemblyScript \.ts file, got kernel\.wasm/],
-      [['build', 'kernel.ts', '--optimize'], /Unknown option `--optimize`; `build` takes -o\/--out FILE and -h\/--help/],
+      [['build', 'kernel.ts', '--optimize'], /Unknown option `--optimize`; `build` takes -o\/--out FILE, --types \[OUT.d.ts\], --debug and -h\/--help/],
       [['build', 'kernel.ts', '-o', 'kernel.js'], /Expected `--out` to be a \.wasm path, got kernel\.js/],
       [['build', 'kernel.ts', '-o'], /argument missing/],
     ];

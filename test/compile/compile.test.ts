@@ -1,7 +1,7 @@
 // `new Pool({ module: 'kernel.ts' })`: AssemblyScript compiled at the constructor with the flags a
 // shared-memory pool needs, cached by the content of every file asc read. Each test writes its
 // sources into a fresh temp directory, so the first compile there is always a cache miss.
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -48,7 +48,7 @@ describe('AssemblyScript source as `module`', () => {
     expect([...x]).toEqual([0.5, 1, 1.5]);
     pool.free(x);
     // The signature came from the compiled binary, so bad arguments are caught before dispatch.
-    expect(thrown(() => pool!.applyAsync('quad', [])).message).toBe('Kernel `quad` takes 1 argument (i32), got 0 in `args`');
+    expect(thrown(() => pool!.applyAsync('quad', [])).message).toBe('Kernel `quad` takes 1 argument (x: i32), got 0 in `args`');
   });
 
   it('a second Pool on the unchanged file (as a file: URL) does not compile again', async () => {
@@ -106,7 +106,7 @@ describe('AssemblyScript source as `module`', () => {
     expect(error.message).toMatch(/needs the AssemblyScript compiler, which is not installed; run `npm install --save-dev assemblyscript`/);
   });
 
-  it('ignores an asconfig.json beside the kernel: the pool needs its own flags', async () => {
+  it('an asconfig.json beside the kernel cannot undo the flags the pool needs', async () => {
     const dir = project({
       'kernel.ts': 'export function one(): i32 { return 1; }\n',
       'asconfig.json': '{"options":{"importMemory":false,"sharedMemory":false}}',
@@ -117,14 +117,15 @@ describe('AssemblyScript source as `module`', () => {
 });
 
 describe('the compile cache directory', () => {
-  it('is node_modules/.cache/wasmpool of the nearest package', () => {
-    const dir = project({ 'package.json': '{}' });
-    expect(defaultCacheDir(dir)).toBe(join(dir, 'node_modules', '.cache', 'wasmpool'));
+  it('is node_modules/.cache/wasmpool of the nearest package above the kernel file', () => {
+    const dir = project({ 'package.json': '{}', 'kernel.ts': '' });
+    mkdirSync(join(dir, 'node_modules'));
+    expect(defaultCacheDir(join(dir, 'kernel.ts'))).toBe(join(dir, 'node_modules', '.cache', 'wasmpool'));
   });
 
-  it('falls back to the temp dir when node_modules cannot hold a cache', () => {
-    const dir = project({ 'package.json': '{}', node_modules: 'a file, not a folder' });
-    expect(defaultCacheDir(dir)).toBe(join(tmpdir(), 'wasmpool-cache'));
+  it('falls back to the per-user cache folder, never the temp dir, when node_modules cannot hold a cache', () => {
+    const dir = project({ 'package.json': '{}', node_modules: 'a file, not a folder', 'kernel.ts': '' });
+    expect(defaultCacheDir(join(dir, 'kernel.ts'), { XDG_CACHE_HOME: '/home/u/.cache' })).toBe('/home/u/.cache/wasmpool');
   });
 
   it('an explicit cache dir holds one manifest and one binary per entry, the latest', () => {

@@ -73,7 +73,14 @@ describe('inspectWasm: kernel signatures', () => {
   it('skips custom sections and reports no kernels for an empty module', () => {
     expect(inspectWasm(binary()).kernels.size).toBe(0);
     const withCustom = binary(section(CUSTOM, [...name('producers'), 1, 2, 3]));
-    expect(inspectWasm(withCustom)).toEqual({ kernels: new Map(), memoryImport: undefined, dataEnd: 0 });
+    expect(inspectWasm(withCustom)).toEqual({
+      kernels: new Map(),
+      memoryImport: undefined,
+      dataEnd: 0,
+      ownHeaps: false,
+      allocates: false,
+      mutablePointerGlobals: 0,
+    });
   });
 
   it('reads the built-in kernels: `add` takes two f64 and the memory is shared with 65536 pages maximum', () => {

@@ -125,7 +125,7 @@ describe.each(platforms)('prepare on $name', ({ name, preparer, at, orphan }) =>
     copyFileSync(built('kernels.wasm'), copy);
     const wasm = await settled(preparer.prepare(name === 'Node' ? copy : `${SITE}kernels`));
     expect(wasm.info?.kernels.has('sumF64')).toBe(true);
-    const js = await settled(preparer.prepare(name === 'Node' ? JS_TASKS : `${SITE}tasks`, 'js'));
+    const js = await settled(preparer.prepare(name === 'Node' ? JS_TASKS : `${SITE}tasks`, { kind: 'js' }));
     expect(js.spec.kind).toBe('js');
   });
 

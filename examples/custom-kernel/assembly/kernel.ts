@@ -1,10 +1,12 @@
 // A user's own kernels, for a pool whose workers share one memory. Typed arrays arrive as
 // (ptr, len); the helpers from "wasmpool/assembly" index them, log from inside a worker, and
-// read the clock. Nothing here allocates: that is what makes it safe on a shared memory.
-import { getF64, setF64, logNumber, now } from "wasmpool/assembly";
+// read the clock. Declaring the pointers as Float64Ptr lets the pool refuse any other typed array
+// (and `wasmpool build --types` declare them as Float64Array). Kernels may allocate: each worker
+// has a heap of its own (`median` copies its input there).
+import { Float64Ptr, getF64, setF64, logNumber, now } from "wasmpool/assembly";
 
 /** Rescales x in place to values in [0, 1]; returns the range (max - min) it found. */
-export function normalize(x: usize, n: i32): f64 {
+export function normalize(x: Float64Ptr, n: i32): f64 {
   if (n == 0) return 0;
   const start = now();
   let lo = getF64(x, 0);
@@ -22,7 +24,7 @@ export function normalize(x: usize, n: i32): f64 {
 }
 
 /** Moving average of width w: out[i] = mean(x[i .. i+w)); out must hold n - w + 1 values. */
-export function movingAverage(x: usize, n: i32, out: usize, nOut: i32, w: i32): void {
+export function movingAverage(x: Float64Ptr, n: i32, out: Float64Ptr, nOut: i32, w: i32): void {
   assert(w > 0 && nOut == n - w + 1, "movingAverage: out must hold x.length - w + 1 values");
   let window: f64 = 0;
   for (let i = 0; i < w; i++) window += getF64(x, i);
@@ -31,4 +33,13 @@ export function movingAverage(x: usize, n: i32, out: usize, nOut: i32, w: i32): 
     window += getF64(x, i) - getF64(x, i - w);
     setF64(out, i - w + 1, window / w);
   }
+}
+
+/** The median of x, from a sorted copy: x itself is left as it is. */
+export function median(x: Float64Ptr, n: i32): f64 {
+  if (n == 0) return NaN;
+  const copy = new Float64Array(n); // in this worker's own heap, given back when the call returns
+  for (let i = 0; i < n; i++) copy[i] = getF64(x, i);
+  copy.sort();
+  return n & 1 ? copy[n >> 1] : (copy[(n >> 1) - 1] + copy[n >> 1]) / 2;
 }
