@@ -228,3 +228,21 @@ describe('errors keep what the kernel gave them', () => {
     expect(cause.cause).toMatchObject({ name: 'RangeError', message: 'disk quota' });
   });
 });
+
+describe('Pool.create waits for its workers', () => {
+  it('resolves once minWorkers workers have loaded the module, and rejects when their initializer fails', async () => {
+    const ready = await Pool.create({ workers: 2, module: JS_TASKS, initializer: 'setup', initargs: ['x'] });
+    try {
+      // Both loaded and initialised before create() resolved: the first tasks find the initializer's state at once.
+      expect(await Promise.all([ready.apply('readSetup'), ready.apply('readSetup')])).toEqual([
+        expect.objectContaining({ value: 'x' }),
+        expect.objectContaining({ value: 'x' }),
+      ]);
+    } finally {
+      await ready.terminate();
+    }
+    const error = await rejection(Pool.create({ workers: 2, module: JS_TASKS, initializer: 'setupFails' }));
+    expect(error).toBeInstanceOf(TaskError);
+    expect(error.message).toMatch(/initializer refused/);
+  });
+});
