@@ -17,7 +17,7 @@ import { ItemStream } from './scheduling/iterate.js';
 import type { JobResources, MapJob, MapJobOptions } from './scheduling/jobs.js';
 import { collectItems, ItemReader } from './scheduling/map-items.js';
 import { Scheduler } from './scheduling/scheduler.js';
-import { checkKernelName, checkKnownKeys, checkOptionsObject, describe, expected } from './validate.js';
+import { checkKernelName, describe, expected, explainUnreadable, readOptions } from './validate.js';
 import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
@@ -101,6 +101,9 @@ export class Pool {
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
       initargs,
+      // Known here for plain WASM (as a worker lists them: runtime helpers such as `__new` are no kernels); else
+      // the first worker to load the module reports them.
+      exports: this.#signatures ? [...this.#signatures.kernels.keys()].filter((name) => !name.startsWith('__')) : undefined,
       spawnOptions: valid.resourceLimits ? { resourceLimits: { ...valid.resourceLimits } } : undefined,
     });
   }
@@ -122,7 +125,11 @@ export class Pool {
       }
       if (!Array.isArray(args)) throw new TypeError(`Expected \`initargs()\` to return an array of arguments, got ${describe(args)}`);
     }
-    return this.#arrays.lower(this.#signatures, initializer, args as unknown[], 'initargs').args.slice();
+    try {
+      return this.#arrays.lower(this.#signatures, initializer, args as unknown[], 'initargs').args.slice();
+    } catch (error) {
+      explainUnreadable(error, 'initargs', args);
+    }
   }
 
   /**
@@ -187,7 +194,12 @@ export class Pool {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
-    const call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
+    let call: Lowered;
+    try {
+      call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
+    } catch (error) {
+      explainUnreadable(error, 'args', args);
+    }
     this.#checkOpen(call);
     const scheduler = this.#scheduler;
     if (opts.signal?.aborted) {
@@ -199,7 +211,7 @@ export class Pool {
       job = scheduler.apply(kernel, call.args, opts, this.#resourcesOf(call));
     } catch (error) {
       this.#arrays.release(call); // a payload no worker could receive: nothing was queued
-      throw error;
+      explainUnreadable(error, 'args', args);
     }
     return new AsyncResult<T>(job as never, scheduler);
   }
@@ -256,8 +268,7 @@ export class Pool {
    * (or a subarray of it) read and write it in place. Needs a module that imports a shared memory.
    */
   alloc<C extends SharedArrayConstructor>(type: C, length: number, options?: AllocOptions): InstanceType<C> {
-    const valid = checkOptionsObject('options', options) as AllocOptions;
-    checkKnownKeys('alloc options', valid, ['zero']);
+    const valid = readOptions<AllocOptions>('options', options, 'alloc options', ['zero']);
     if (valid.zero !== undefined && typeof valid.zero !== 'boolean') throw new TypeError(expected('zero', 'a boolean', valid.zero));
     return this.#arrays.alloc(type, length, valid.zero ?? true);
   }
@@ -327,7 +338,12 @@ export class Pool {
   #map<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, star: boolean): AsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
-    const list = collectItems(items, star);
+    let list: unknown[];
+    try {
+      list = collectItems(items, star);
+    } catch (error) {
+      explainUnreadable(error, 'items', items, star);
+    }
     if (opts.signal?.aborted) {
       this.#checkOpen();
       return new AsyncResult<T[]>(
@@ -345,6 +361,14 @@ export class Pool {
 
   /** Lowers `items` and queues them as one map; `extra` adds what the job reports to (callbacks, an imap's stream). */
   #submitMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
+    try {
+      return this.#queueMap(kernel, items, opts, star, extra);
+    } catch (error) {
+      explainUnreadable(error, 'items', items, star, extra.firstItem);
+    }
+  }
+
+  #queueMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
     const call = this.#arrays.lowerItems(this.#signatures, kernel, items, star, extra.firstItem);
     const list = call.args;
     if (extra.listener === undefined) this.#checkOpen(call);
