@@ -386,7 +386,7 @@ export class Pool {
         priority: opts.priority,
         timeout: opts.timeout,
         signal: extra.listener === undefined ? opts.signal : undefined, // an imap watches its signal itself
-        resources: this.#resourcesOf(call),
+        resources: this.#resourcesOf(call, extra.listener !== undefined),
       }),
     );
   }
@@ -401,14 +401,19 @@ export class Pool {
     }
   }
 
-  /** Temporary copies of plain typed arrays: copied back as the task succeeds, freed once no worker holds it. */
-  #resourcesOf(call: Lowered): JobResources | undefined {
+  /**
+   * Temporary copies of plain typed arrays: copied back as the task succeeds, freed once no worker holds it.
+   * `perChunk` (a lazy map, which hands out each chunk as it finishes): each chunk's copies as that chunk succeeds.
+   */
+  #resourcesOf(call: Lowered, perChunk = false): JobResources | undefined {
     if (call.temps.length === 0) return undefined;
+    const arrays = this.#arrays;
     return {
       settling: (ok) => {
-        if (ok) this.#arrays.copyBack(call);
+        if (ok && !perChunk) arrays.copyBack(call);
       },
-      release: () => this.#arrays.release(call),
+      chunkSucceeded: perChunk ? (offset, size) => arrays.copyBack(call, offset, offset + size) : undefined,
+      release: () => arrays.release(call),
     };
   }
 

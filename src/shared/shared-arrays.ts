@@ -27,6 +27,8 @@ export interface TempCopy {
 export interface Lowered {
   readonly args: unknown[];
   readonly temps: TempCopy[];
+  /** A map's: where each item's temporaries start in `temps` (one entry per item, then the end), for a chunk's copy-back. */
+  readonly itemTemps?: number[];
 }
 
 /** The temporaries of a call that needed none (shared, never written). */
@@ -135,6 +137,7 @@ export class SharedArrays {
     if (!star && this.#plainItems(signatures, kernel, items, firstItem)) return { args: items as unknown[], temps: [], star };
     const lists: unknown[][] = [];
     const temps: TempCopy[] = [];
+    const itemTemps: number[] = [];
     let changed = false;
     try {
       for (let i = 0; i < items.length; i++) {
@@ -142,13 +145,15 @@ export class SharedArrays {
         const lowered = this.lower(signatures, kernel, args, `items[${firstItem + i}]`, !star);
         if (lowered.args !== args) changed = true;
         lists.push(lowered.args);
+        itemTemps.push(temps.length);
         temps.push(...lowered.temps);
       }
     } catch (error) {
       this.release({ args: [], temps });
       throw error;
     }
-    return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
+    itemTemps.push(temps.length);
+    return changed ? { args: lists, temps, itemTemps, star: true } : { args: items as unknown[], temps, itemTemps, star };
   }
 
   /**
@@ -164,11 +169,17 @@ export class SharedArrays {
     }
   }
 
-  /** The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. */
-  copyBack(lowered: Lowered): void {
+  /**
+   * The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. A map's
+   * items `[fromItem, toItem)` only, when given (a lazy map hands out each chunk as it finishes). Throws a
+   * TypeError naming the argument if the caller's array was detached or shrunk meanwhile.
+   */
+  copyBack(lowered: Lowered, fromItem?: number, toItem?: number): void {
+    const at = lowered.itemTemps;
+    const temps = at && fromItem !== undefined && toItem !== undefined ? lowered.temps.slice(at[fromItem], at[toItem]) : lowered.temps;
     // Every array is checked before any is written: the task fails whole, never with half its arrays updated.
-    for (const temp of lowered.temps) if (temp.source.byteLength !== temp.bytes) throw goneBeforeCopyBack(temp);
-    for (const { source, block } of lowered.temps) {
+    for (const temp of temps) if (temp.source.byteLength !== temp.bytes) throw goneBeforeCopyBack(temp);
+    for (const { source, block } of temps) {
       new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
     }
   }

@@ -76,6 +76,27 @@ describe("the caller's arrays cannot hurt the pool (finding 6)", () => {
     expect(await pool.map('sumF64', [new Float64Array(4).fill(1)])).toEqual([4]);
   });
 
+  it('istarmap: each chunk is copied back before the loop sees it, and a detached one throws at its position', async () => {
+    pool = new Pool({ workers: 1 });
+    const arrays = Array.from({ length: 4 }, () => new Float64Array(4).fill(1));
+    const seen: number[][] = [];
+    const loop = (async () => {
+      let i = 0;
+      for await (const value of pool!.istarmap(
+        'scaleF64',
+        arrays.map((array) => [2, array]),
+      )) {
+        expect(value).toBeUndefined();
+        seen.push([...arrays[i++]]); // the kernel's writes are already in the caller's array
+      }
+    })();
+    detach(arrays[1]);
+    const error = await rejection(loop);
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(/^Expected `items\[1\]\[1\]` to still be attached when the task finished/);
+    expect(seen).toEqual([[2, 2, 2, 2]]);
+  });
+
   it('an array detached before the call is refused at the call, naming it, and nothing is queued', () => {
     pool = new Pool({ workers: 1 });
     const values = new Float64Array(16);
