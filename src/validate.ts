@@ -11,8 +11,13 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   if (typeof value === 'object') {
-    const name = (value as object).constructor?.name;
-    return name && name !== 'Object' ? `a ${name}` : 'an object';
+    let name: unknown;
+    try {
+      name = (value as object).constructor?.name;
+    } catch {
+      return 'an object'; // a getter or Proxy trap that throws: the message about the value still gets made
+    }
+    return typeof name === 'string' && name !== '' && name !== 'Object' ? `a ${name}` : 'an object';
   }
   return String(value);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateMapOptions, validatePoolOptions, validateTaskOptions } from '../../src/options.js';
-import { checkTimerMilliseconds, explainUnreadable, readOptions } from '../../src/validate.js';
+import { checkTimerMilliseconds, describe as describeValue, explainUnreadable, readOptions } from '../../src/validate.js';
 import { thrown } from '../helpers.js';
 
 /** Options and argument lists whose reads throw, and time limits (issue 21, findings 7 and 10): no threads. */
@@ -72,6 +72,13 @@ describe('explainUnreadable', () => {
     const original = new RangeError('something else');
     expect(thrown(() => explainUnreadable(original, 'args', [1, 2]))).toBe(original);
     expect(thrown(() => explainUnreadable(original, 'items', 'not a list'))).toBe(original);
+  });
+});
+
+describe('describe (the value in a message)', () => {
+  it('describes a value whose constructor cannot be read, instead of throwing from inside the error message', () => {
+    expect(describeValue(new Proxy({}, { get: boom }))).toBe('an object');
+    expect(describeValue(new Float64Array(2))).toBe('a Float64Array');
   });
 });
 
