@@ -1,5 +1,5 @@
 import { AsyncResult } from './async-result.js';
-import { CancelledError, PoolStateError } from './errors.js';
+import { CancelledError, PoolStateError, QueueFullError } from './errors.js';
 import {
   resolveElasticOptions,
   validateMapOptions,
@@ -211,7 +211,7 @@ export class Pool {
       job = scheduler.apply(kernel, call.args, opts, this.#resourcesOf(call));
     } catch (error) {
       this.#arrays.release(call); // a payload no worker could receive: nothing was queued
-      explainUnreadable(error, 'args', args);
+      explain(error, 'args', args);
     }
     return new AsyncResult<T>(job as never, scheduler);
   }
@@ -364,7 +364,7 @@ export class Pool {
     try {
       return this.#queueMap(kernel, items, opts, star, extra);
     } catch (error) {
-      explainUnreadable(error, 'items', items, star, extra.firstItem);
+      explain(error, 'items', items, star, extra.firstItem);
     }
   }
 
@@ -445,6 +445,15 @@ function cancelledBefore(signal: AbortSignal): CancelledError {
     'The task was cancelled: its AbortSignal had already fired when it was submitted',
     reason === undefined ? undefined : { cause: reason },
   );
+}
+
+/**
+ * explainUnreadable (an element whose read threw is named), except for the pool's own refusals (closed, full,
+ * terminated), which no read caused: a 50-million-item map refused for a full queue is not read again.
+ */
+function explain(error: unknown, name: string, list: unknown, star?: boolean, first?: number): never {
+  if (error instanceof PoolStateError || error instanceof QueueFullError || error instanceof CancelledError) throw error;
+  explainUnreadable(error, name, list, star, first);
 }
 
 /** The Promise forms report bad input by rejecting, not throwing. */
