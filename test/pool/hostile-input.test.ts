@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Pool, TaskError } from 'wasmpool';
+import { parallelSort, Pool, TaskError } from 'wasmpool';
 import { JS_TASKS, rejection, thrown } from '../helpers.js';
 
 /**
@@ -95,6 +95,31 @@ describe("the caller's arrays cannot hurt the pool (finding 6)", () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/^Expected `items\[1\]\[1\]` to still be attached when the task finished/);
     expect(seen).toEqual([[2, 2, 2, 2]]);
+  });
+
+  it('parallelSort: an array detached between rounds stops the sort with what happened', async () => {
+    const real = new Pool({ workers: 2 });
+    pool = real;
+    const values = Float64Array.from({ length: 1000 }, (_, i) => 1000 - i);
+    let rounds = 0;
+    // The pool as parallelSort sees it; the caller detaches the array as soon as the first round is back.
+    const host = {
+      get workers() {
+        return real.workers;
+      },
+      memory: real.memory,
+      alloc: real.alloc.bind(real),
+      free: real.free.bind(real),
+      starmap: async (kernel: string, items: Iterable<readonly unknown[]>, options?: object) => {
+        const results = await real.starmap(kernel, items, options);
+        if (rounds++ === 0) detach(values);
+        return results;
+      },
+    } as unknown as Pool;
+    const error = await rejection(parallelSort(host, values));
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.message).toMatch(/^Expected `values` to stay attached while parallelSort ran, but its buffer was detached/);
+    expect(real.stats().slotsInUse).toBe(0);
   });
 
   it('an array detached before the call is refused at the call, naming it, and nothing is queued', () => {
