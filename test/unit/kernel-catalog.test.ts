@@ -3,6 +3,7 @@ import { TaskError } from '../../src/errors.js';
 import type { Job } from '../../src/scheduling/jobs.js';
 import { KernelCatalog } from '../../src/scheduling/kernel-catalog.js';
 import type { Scheduler, SchedulerConfig } from '../../src/scheduling/scheduler.js';
+import { until } from '../helpers.js';
 import { RuntimeTransport } from './fake-transport.js';
 import { applyWatched, expectFailure, expectIdle, expectValue, schedulerOver } from './scheduler-harness.js';
 
@@ -89,6 +90,8 @@ describe('the Scheduler keeps no unknown kernel name (over the real WorkerRuntim
     const warmUp = applyWatched(scheduler, { kernel: 'double', args: [21] });
     await settled(warmUp.job);
     expectValue(warmUp, 42);
+    // That number came through shared memory; the worker's `exports` message may be a turn behind it.
+    await until(() => catalogOf(scheduler).exportsKnown);
     const catalogMessages = () => transport.workers.map((w) => w.posted.length);
     const before = catalogMessages();
     const known = workerNames(transport).length;
