@@ -23,6 +23,7 @@ import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
+import { Ops } from './ops/ops.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
@@ -63,6 +64,8 @@ export class Pool {
   readonly memory: WebAssembly.Memory | undefined;
   /** Zero-copy arrays in `memory`, and the lowering of typed-array arguments to (byteOffset, length). */
   readonly #arrays: SharedArrays;
+  /** Numeric operations over every worker (matmul, reductions, cumsum, elementwise maps): see README "Numeric operations". */
+  readonly ops: Ops;
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
@@ -90,6 +93,19 @@ export class Pool {
       initializer: valid.initializer,
       initargs: valid.initargs ? [...valid.initargs] : undefined,
       spawnOptions: valid.resourceLimits ? { resourceLimits: { ...valid.resourceLimits } } : undefined,
+    });
+    this.ops = new Ops({
+      workers: () => this.workers,
+      state: () => this.state,
+      kernels: () => this.#signatures?.kernels,
+      label: () => this.#module.label,
+      lower: (view, where) => this.#arrays.lower(this.#signatures, 'opsView', [view], where),
+      copyBack: (lowered) => this.#arrays.copyBack(lowered),
+      release: (lowered) => this.#arrays.release(lowered),
+      alloc: (type, length) => this.#arrays.alloc(type, length, false),
+      free: (view) => this.#arrays.free(view),
+      starmapAsync: (kernel, items) => this.starmapAsync(kernel, items, { chunksize: 1 }),
+      onIdle: () => this.onIdle(),
     });
   }
 

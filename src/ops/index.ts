@@ -1,0 +1,1 @@
+export { Ops, type OutOptions, type VarianceOptions } from './ops.js';

@@ -1,0 +1,268 @@
+import type { AsyncResult } from '../async-result.js';
+import { PoolStateError } from '../errors.js';
+import { checkKnownKeys, checkOptionsObject, describe, expected } from '../validate.js';
+import { BLOCK, blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
+import type { FloatArray } from './reference.js';
+import { runOp, type OpSteps } from './run.js';
+import { Workspace, type OpsHost } from './workspace.js';
+
+/** `out` of the operations that return an array: where to write the result (a plain array or a pool.alloc view). */
+export interface OutOptions<A extends FloatArray = FloatArray> {
+  /** Receives the result; same type and length as the result. Default: a new plain typed array. */
+  out?: A;
+}
+
+/** Options of `pool.ops.variance`. */
+export interface VarianceOptions {
+  /** Delta degrees of freedom: the divisor is `n - ddof` (0: population variance, 1: sample variance). @default 0 */
+  ddof?: number;
+}
+
+/** Reductions are split into parts of at least this many blocks (fewer parts for small arrays: dispatch costs ~10 µs). */
+const MIN_BLOCKS_PER_PART = 16;
+/** Elementwise maps: at least this many elements per part; part boundaries are multiples of ALIGN. */
+const MIN_ELEMENTS_PER_PART = 32768;
+const ALIGN = 16;
+
+function suffix(x: FloatArray): 'F32' | 'F64' {
+  return x instanceof Float32Array ? 'F32' : 'F64';
+}
+
+function checkFloatArray(name: string, value: unknown): FloatArray {
+  if (!(value instanceof Float32Array) && !(value instanceof Float64Array)) throw new TypeError(expected(name, 'a Float32Array or Float64Array', value));
+  return value;
+}
+
+function checkNonEmpty(name: string, x: FloatArray, what: string): void {
+  if (x.length === 0)
+    throw new RangeError(`Expected \`${name}\` to hold at least one element (${what} of no elements is undefined), got an empty ${x.constructor.name}`);
+}
+
+function checkNumber(name: string, value: unknown): number {
+  if (typeof value !== 'number') throw new TypeError(expected(name, 'a number', value));
+  return value;
+}
+
+/** `options.out`: undefined, or an array of the result's type and length. */
+function checkOut<A extends FloatArray>(options: unknown, like: A, what: string): A | undefined {
+  const valid = checkOptionsObject('options', options) as OutOptions<A>;
+  checkKnownKeys(`${what} options`, valid, ['out']);
+  const out = valid.out;
+  if (out === undefined) return undefined;
+  if (out.constructor !== like.constructor) throw new TypeError(expected('out', `a ${like.constructor.name} (the type of the input)`, out));
+  if (out.length !== like.length) throw new RangeError(`Expected \`out\` to hold ${like.length} elements (the input's length), got ${out.length}`);
+  return out;
+}
+
+function sameKind(nameA: string, a: FloatArray, nameB: string, b: FloatArray): void {
+  if (a.constructor !== b.constructor) throw new TypeError(`Expected \`${nameB}\` to be a ${a.constructor.name} like \`${nameA}\`, got ${describe(b)}`);
+}
+
+/**
+ * `pool.ops`: numeric operations split over every worker of the pool, on its built-in kernels (see README
+ * "Numeric operations"). Every method checks its arguments at the call, throwing TypeError/RangeError before
+ * anything is queued, and returns an AsyncResult. Inputs may be plain typed arrays (copied into shared memory
+ * for the call) or pool.alloc views (used in place, no copy).
+ */
+export class Ops {
+  readonly #host: OpsHost;
+
+  /** @internal Created by the Pool. */
+  constructor(host: OpsHost) {
+    this.#host = host;
+  }
+
+  /** The sum, in f64 (f32 input too). Bit-identical on any number of workers; error bound in README. */
+  sum(x: FloatArray): AsyncResult<number> {
+    checkFloatArray('x', x);
+    return this.#reduce(x, function* (ws, ptr) {
+      const sums = yield* blockSums(ws, x, ptr);
+      return pairwiseSum(sums);
+    });
+  }
+
+  /** The arithmetic mean, sum(x) / n. RangeError for an empty array. */
+  mean(x: FloatArray): AsyncResult<number> {
+    checkFloatArray('x', x);
+    checkNonEmpty('x', x, 'the mean');
+    return this.#reduce(x, function* (ws, ptr) {
+      const sums = yield* blockSums(ws, x, ptr);
+      return pairwiseSum(sums) / x.length;
+    });
+  }
+
+  /** The variance, sum((x - mean)^2) / (n - ddof), from one pass over memory. RangeError unless n > ddof. */
+  variance(x: FloatArray, options?: VarianceOptions): AsyncResult<number> {
+    checkFloatArray('x', x);
+    const valid = checkOptionsObject('options', options) as VarianceOptions;
+    checkKnownKeys('variance options', valid, ['ddof']);
+    const ddof = valid.ddof ?? 0;
+    if (typeof ddof !== 'number' || !Number.isInteger(ddof)) throw new TypeError(expected('ddof', 'an integer >= 0', ddof));
+    if (ddof < 0) throw new RangeError(expected('ddof', 'an integer >= 0', ddof));
+    if (x.length <= ddof) throw new RangeError(`Expected \`x\` to hold more than ddof = ${ddof} elements, got ${x.length}`);
+    const kernel = `opsMomentsBlocks${suffix(x)}`;
+    return this.#reduce(x, function* (ws, ptr) {
+      const blocks = blockCount(x.length);
+      const partials = ws.scratch(Float64Array, 2 * blocks);
+      yield ws.split(kernel, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset]);
+      return pairwiseMoments(partials, x.length).m2 / (x.length - ddof);
+    });
+  }
+
+  /** The least value; NaN if any element is NaN. RangeError for an empty array. */
+  min(x: FloatArray): AsyncResult<number> {
+    return this.#extremum(x, 'min', false, false) as AsyncResult<number>;
+  }
+
+  /** The greatest value; NaN if any element is NaN. RangeError for an empty array. */
+  max(x: FloatArray): AsyncResult<number> {
+    return this.#extremum(x, 'max', true, false) as AsyncResult<number>;
+  }
+
+  /** The index of the first least value (of the first NaN, if any). RangeError for an empty array. */
+  argmin(x: FloatArray): AsyncResult<number> {
+    return this.#extremum(x, 'argmin', false, true) as AsyncResult<number>;
+  }
+
+  /** The index of the first greatest value (of the first NaN, if any). RangeError for an empty array. */
+  argmax(x: FloatArray): AsyncResult<number> {
+    return this.#extremum(x, 'argmax', true, true) as AsyncResult<number>;
+  }
+
+  /** Inclusive prefix sums: out[i] = x[0] + ... + x[i] (accumulated in f64 for f32 input). */
+  cumsum<A extends FloatArray>(x: A, options?: OutOptions<A>): AsyncResult<A> {
+    checkFloatArray('x', x);
+    const out = checkOut(options, x, 'cumsum');
+    const type = suffix(x);
+    return this.#run(function* (ws) {
+      const ptr = ws.input(x, 'x');
+      const target = ws.output<A>(x.constructor as Float64ArrayConstructor, x.length, out, 'out');
+      if (x.length > 0) {
+        const sums = yield* blockSums(ws, x, ptr);
+        const offsets = ws.scratch(Float64Array, sums.length);
+        scanOffsets(sums, offsets);
+        const blocks = sums.length;
+        yield ws.split(`opsCumsumBlocks${type}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, offsets.byteOffset, target.ptr]);
+      }
+      ws.commit();
+      return target.result();
+    });
+  }
+
+  /** out = alpha·x + beta·y, elementwise (f32 arithmetic for Float32Array). */
+  axpby<A extends FloatArray>(alpha: number, x: A, beta: number, y: A, options?: OutOptions<A>): AsyncResult<A> {
+    checkNumber('alpha', alpha);
+    checkFloatArray('x', x);
+    checkNumber('beta', beta);
+    checkFloatArray('y', y);
+    sameKind('x', x, 'y', y);
+    if (y.length !== x.length) throw new RangeError(`Expected \`y\` to hold ${x.length} elements like \`x\`, got ${y.length}`);
+    const out = checkOut(options, x, 'axpby');
+    const size = x.BYTES_PER_ELEMENT;
+    return this.#run(function* (ws) {
+      const px = ws.input(x, 'x');
+      const py = ws.input(y, 'y');
+      const target = ws.output<A>(x.constructor as Float64ArrayConstructor, x.length, out, 'out');
+      if (x.length > 0) {
+        yield ws.split(`opsAxpby${suffix(x)}`, x.length, MIN_ELEMENTS_PER_PART, ALIGN, (s, e) => [
+          alpha,
+          px + s * size,
+          beta,
+          py + s * size,
+          target.ptr + s * size,
+          e - s,
+        ]);
+      }
+      ws.commit();
+      return target.result();
+    });
+  }
+
+  /** e^x elementwise (fdlibm's algorithm, vectorised: under 1 ulp). */
+  exp<A extends FloatArray>(x: A, options?: OutOptions<A>): AsyncResult<A> {
+    return this.#map('exp', x, options);
+  }
+
+  /** The natural logarithm elementwise (fdlibm's algorithm, vectorised: under 1 ulp); NaN below 0, -Infinity at ±0. */
+  log<A extends FloatArray>(x: A, options?: OutOptions<A>): AsyncResult<A> {
+    return this.#map('log', x, options);
+  }
+
+  #map<A extends FloatArray>(name: 'exp' | 'log', x: A, options: OutOptions<A> | undefined): AsyncResult<A> {
+    checkFloatArray('x', x);
+    const out = checkOut(options, x, name);
+    const size = x.BYTES_PER_ELEMENT;
+    const kernel = `ops${name === 'exp' ? 'Exp' : 'Log'}${suffix(x)}`;
+    return this.#run(function* (ws) {
+      const px = ws.input(x, 'x');
+      const target = ws.output<A>(x.constructor as Float64ArrayConstructor, x.length, out, 'out');
+      if (x.length > 0) yield ws.split(kernel, x.length, MIN_ELEMENTS_PER_PART, ALIGN, (s, e) => [px + s * size, target.ptr + s * size, e - s]);
+      ws.commit();
+      return target.result();
+    });
+  }
+
+  #extremum(x: FloatArray, name: string, max: boolean, index: boolean): AsyncResult<number> {
+    checkFloatArray('x', x);
+    checkNonEmpty('x', x, `the ${name}`);
+    const kernel = `opsExtremaBlocks${suffix(x)}`;
+    return this.#reduce(x, function* (ws, ptr) {
+      const blocks = blockCount(x.length);
+      const partials = ws.scratch(Float64Array, 2 * blocks);
+      yield ws.split(kernel, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset, max ? 1 : 0, index ? 1 : 0]);
+      const best = joinExtrema(partials, blocks, max);
+      return index ? best.index : best.value;
+    });
+  }
+
+  /** A reduction of x to one number: `steps` gets the workspace and x's pointer. */
+  #reduce<T>(x: FloatArray, steps: (ws: Workspace, ptr: number) => OpSteps<T>): AsyncResult<T> {
+    return this.#run(function* (ws) {
+      const ptr = ws.input(x, 'x');
+      return yield* steps(ws, ptr);
+    });
+  }
+
+  /** Checks the pool can run ops, then runs `steps` in a fresh workspace that is given back when they end. */
+  #run<T>(steps: (ws: Workspace) => OpSteps<T>): AsyncResult<T> {
+    this.#checkUsable();
+    const host = this.#host;
+    return runOp(
+      (function* () {
+        const ws = new Workspace(host);
+        let ok = false;
+        try {
+          const value = yield* steps(ws);
+          ok = true;
+          return value;
+        } finally {
+          ws.dispose(ok);
+        }
+      })(),
+    );
+  }
+
+  #checkUsable(): void {
+    const host = this.#host;
+    if (host.state() !== 'open') {
+      throw new PoolStateError(`The pool is ${host.state() === 'closing' ? 'closed' : 'terminated'}; no new tasks can be submitted. Create a new Pool.`);
+    }
+    const kernels = host.kernels();
+    if (!kernels?.has('opsView')) {
+      throw new TypeError(
+        `pool.ops needs wasmpool's built-in kernels (a Pool created without \`module\`), but this pool runs ${host.label()}; create a second Pool without \`module\` for numeric operations`,
+      );
+    }
+  }
+}
+
+/** Stage: the sum of every block of x (phase one of sum, mean and cumsum). */
+function* blockSums(ws: Workspace, x: FloatArray, ptr: number): Generator<AsyncResult<unknown>, Float64Array, unknown> {
+  const blocks = blockCount(x.length);
+  const sums = ws.scratch(Float64Array, Math.max(1, blocks));
+  if (blocks === 0) return sums.subarray(0, 0);
+  yield ws.split(`opsSumBlocks${suffix(x)}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, sums.byteOffset]);
+  return sums;
+}
+
+export { BLOCK };
