@@ -8,3 +8,4 @@ export * from "./elementwise";
  * typed array into the shared memory and passes a pool.alloc view as it is.
  */
 export function opsView(ptr: usize, len: i32): void {}
+export * from "./gemm";

@@ -12,6 +12,15 @@ export interface OutOptions<A extends FloatArray = FloatArray> {
   out?: A;
 }
 
+/** Options of `pool.ops.matmul`: the shapes, `a` is m×k, `b` is k×n, the result m×n, all row-major. */
+export interface MatmulOptions<A extends FloatArray = FloatArray> {
+  m: number;
+  k: number;
+  n: number;
+  /** Receives the m×n product (same type as `a`). Default: a new plain typed array. */
+  out?: A;
+}
+
 /** Options of `pool.ops.variance`. */
 export interface VarianceOptions {
   /** Delta degrees of freedom: the divisor is `n - ddof` (0: population variance, 1: sample variance). @default 0 */
@@ -23,6 +32,11 @@ const MIN_BLOCKS_PER_PART = 16;
 /** Elementwise maps: at least this many elements per part; part boundaries are multiples of ALIGN. */
 const MIN_ELEMENTS_PER_PART = 32768;
 const ALIGN = 16;
+/** matmul: rows per part are multiples of the micro-tile height; a part does at least ~2 MFLOP. */
+const MATMUL_ROWS = 4;
+const MATMUL_MIN_FLOP = 1 << 21;
+/** Scratch elements of one matmul part (assembly/ops/gemm.ts scratchLength: MC·KC + KC·NC + MR·NR). */
+const MATMUL_SCRATCH = { F32: 128 * 256 + 256 * 512 + 4 * 8, F64: 64 * 256 + 256 * 256 + 4 * 4 };
 
 function suffix(x: FloatArray): 'F32' | 'F64' {
   return x instanceof Float32Array ? 'F32' : 'F64';
@@ -36,6 +50,13 @@ function checkFloatArray(name: string, value: unknown): FloatArray {
 function checkNonEmpty(name: string, x: FloatArray, what: string): void {
   if (x.length === 0)
     throw new RangeError(`Expected \`${name}\` to hold at least one element (${what} of no elements is undefined), got an empty ${x.constructor.name}`);
+}
+
+/** A matrix dimension: an integer >= 0 whose products with the others stay addressable. */
+function checkDimension(name: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected(name, 'an integer >= 0', value));
+  if (value < 0 || value > 2 ** 31 - 1) throw new RangeError(expected(name, 'an integer from 0 to 2^31 - 1', value));
+  return value;
 }
 
 function checkNumber(name: string, value: unknown): number {
@@ -70,6 +91,50 @@ export class Ops {
   /** @internal Created by the Pool. */
   constructor(host: OpsHost) {
     this.#host = host;
+  }
+
+  /**
+   * The matrix product `a · b` (m×k times k×n, row-major), Float32Array or Float64Array. Split over the workers
+   * by row panels; bit-identical to the plain i-j-k loop (each entry summed in ascending k, no fused multiply-add).
+   */
+  matmul<A extends FloatArray>(a: A, b: A, options: MatmulOptions<A>): AsyncResult<A> {
+    checkFloatArray('a', a);
+    checkFloatArray('b', b);
+    sameKind('a', a, 'b', b);
+    if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object with `m`, `k` and `n`', options));
+    checkKnownKeys('matmul options', options, ['m', 'k', 'n', 'out']);
+    const [m, k, n] = (['m', 'k', 'n'] as const).map((key) => checkDimension(key, options[key]));
+    if (a.length !== m * k) throw new RangeError(`Expected \`a\` to hold m·k = ${m}·${k} = ${m * k} elements, got ${a.length}`);
+    if (b.length !== k * n) throw new RangeError(`Expected \`b\` to hold k·n = ${k}·${n} = ${k * n} elements, got ${b.length}`);
+    const out = options.out;
+    if (out !== undefined) {
+      if (out.constructor !== a.constructor) throw new TypeError(expected('out', `a ${a.constructor.name} (the type of \`a\`)`, out));
+      if (out.length !== m * n) throw new RangeError(`Expected \`out\` to hold m·n = ${m}·${n} = ${m * n} elements, got ${out.length}`);
+    }
+    const type = suffix(a);
+    const scratch = MATMUL_SCRATCH[type];
+    const minRows = Math.max(MATMUL_ROWS, Math.ceil(MATMUL_MIN_FLOP / Math.max(1, 2 * k * n)));
+    return this.#run(function* (ws) {
+      const pa = ws.input(a, 'a');
+      const pb = ws.input(b, 'b');
+      const target = ws.output<A>(a.constructor as Float64ArrayConstructor, m * n, out, 'out');
+      if (m > 0 && n > 0) {
+        yield ws.split(`opsMatmul${type}`, m, minRows, MATMUL_ROWS, (r0, r1) => [
+          pa,
+          pb,
+          target.ptr,
+          m,
+          k,
+          n,
+          r0,
+          r1,
+          ws.scratch(a.constructor as Float64ArrayConstructor, scratch).byteOffset,
+          scratch,
+        ]);
+      }
+      ws.commit();
+      return target.result();
+    });
   }
 
   /** The sum, in f64 (f32 input too). Bit-identical on any number of workers; error bound in README. */

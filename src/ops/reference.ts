@@ -193,3 +193,17 @@ function map<A extends FloatArray>(f: (v: number) => number, x: A, out: A): A {
 
 export const exp = <A extends FloatArray>(x: A, out: A = new (x.constructor as new (n: number) => A)(x.length)): A => map(exp1, x, out);
 export const log = <A extends FloatArray>(x: A, out: A = new (x.constructor as new (n: number) => A)(x.length)): A => map(log1, x, out);
+
+/** c[m×n] = a[m×k] · b[k×n], row-major: each c[i][j] summed in ascending k from 0, f32 rounding for Float32Array. */
+export function matmul<A extends FloatArray>(a: A, b: A, m: number, k: number, n: number, c: A = new (a.constructor as new (n: number) => A)(m * n)): A {
+  const f32 = a instanceof Float32Array;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      if (f32) for (let p = 0; p < k; p++) s = Math.fround(s + Math.fround(a[i * k + p] * b[p * n + j]));
+      else for (let p = 0; p < k; p++) s += a[i * k + p] * b[p * n + j];
+      c[i * n + j] = s;
+    }
+  }
+  return c;
+}
