@@ -95,7 +95,7 @@
     c20 = v128.add<T>(c20, v128.mul<T>(a, b0)); c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
     a = splat<T>(ap + 3 * s);
     c30 = v128.add<T>(c30, v128.mul<T>(a, b0)); c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
-    ap += MR * s;
+    ap += <usize>MR * s;
     bp += <usize>NR * s;
   }
   v128.store(c, c00); v128.store(c, c01, 16);

@@ -1,0 +1,361 @@
+// Question: how fast are pool.ops' numeric operations, next to what a user would otherwise reach for, measured
+// in this run? GEMM against tfjs-backend-wasm (XNNPACK), onnxruntime-web and ml-matrix; reductions, scans and
+// maps against plain JS loops, tfjs-backend-wasm (f32) and numpy (when python3 has it). Each as ms per call,
+// as GFLOP/s or GB/s, and as a fraction of this core's limits, probed in the same run (SIMD128 mul+add peak,
+// one-thread read bandwidth). One thread each unless the label says 2 workers. (FFT and conv2d: not built yet.)
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { fmt } from './lib/format.mjs';
+import { matmulModel } from './lib/onnx-model.mjs';
+import { runProcess } from './lib/process.mjs';
+import { interleave, summarize } from './lib/stats.mjs';
+
+export async function run(ctx) {
+  ctx.begin('ops');
+  const quick = ctx.quick;
+  const { Pool } = await import('../dist/index.js');
+  const twin = await import('../dist/ops/reference.js');
+  const size = {
+    gemm: quick ? [96] : [512, 1024],
+    n: quick ? 1 << 18 : 1 << 24,
+    sampleMs: quick ? 2 : 40,
+  };
+  const limits = await probeLimits(ctx, size);
+  const anchors = await loadAnchors(ctx);
+  const numpy = await runNumpy(ctx, size);
+  const pools = { 1: new Pool({ workers: 1 }), 2: new Pool({ workers: 2 }) };
+  try {
+    await gemm(ctx, size, pools, anchors, numpy, limits, twin);
+    await vectors(ctx, size, pools, anchors, numpy, limits);
+  } finally {
+    await pools[1].terminate();
+    await pools[2].terminate();
+  }
+}
+
+/** ms per call of `fn` (sync or async), averaged over a batch lasting at least `sampleMs`. */
+function perCall(fn, sampleMs) {
+  return async () => {
+    const t0 = performance.now();
+    let calls = 0;
+    while (calls < 1 || performance.now() - t0 < sampleMs) {
+      await fn();
+      calls++;
+    }
+    return (performance.now() - t0) / calls;
+  };
+}
+
+/** Runs `contenders` ({ name: fn }) interleaved and records each as ms and as `rate` (GFLOP/s or GB/s per call). */
+async function compare(ctx, id, what, contenders, work, unit, peak, sampleMs) {
+  const samples = await interleave(Object.fromEntries(Object.entries(contenders).map(([name, fn]) => [name, perCall(fn, sampleMs)])), {
+    warmup: ctx.warmup,
+    reps: ctx.reps,
+    progress: ctx.progress,
+    label: what,
+  });
+  const out = {};
+  for (const [name, ms] of Object.entries(samples)) {
+    const key = `${id}.${slug(name)}`;
+    const time = ctx.figure(`${key}.ms`, `${what}: ${name}`, 'ms', ms);
+    const rate = { min: work / time.max / 1e6, median: work / time.median / 1e6, max: work / time.min / 1e6, reps: time.reps };
+    const ofPeak = peak ? ` (${Math.round((100 * rate.median) / peak)}% of the limit, ${fmt(peak)})` : '';
+    ctx.figure(`${key}.rate`, `${what}: ${name}${ofPeak}`, unit, rate);
+    out[name] = { time, rate };
+  }
+  return out;
+}
+
+function slug(name) {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
+}
+
+/** SIMD128 mul+add peak (f32, f64) and one-thread read bandwidth, from bench/peers/ops-peak.ts (built by build:wasm). */
+async function probeLimits(ctx, size) {
+  ctx.progress('probing the limits of one core');
+  const binary = readFileSync(new URL('../build/bench/ops-peak.wasm', import.meta.url));
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(binary), { env: { abort: () => {} } });
+  const iters = ctx.quick ? 200_000 : 2_000_000;
+  const best = (fn) => {
+    fn();
+    let t = Infinity;
+    for (let r = 0; r < 9; r++) {
+      const t0 = performance.now();
+      fn();
+      t = Math.min(t, performance.now() - t0);
+    }
+    return t;
+  };
+  const f32 = (96 * iters) / best(() => exports.f32MulAdd(iters)) / 1e6;
+  const f64 = (48 * iters) / best(() => exports.f64MulAdd(iters)) / 1e6;
+  const n = size.n;
+  exports.memory.grow(Math.ceil((n * 8) / 65536) + 1);
+  new Float64Array(exports.memory.buffer, 65536, n).fill(1.5);
+  const bandwidth = (n * 8) / best(() => exports.sumF64(65536, n)) / 1e6;
+  ctx.figure('ops.limit.f32', 'limit: SIMD128 f32 mul+add, one thread (best of 9)', 'GFLOP/s', { min: f32, median: f32, max: f32, reps: 9 });
+  ctx.figure('ops.limit.f64', 'limit: SIMD128 f64 mul+add, one thread (best of 9)', 'GFLOP/s', { min: f64, median: f64, max: f64, reps: 9 });
+  ctx.figure('ops.limit.read', `limit: read bandwidth, one thread, ${fmt((n * 8) / 2 ** 20)} MiB (best of 9)`, 'GB/s', {
+    min: bandwidth,
+    median: bandwidth,
+    max: bandwidth,
+    reps: 9,
+  });
+  const relaxed = WebAssembly.validate(relaxedProbe());
+  ctx.note(
+    `relaxed SIMD ${relaxed ? 'validates' : 'does not validate'} in Node ${process.version} (V8 ${process.versions.v8}); pool.ops has no relaxed build yet`,
+  );
+  return { f32, f64, bandwidth };
+}
+
+/** A module with one f32x4.relaxed_madd: does this engine validate relaxed SIMD? */
+function relaxedProbe() {
+  // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
+  return Uint8Array.from([
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11,
+  ]);
+}
+
+/** tfjs-backend-wasm (one thread), onnxruntime-web (one thread) and ml-matrix, each optional. */
+async function loadAnchors(ctx) {
+  const anchors = {};
+  const version = (name) => JSON.parse(readFileSync(new URL(`../node_modules/${name}/package.json`, import.meta.url), 'utf8')).version;
+  try {
+    ctx.progress('loading tfjs-backend-wasm');
+    const tf = await import('@tensorflow/tfjs-core');
+    const wasm = await import('@tensorflow/tfjs-backend-wasm');
+    wasm.setThreadsCount(1);
+    await tf.setBackend('wasm');
+    await tf.ready();
+    anchors.tf = { tf, name: `tfjs-backend-wasm ${version('@tensorflow/tfjs-backend-wasm')} (XNNPACK)` };
+  } catch (error) {
+    ctx.note(`tfjs-backend-wasm skipped: ${error.message}`);
+  }
+  try {
+    ctx.progress('loading onnxruntime-web');
+    const ort = await import('onnxruntime-web');
+    ort.env.wasm.numThreads = 1;
+    anchors.ort = { ort, name: `onnxruntime-web ${version('onnxruntime-web')}` };
+  } catch (error) {
+    ctx.note(`onnxruntime-web skipped: ${error.message}`);
+  }
+  try {
+    const { Matrix } = await import('ml-matrix');
+    anchors.mlMatrix = { Matrix, name: `ml-matrix ${version('ml-matrix')} (JS)` };
+  } catch (error) {
+    ctx.note(`ml-matrix skipped: ${error.message}`);
+  }
+  return anchors;
+}
+
+async function runNumpy(ctx, size) {
+  const script = fileURLToPath(new URL('./peers/ops_numpy.py', import.meta.url));
+  ctx.progress('numpy (separate process, one thread)');
+  try {
+    const out = await runProcess('python3', [script, String(size.n), size.gemm.join(','), String(ctx.reps)], (line) => ctx.progress(line));
+    return JSON.parse(out);
+  } catch (error) {
+    ctx.note(`numpy skipped: ${error.message}`);
+    return undefined;
+  }
+}
+
+function randomInto(x, seed) {
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = s / 2147483648 - 1;
+  }
+  return x;
+}
+
+async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
+  for (const n of size.gemm) {
+    for (const type of [Float32Array, Float64Array]) {
+      const f32 = type === Float32Array;
+      const dtype = f32 ? 'f32' : 'f64';
+      const views = [1, 2].map((w) => {
+        const pool = pools[w];
+        return {
+          pool,
+          a: randomInto(pool.alloc(type, n * n), 1),
+          b: randomInto(pool.alloc(type, n * n), 2),
+          out: pool.alloc(type, n * n),
+        };
+      });
+      const contenders = {};
+      for (const [i, w] of [1, 2].entries()) {
+        const { pool, a, b, out } = views[i];
+        contenders[`wasmpool pool.ops, ${w} worker${w > 1 ? 's' : ''}`] = () => pool.ops.matmul(a, b, { m: n, k: n, n, out });
+      }
+      const cleanups = [];
+      if (anchors.tf && f32) {
+        const { tf } = anchors.tf;
+        const A = tf.tensor2d(views[0].a.slice(), [n, n]);
+        const B = tf.tensor2d(views[0].b.slice(), [n, n]);
+        contenders[anchors.tf.name] = () => tf.matMul(A, B).dispose();
+        cleanups.push(() => (A.dispose(), B.dispose()));
+      }
+      if (anchors.ort) {
+        const { ort } = anchors.ort;
+        try {
+          const session = await ort.InferenceSession.create(matmulModel(n, f32 ? 1 : 11), { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+          const tensor = f32 ? 'float32' : 'float64';
+          const feeds = { A: new ort.Tensor(tensor, views[0].a.slice(), [n, n]), B: new ort.Tensor(tensor, views[0].b.slice(), [n, n]) };
+          contenders[anchors.ort.name] = () => session.run(feeds);
+          cleanups.push(() => session.release());
+        } catch (error) {
+          ctx.note(`onnxruntime-web ${dtype} GEMM skipped: ${error.message}`);
+        }
+      }
+      if (anchors.mlMatrix && !f32 && n <= 512) {
+        const { Matrix } = anchors.mlMatrix;
+        const rows = (x) => Array.from({ length: n }, (_, i) => Array.from(x.subarray(i * n, (i + 1) * n)));
+        const A = new Matrix(rows(views[0].a));
+        const B = new Matrix(rows(views[0].b));
+        contenders[anchors.mlMatrix.name] = () => A.mmul(B);
+      }
+      if (n <= 96) contenders['JS twin (i-j-k loop)'] = () => twin.matmul(views[0].a, views[0].b, n, n, n, new type(n * n));
+      const what = `${dtype} GEMM ${n}²`;
+      const results = await compare(ctx, `ops.gemm.${dtype}.${n}`, what, contenders, 2 * n ** 3, 'GFLOP/s', f32 ? limits.f32 : limits.f64, size.sampleMs);
+      for (const cleanup of cleanups) await cleanup();
+      const np = numpy?.ops[`gemm.float${f32 ? 32 : 64}.${n}`];
+      if (np) ctx.figure(`ops.gemm.${dtype}.${n}.numpy.ms`, `${what}: numpy ${numpy.numpy} (OpenBLAS, native, 1 thread)`, 'ms', np);
+      for (const v of views) for (const view of [v.a, v.b, v.out]) v.pool.free(view);
+
+      const one = results['wasmpool pool.ops, 1 worker'];
+      const two = results['wasmpool pool.ops, 2 workers'];
+      if (n === size.gemm[0] && f32 && anchors.tf) {
+        ctx.target(
+          `ops.gemm.f32.${n}`,
+          `${what}: at or under XNNPACK's time (1 worker)`,
+          { op: '>=', value: 1 },
+          ctx.ratio(results[anchors.tf.name].time, one.time),
+          `${fmt(one.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
+        );
+      }
+      if (n === size.gemm[0] && !f32) {
+        const share = { min: one.rate.min / limits.f64, median: one.rate.median / limits.f64, max: one.rate.max / limits.f64 };
+        ctx.target(
+          `ops.gemm.f64.${n}`,
+          `${what}: ≥ 85% of the f64 SIMD128 mul+add limit (1 worker)`,
+          { op: '>=', value: 0.85 },
+          share,
+          `${fmt(one.rate.median)} of ${fmt(limits.f64)} GFLOP/s`,
+        );
+      }
+      if (n === size.gemm.at(-1) && f32) {
+        ctx.target(
+          `ops.gemm.scaling.${n}`,
+          `${what}: 2 workers vs 1`,
+          { op: '>=', value: 1.9 },
+          ctx.ratio(one.time, two.time),
+          `${fmt(two.time.median)} vs ${fmt(one.time.median)} ms`,
+        );
+      }
+    }
+  }
+}
+
+async function vectors(ctx, size, pools, anchors, numpy, limits) {
+  const n = size.n;
+  const bytes = n * 8;
+  const per = [1, 2].map((w) => {
+    const pool = pools[w];
+    return { w, pool, x: randomInto(pool.alloc(Float64Array, n), 7), y: randomInto(pool.alloc(Float64Array, n), 8), out: pool.alloc(Float64Array, n) };
+  });
+  const x = per[0].x.slice();
+  const y = per[0].y.slice();
+  const out = new Float64Array(n);
+  const X = anchors.tf?.tf.tensor1d(Float32Array.from(x));
+  const tf = anchors.tf?.tf;
+  const OPS = [
+    // name, bytes moved, pool.ops call, plain JS loop, tfjs (f32), numpy key
+    ['sum', bytes, (p) => p.pool.ops.sum(p.x), () => jsSum(x), tf && (() => tf.sum(X).dispose()), 'sum'],
+    ['min', bytes, (p) => p.pool.ops.min(p.x), () => jsMin(x), tf && (() => tf.min(X).dispose()), 'min'],
+    ['argmax', bytes, (p) => p.pool.ops.argmax(p.x), () => jsArgmax(x), tf && (() => tf.argMax(X).dispose()), 'argmax'],
+    ['variance (with the mean)', bytes, (p) => p.pool.ops.variance(p.x), () => jsVariance(x), tf && (() => disposeAll(tf.moments(X))), 'variance'],
+    ['cumsum', 2 * bytes, (p) => p.pool.ops.cumsum(p.x, { out: p.out }), () => jsCumsum(x, out), tf && (() => tf.cumsum(X).dispose()), 'cumsum'],
+    ['axpby', 3 * bytes, (p) => p.pool.ops.axpby(1.5, p.x, 0.25, p.y, { out: p.out }), () => jsAxpby(x, y, out), undefined, 'axpby'],
+    ['exp', 2 * bytes, (p) => p.pool.ops.exp(p.x, { out: p.out }), () => jsExp(x, out), tf && (() => tf.exp(X).dispose()), 'exp'],
+  ];
+  const label = `${fmt(n / 2 ** 20)}M f64`;
+  for (const [name, moved, ours, js, tfCall, npKey] of OPS) {
+    const contenders = {
+      'wasmpool pool.ops, 1 worker': () => ours(per[0]),
+      'wasmpool pool.ops, 2 workers': () => ours(per[1]),
+      'plain JS loop': js,
+    };
+    if (tfCall) contenders[`${anchors.tf.name}, f32`] = tfCall;
+    const what = `${name}, ${label}`;
+    const id = `ops.${slug(name)}`;
+    const results = await compare(ctx, id, what, contenders, moved, 'GB/s', limits.bandwidth, size.sampleMs);
+    const np = numpy?.ops[npKey];
+    if (np) ctx.figure(`${id}.numpy.ms`, `${what}: numpy ${numpy.numpy}`, 'ms', np);
+    const one = results['wasmpool pool.ops, 1 worker'];
+    if (['sum', 'min', 'argmax'].includes(name)) {
+      const share = { min: one.rate.min / limits.bandwidth, median: one.rate.median / limits.bandwidth, max: one.rate.max / limits.bandwidth };
+      ctx.target(
+        `${id}.bandwidth`,
+        `${what}: ≥ 90% of one thread's read bandwidth`,
+        { op: '>=', value: 0.9 },
+        share,
+        `${fmt(one.rate.median)} of ${fmt(limits.bandwidth)} GB/s`,
+      );
+    }
+    if (['variance (with the mean)', 'cumsum', 'axpby'].includes(name) && !ctx.quick) {
+      ctx.target(`${id}.time`, `${what}: ≤ 15 ms (1 worker)`, { op: '<=', value: 15 }, one.time, `${fmt(one.time.median)} ms`);
+    }
+    if (name === 'exp' && np) {
+      ctx.target(
+        `${id}.numpy`,
+        `${what}: at or under numpy's time (1 worker)`,
+        { op: '>=', value: 1 },
+        ctx.ratio(summarize(np), one.time),
+        `${fmt(one.time.median)} vs ${fmt(summarize(np).median)} ms`,
+      );
+    }
+  }
+  X?.dispose();
+  for (const p of per) for (const view of [p.x, p.y, p.out]) p.pool.free(view);
+}
+
+function disposeAll(tensors) {
+  for (const t of Object.values(tensors)) t.dispose();
+}
+
+// Plain JS loops: what a user writes without a library (the anchors' versions, ../shared/anchors/numeric).
+function jsSum(x) {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) s += x[i];
+  return s;
+}
+function jsMin(x) {
+  let m = Infinity;
+  for (let i = 0; i < x.length; i++) if (x[i] < m) m = x[i];
+  return m;
+}
+function jsArgmax(x) {
+  let m = -Infinity;
+  let k = -1;
+  for (let i = 0; i < x.length; i++) if (x[i] > m) [m, k] = [x[i], i];
+  return k;
+}
+function jsVariance(x) {
+  const mu = jsSum(x) / x.length;
+  let q = 0;
+  for (let i = 0; i < x.length; i++) q += (x[i] - mu) * (x[i] - mu);
+  return q / x.length;
+}
+function jsCumsum(x, out) {
+  let s = 0;
+  for (let i = 0; i < x.length; i++) out[i] = s += x[i];
+}
+function jsAxpby(x, y, out) {
+  for (let i = 0; i < x.length; i++) out[i] = 1.5 * x[i] + 0.25 * y[i];
+}
+function jsExp(x, out) {
+  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+}
