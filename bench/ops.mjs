@@ -73,7 +73,7 @@ function slug(name) {
     .replace(/^-|-$/g, '');
 }
 
-/** SIMD128 mul+add peak (f32, f64) and one-thread read bandwidth, from bench/peers/ops-peak.ts (built by build:wasm). */
+/** SIMD128 mul+add peak (f32, f64) and one-thread read bandwidth, from assembly/bench/ops-peak.ts (built by build:wasm; not part of the package). */
 async function probeLimits(ctx, size) {
   ctx.progress('probing the limits of one core');
   const binary = readFileSync(new URL('../build/bench/ops-peak.wasm', import.meta.url));

@@ -12,7 +12,7 @@ const builds = [
   ['assembly/examples/seed.ts', ...own, '-o', 'build/examples/seed.wasm'],
   ['test/fixtures/assembly/faults.ts', ...own, '--debug', '-o', 'build/fixtures/faults.wasm'],
   // bench/ops.mjs: the limits of one core (SIMD128 mul+add peak, read bandwidth), measured in the same run.
-  ['bench/peers/ops-peak.ts', ...own, '--enable', 'simd', '-o', 'build/bench/ops-peak.wasm'],
+  ['assembly/bench/ops-peak.ts', ...own, '--enable', 'simd', '-o', 'build/bench/ops-peak.wasm'],
   ['test/fixtures/assembly/bound.ts', '-O3', '--runtime', 'incremental', '--bindings', 'raw', '-o', 'build/fixtures/bound.wasm'],
 ];
 

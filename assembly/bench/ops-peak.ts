@@ -1,4 +1,4 @@
-// Limits of one core for bench/ops.mjs, compiled at bench time: SIMD128 mul+add throughput (12 independent
+// Limits of one core for bench/ops.mjs (built into build/bench/, not shipped): SIMD128 mul+add throughput (12 independent
 // chains of acc = acc*m + c hide the add and mul latencies) and read bandwidth (the same 4 × f64x2 sum as
 // assembly/ops/reduce.ts). The same probes as ../shared/anchors/numeric/peak.ts.
 
