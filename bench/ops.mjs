@@ -2,11 +2,11 @@
 // in this run? GEMM against tfjs-backend-wasm (XNNPACK), onnxruntime-web and ml-matrix; reductions, scans and
 // maps against plain JS loops, tfjs-backend-wasm (f32) and numpy (when python3 has it). Each as ms per call,
 // as GFLOP/s or GB/s, and as a fraction of this core's limits, probed in the same run (SIMD128 mul+add peak,
-// one-thread read bandwidth). One thread each unless the label says 2 workers. (FFT and conv2d: not built yet.)
+// one-thread read bandwidth). One thread each unless the label says 2 workers. (FFT: not built yet.)
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './lib/format.mjs';
-import { matmulModel } from './lib/onnx-model.mjs';
+import { convModel, matmulModel } from './lib/onnx-model.mjs';
 import { runProcess } from './lib/process.mjs';
 import { interleave, summarize } from './lib/stats.mjs';
 
@@ -17,6 +17,15 @@ export async function run(ctx) {
   const twin = await import('../dist/ops/reference.js');
   const size = {
     gemm: quick ? [96] : [512, 1024],
+    conv: quick
+      ? [
+          [128, 128, 1, 1],
+          [32, 32, 8, 8],
+        ]
+      : [
+          [1024, 1024, 1, 1],
+          [128, 128, 32, 32],
+        ],
     n: quick ? 1 << 18 : 1 << 24,
     sampleMs: quick ? 2 : 40,
   };
@@ -26,6 +35,7 @@ export async function run(ctx) {
   const pools = { 1: new Pool({ workers: 1 }), 2: new Pool({ workers: 2 }) };
   try {
     await gemm(ctx, size, pools, anchors, numpy, limits, twin);
+    await conv(ctx, size, pools, anchors, limits);
     await vectors(ctx, size, pools, anchors, numpy, limits);
   } finally {
     await pools[1].terminate();
@@ -256,6 +266,79 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
         );
       }
     }
+  }
+}
+
+async function conv(ctx, size, pools, anchors, limits) {
+  for (const [h, w, cin, cout] of size.conv) {
+    const flop = 2 * 9 * cin * cout * h * w;
+    const views = [1, 2].map((workers) => {
+      const pool = pools[workers];
+      return {
+        pool,
+        image: randomInto(pool.alloc(Float32Array, h * w * cin), 3),
+        kernel: randomInto(pool.alloc(Float32Array, 9 * cin * cout), 4),
+        out: pool.alloc(Float32Array, h * w * cout),
+      };
+    });
+    const contenders = {};
+    for (const [i, workers] of [1, 2].entries()) {
+      const { pool, image, kernel, out } = views[i];
+      const options = { width: w, height: h, kernelWidth: 3, kernelHeight: 3, channelsIn: cin, channelsOut: cout, out };
+      contenders[`wasmpool pool.ops, ${workers} worker${workers > 1 ? 's' : ''}`] = () => pool.ops.conv2d(image, kernel, options);
+    }
+    const cleanups = [];
+    if (anchors.tf) {
+      const { tf } = anchors.tf;
+      const X = tf.tensor4d(views[0].image.slice(), [1, h, w, cin]);
+      const F = tf.tensor4d(views[0].kernel.slice(), [3, 3, cin, cout]);
+      contenders[anchors.tf.name] = () => tf.conv2d(X, F, 1, 'same').dispose();
+      cleanups.push(() => (X.dispose(), F.dispose()));
+    }
+    if (anchors.ort) {
+      const { ort } = anchors.ort;
+      // ONNX wants NCHW and OIHW; its best level for one channel is 'extended' (the anchors' finding).
+      const x = views[0].image;
+      const k = views[0].kernel;
+      const xNCHW = new Float32Array(h * w * cin);
+      for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) for (let c = 0; c < cin; c++) xNCHW[(c * h + y) * w + xx] = x[(y * w + xx) * cin + c];
+      const wOIHW = new Float32Array(9 * cin * cout);
+      for (let t = 0; t < 9; t++)
+        for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) wOIHW[(co * cin + ci) * 9 + t] = k[(t * cin + ci) * cout + co];
+      try {
+        const level = cin === 1 ? 'extended' : 'all';
+        const session = await ort.InferenceSession.create(convModel(cin, cout, h, w, wOIHW), { executionProviders: ['wasm'], graphOptimizationLevel: level });
+        const feeds = { X: new ort.Tensor('float32', xNCHW, [1, cin, h, w]) };
+        contenders[`${anchors.ort.name} (${level})`] = () => session.run(feeds);
+        cleanups.push(() => session.release());
+      } catch (error) {
+        ctx.note(`onnxruntime-web conv skipped: ${error.message}`);
+      }
+    }
+    const what = `conv 3×3 f32 ${h}×${w}, ${cin}→${cout} channels`;
+    const results = await compare(ctx, `ops.conv.${h}x${w}.${cin}-${cout}`, what, contenders, flop, 'GFLOP/s', limits.f32, size.sampleMs);
+    for (const cleanup of cleanups) await cleanup();
+    for (const v of views) for (const view of [v.image, v.kernel, v.out]) v.pool.free(view);
+    const one = results['wasmpool pool.ops, 1 worker'];
+    const two = results['wasmpool pool.ops, 2 workers'];
+    if (cin === 1 && !ctx.quick) ctx.target(`ops.conv.single`, `${what}: ≤ 2 ms (1 worker)`, { op: '<=', value: 2 }, one.time, `${fmt(one.time.median)} ms`);
+    if (cin > 1 && anchors.tf) {
+      ctx.target(
+        `ops.conv.multi`,
+        `${what}: at or under XNNPACK's time (1 worker)`,
+        { op: '>=', value: 1 },
+        ctx.ratio(results[anchors.tf.name].time, one.time),
+        `${fmt(one.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
+      );
+    }
+    if (cin > 1)
+      ctx.target(
+        `ops.conv.scaling`,
+        `${what}: 2 workers vs 1`,
+        { op: '>=', value: 1.9 },
+        ctx.ratio(one.time, two.time),
+        `${fmt(two.time.median)} vs ${fmt(one.time.median)} ms`,
+      );
   }
 }
 

@@ -21,6 +21,25 @@ export interface MatmulOptions<A extends FloatArray = FloatArray> {
   out?: A;
 }
 
+/** Options of `pool.ops.conv2d`: the image is height×width×channelsIn, the kernel kernelHeight×kernelWidth×channelsIn×channelsOut. */
+export interface Conv2dOptions {
+  width: number;
+  height: number;
+  kernelWidth: number;
+  kernelHeight: number;
+  /** @default 1 */
+  channelsIn?: number;
+  /** @default 1 */
+  channelsOut?: number;
+  /**
+   * 'same': the output is height×width, the kernel centred (for an even size the extra row/column of padding goes
+   * below/right, as TensorFlow pads); 'valid': (height−kernelHeight+1)×(width−kernelWidth+1), no padding. @default 'same'
+   */
+  padding?: 'same' | 'valid';
+  /** Receives the output (a Float32Array of outHeight·outWidth·channelsOut). Default: a new Float32Array. */
+  out?: Float32Array;
+}
+
 /** Options of `pool.ops.variance`. */
 export interface VarianceOptions {
   /** Delta degrees of freedom: the divisor is `n - ddof` (0: population variance, 1: sample variance). @default 0 */
@@ -35,6 +54,8 @@ const ALIGN = 16;
 /** matmul: rows per part are multiples of the micro-tile height; a part does at least ~2 MFLOP. */
 const MATMUL_ROWS = 4;
 const MATMUL_MIN_FLOP = 1 << 21;
+/** conv2d: a band of output rows does at least ~1 MFLOP. */
+const CONV_MIN_FLOP = 1 << 20;
 /** Scratch elements of one matmul part (assembly/ops/gemm.ts scratchLength: MC·KC + KC·NC + MR·NR). */
 const MATMUL_SCRATCH = { F32: 128 * 256 + 256 * 512 + 4 * 8, F64: 64 * 256 + 256 * 256 + 4 * 4 };
 
@@ -132,6 +153,54 @@ export class Ops {
           scratch,
         ]);
       }
+      ws.commit();
+      return target.result();
+    });
+  }
+
+  /**
+   * 2-D convolution (cross-correlation, as TensorFlow's and ONNX's conv), Float32Array, channels-last: image
+   * [height][width][channelsIn], kernel [kernelHeight][kernelWidth][channelsIn][channelsOut], output
+   * [outHeight][outWidth][channelsOut]. Split over the workers by bands of output rows.
+   */
+  conv2d(image: Float32Array, kernel: Float32Array, options: Conv2dOptions): AsyncResult<Float32Array> {
+    if (!(image instanceof Float32Array)) throw new TypeError(expected('image', 'a Float32Array', image));
+    if (!(kernel instanceof Float32Array)) throw new TypeError(expected('kernel', 'a Float32Array', kernel));
+    if (typeof options !== 'object' || options === null) {
+      throw new TypeError(expected('options', 'an object with `width`, `height`, `kernelWidth` and `kernelHeight`', options));
+    }
+    checkKnownKeys('conv2d options', options, ['width', 'height', 'kernelWidth', 'kernelHeight', 'channelsIn', 'channelsOut', 'padding', 'out']);
+    const size = (key: keyof Conv2dOptions, fallback?: number): number => {
+      const value = options[key] ?? fallback;
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected(key, 'a positive integer', value));
+      if (value < 1 || value > 2 ** 31 - 1) throw new RangeError(expected(key, 'a positive integer', value));
+      return value;
+    };
+    const [w, h, kw, kh, cin, cout] = [size('width'), size('height'), size('kernelWidth'), size('kernelHeight'), size('channelsIn', 1), size('channelsOut', 1)];
+    const padding = options.padding ?? 'same';
+    if (padding !== 'same' && padding !== 'valid') throw new TypeError(expected('padding', "'same' or 'valid'", padding));
+    if (image.length !== w * h * cin)
+      throw new RangeError(`Expected \`image\` to hold height·width·channelsIn = ${h}·${w}·${cin} = ${h * w * cin} elements, got ${image.length}`);
+    if (kernel.length !== kw * kh * cin * cout) {
+      throw new RangeError(
+        `Expected \`kernel\` to hold kernelHeight·kernelWidth·channelsIn·channelsOut = ${kh}·${kw}·${cin}·${cout} = ${kh * kw * cin * cout} elements, got ${kernel.length}`,
+      );
+    }
+    if (padding === 'valid' && (kw > w || kh > h))
+      throw new RangeError(`Expected the kernel (${kh}×${kw}) to fit in the image (${h}×${w}) with padding 'valid'`);
+    const [ow, oh] = padding === 'same' ? [w, h] : [w - kw + 1, h - kh + 1];
+    const [padTop, padLeft] = padding === 'same' ? [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)] : [0, 0];
+    const out = options.out;
+    if (out !== undefined) {
+      if (!(out instanceof Float32Array)) throw new TypeError(expected('out', 'a Float32Array', out));
+      if (out.length !== ow * oh * cout) throw new RangeError(`Expected \`out\` to hold ${oh}·${ow}·${cout} = ${oh * ow * cout} elements, got ${out.length}`);
+    }
+    const minRows = Math.max(1, Math.ceil(CONV_MIN_FLOP / Math.max(1, 2 * ow * kh * kw * cin * cout)));
+    return this.#run(function* (ws) {
+      const pi = ws.input(image, 'image');
+      const pk = ws.input(kernel, 'kernel');
+      const target = ws.output(Float32Array, ow * oh * cout, out, 'out');
+      yield ws.split('opsConv2dF32', oh, minRows, 1, (r0, r1) => [pi, w, h, cin, pk, kh, kw, cout, target.ptr, ow, padTop, padLeft, r0, r1]);
       ws.commit();
       return target.result();
     });

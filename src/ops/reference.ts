@@ -207,3 +207,49 @@ export function matmul<A extends FloatArray>(a: A, b: A, m: number, k: number, n
   }
   return c;
 }
+
+/** The geometry of a conv2d call (see pool.ops.conv2d). */
+export interface ConvShape {
+  width: number;
+  height: number;
+  kernelWidth: number;
+  kernelHeight: number;
+  channelsIn: number;
+  channelsOut: number;
+  outWidth: number;
+  outHeight: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * Cross-correlation, channels-last: out[oy][ox][co] = Σ_dy Σ_dx Σ_ci image[oy-padTop+dy][ox-padLeft+dx][ci] ·
+ * kernel[dy][dx][ci][co], in that order, f32 rounding, taps outside the image skipped.
+ */
+export function conv2d(
+  image: Float32Array,
+  kernel: Float32Array,
+  g: ConvShape,
+  out = new Float32Array(g.outWidth * g.outHeight * g.channelsOut),
+): Float32Array {
+  const { width: w, height: h, kernelWidth: kw, kernelHeight: kh, channelsIn: cin, channelsOut: cout } = g;
+  for (let oy = 0; oy < g.outHeight; oy++) {
+    for (let ox = 0; ox < g.outWidth; ox++) {
+      for (let co = 0; co < cout; co++) {
+        let acc = 0;
+        for (let dy = 0; dy < kh; dy++) {
+          const iy = oy - g.padTop + dy;
+          if (iy < 0 || iy >= h) continue;
+          for (let dx = 0; dx < kw; dx++) {
+            const ix = ox - g.padLeft + dx;
+            if (ix < 0 || ix >= w) continue;
+            for (let ci = 0; ci < cin; ci++)
+              acc = Math.fround(acc + Math.fround(image[(iy * w + ix) * cin + ci] * kernel[((dy * kw + dx) * cin + ci) * cout + co]));
+          }
+        }
+        out[(oy * g.outWidth + ox) * cout + co] = acc;
+      }
+    }
+  }
+  return out;
+}
