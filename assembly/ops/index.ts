@@ -10,3 +10,4 @@ export * from "./elementwise";
 export function opsView(ptr: usize, len: i32): void {}
 export * from "./gemm";
 export * from "./conv";
+export * from "./fft";

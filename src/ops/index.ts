@@ -1,1 +1,1 @@
-export { Ops, type Conv2dOptions, type MatmulOptions, type OutOptions, type VarianceOptions } from './ops.js';
+export { Ops, type Complex, type Conv2dOptions, type FftOptions, type MatmulOptions, type OutOptions, type VarianceOptions } from './ops.js';

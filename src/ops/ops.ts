@@ -2,6 +2,7 @@ import type { AsyncResult } from '../async-result.js';
 import { PoolStateError } from '../errors.js';
 import { checkKnownKeys, checkOptionsObject, describe, expected } from '../validate.js';
 import { BLOCK, blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
+import { FftPlans } from './fft-plans.js';
 import type { FloatArray } from './reference.js';
 import { runOp, type OpSteps } from './run.js';
 import { Workspace, type OpsHost } from './workspace.js';
@@ -38,6 +39,20 @@ export interface Conv2dOptions {
   padding?: 'same' | 'valid';
   /** Receives the output (a Float32Array of outHeight·outWidth·channelsOut). Default: a new Float32Array. */
   out?: Float32Array;
+}
+
+/** A complex array in split form: real and imaginary parts of the same type and length. */
+export interface Complex<A extends FloatArray = FloatArray> {
+  re: A;
+  im: A;
+}
+
+/** Options of `pool.ops.fft`. */
+export interface FftOptions<A extends FloatArray = FloatArray> {
+  /** The inverse transform, scaled by 1/n (numpy's `ifft`). @default false */
+  inverse?: boolean;
+  /** Receives the result: two arrays of the input's type and length, distinct from the input. */
+  out?: Complex<A>;
 }
 
 /** Options of `pool.ops.variance`. */
@@ -96,6 +111,21 @@ function checkOut<A extends FloatArray>(options: unknown, like: A, what: string)
   return out;
 }
 
+/** `out` of fft/rfft: `{ re, im }` of the input's type, `length` each, not an input. */
+function checkComplexOut<A extends FloatArray>(out: unknown, like: A, length: number, inputs: Array<A | undefined>): Complex<A> | undefined {
+  if (out === undefined) return undefined;
+  if (typeof out !== 'object' || out === null) throw new TypeError(expected('out', 'an object { re, im }', out));
+  const parts = out as Complex<A>;
+  for (const key of ['re', 'im'] as const) {
+    const part = parts[key];
+    if (!(part instanceof like.constructor)) throw new TypeError(expected(`out.${key}`, `a ${like.constructor.name} (the type of the input)`, part));
+    if (part.length !== length) throw new RangeError(`Expected \`out.${key}\` to hold ${length} elements, got ${part.length}`);
+    if (inputs.includes(part)) throw new RangeError(`Expected \`out.${key}\` to be an array other than the input's (the transform is not in place)`);
+  }
+  if (parts.re === parts.im) throw new RangeError('Expected `out.re` and `out.im` to be two different arrays');
+  return parts;
+}
+
 function sameKind(nameA: string, a: FloatArray, nameB: string, b: FloatArray): void {
   if (a.constructor !== b.constructor) throw new TypeError(`Expected \`${nameB}\` to be a ${a.constructor.name} like \`${nameA}\`, got ${describe(b)}`);
 }
@@ -108,10 +138,118 @@ function sameKind(nameA: string, a: FloatArray, nameB: string, b: FloatArray): v
  */
 export class Ops {
   readonly #host: OpsHost;
+  readonly #plans: FftPlans;
 
   /** @internal Created by the Pool. */
   constructor(host: OpsHost) {
     this.#host = host;
+    this.#plans = new FftPlans(host);
+  }
+
+  /**
+   * The discrete Fourier transform X_k = Σ_j x_j·e^(-2πijk/n) of a complex array of any length n >= 1 (`im`
+   * omitted: real input), Float32Array or Float64Array, as `{ re, im }`. Radix-4 Stockham for powers of two,
+   * Bluestein's algorithm for other lengths. One transform runs on one worker.
+   */
+  fft<A extends FloatArray>(re: A, im?: A, options?: FftOptions<A>): AsyncResult<Complex<A>> {
+    checkFloatArray('re', re);
+    if (im !== undefined) {
+      checkFloatArray('im', im);
+      sameKind('re', re, 'im', im);
+      if (im.length !== re.length) throw new RangeError(`Expected \`im\` to hold ${re.length} elements like \`re\`, got ${im.length}`);
+    }
+    const valid = checkOptionsObject('options', options) as FftOptions<A>;
+    checkKnownKeys('fft options', valid, ['inverse', 'out']);
+    if (valid.inverse !== undefined && typeof valid.inverse !== 'boolean') throw new TypeError(expected('inverse', 'a boolean', valid.inverse));
+    const out = checkComplexOut(valid.out, re, re.length, [re, im]);
+    return this.#transform(re, im, re.length, valid.inverse ?? false, out, 'fft');
+  }
+
+  /** The FFT of a real array: the first floor(n/2) + 1 bins (the others are their conjugates), as numpy's `rfft`. */
+  rfft<A extends FloatArray>(x: A, options?: { out?: Complex<A> }): AsyncResult<Complex<A>> {
+    checkFloatArray('x', x);
+    const valid = checkOptionsObject('options', options) as { out?: Complex<A> };
+    checkKnownKeys('rfft options', valid, ['out']);
+    const out = checkComplexOut(valid.out, x, Math.floor(x.length / 2) + 1, [x]);
+    return this.#transform(x, undefined, Math.floor(x.length / 2) + 1, false, out, 'rfft');
+  }
+
+  #transform<A extends FloatArray>(
+    re: A,
+    im: A | undefined,
+    keep: number,
+    inverse: boolean,
+    out: Complex<A> | undefined,
+    what: string,
+  ): AsyncResult<Complex<A>> {
+    const n = re.length;
+    if (n === 0)
+      throw new RangeError(
+        `Expected \`${what === 'fft' ? 're' : 'x'}\` to hold at least one element (the ${what} of no elements is undefined), got an empty ${re.constructor.name}`,
+      );
+    if (n > 2 ** 26) throw new RangeError(`Expected at most 2^26 elements for the ${what}, got ${n}`);
+    const type = re.constructor as Float64ArrayConstructor;
+    const plans = this.#plans;
+    return this.#run(function* (ws) {
+      const plan = plans.acquire(type, n);
+      try {
+        const pr = ws.input(re, what === 'fft' ? 're' : 'x');
+        let pi: number;
+        if (im) pi = ws.input(im, 'im');
+        else {
+          const zeros = ws.scratch(type, n);
+          zeros.fill(0);
+          pi = zeros.byteOffset;
+        }
+        // The transform's own output: the caller's `out` for a full fft, else a block to take `keep` bins from.
+        const full = keep === n;
+        const half = full ? undefined : { re: ws.scratch(type, n), im: ws.scratch(type, n) };
+        const yr = half ? { ptr: half.re.byteOffset, result: () => half.re.subarray(0, keep) as A } : ws.output<A>(type, n, out?.re, 'out.re');
+        const yi = half ? { ptr: half.im.byteOffset, result: () => half.im.subarray(0, keep) as A } : ws.output<A>(type, n, out?.im, 'out.im');
+        const suffixed = suffix(re);
+        if (plan.pow2) {
+          const s = ws.scratch(type, 2 * n);
+          const args = [
+            n,
+            pr,
+            pi,
+            yr.ptr,
+            yi.ptr,
+            s.byteOffset,
+            s.byteOffset + n * re.BYTES_PER_ELEMENT,
+            plan.twr.byteOffset,
+            plan.twi.byteOffset,
+            inverse ? 1 : 0,
+          ];
+          yield ws.split(`opsFftPow2${suffixed}`, 1, 1, 1, () => args);
+        } else {
+          const s = ws.scratch(type, 6 * plan.m);
+          const args = [
+            n,
+            plan.m,
+            pr,
+            pi,
+            yr.ptr,
+            yi.ptr,
+            plan.chirp!.re.byteOffset,
+            plan.chirp!.im.byteOffset,
+            plan.filter!.re.byteOffset,
+            plan.filter!.im.byteOffset,
+          ];
+          yield ws.split(`opsFftBluestein${suffixed}`, 1, 1, 1, () => [...args, s.byteOffset, plan.twr.byteOffset, plan.twi.byteOffset, inverse ? 1 : 0]);
+        }
+        if (full) {
+          ws.commit();
+          return out ?? { re: yr.result(), im: yi.result() };
+        }
+        const target = out ?? { re: new type(keep) as A, im: new type(keep) as A };
+        target.re.set(yr.result()); // the first `keep` bins of the full transform
+        target.im.set(yi.result());
+        return target;
+      } finally {
+        plans.release(plan);
+      }
+    });
   }
 
   /**

@@ -253,3 +253,128 @@ export function conv2d(
   }
   return out;
 }
+
+// ---- FFT ----
+
+/** Twiddles W_n^j = e^(-2πij/n) for j < n, as (cos, -sin): the kernels' table, computed in f64. */
+export function twiddles(n: number): { re: Float64Array; im: Float64Array } {
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    re[j] = Math.cos((2 * Math.PI * j) / n);
+    im[j] = -Math.sin((2 * Math.PI * j) / n);
+  }
+  return { re, im };
+}
+
+/** Bluestein's chirp c_k = e^(-πi k²/n), with k² reduced mod 2n first (exact), so the angle is accurate. */
+export function chirp(n: number): { re: Float64Array; im: Float64Array } {
+  const re = new Float64Array(n);
+  const im = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const a = (Math.PI * ((k * k) % (2 * n))) / n;
+    re[k] = Math.cos(a);
+    im[k] = -Math.sin(a);
+  }
+  return { re, im };
+}
+
+/** The length of Bluestein's power-of-two transforms for length n: the least power of two >= 2n - 1. */
+export function bluesteinLength(n: number): number {
+  return 2 ** Math.ceil(Math.log2(2 * n - 1));
+}
+
+/**
+ * The forward radix-4 Stockham FFT of a power-of-two length, as the kernels compute it (assembly/ops/fft.ts),
+ * in f64: the reference the f64 kernel equals, and how the Bluestein filter is computed.
+ */
+export function fftPow2(re: ArrayLike<number>, im: ArrayLike<number>, tw = twiddles(re.length)): { re: Float64Array; im: Float64Array } {
+  const n = re.length;
+  let xr = Float64Array.from(re);
+  let xi = Float64Array.from(im);
+  let yr = new Float64Array(n);
+  let yi = new Float64Array(n);
+  let s = 1;
+  for (; s * 4 <= n; s *= 4) {
+    const m = n / (4 * s);
+    for (let p = 0; p < m; p++) {
+      const j = p * s;
+      for (let q = 0; q < s; q++) {
+        const [a, b, c, d] = [0, 1, 2, 3].map((k) => s * (p + k * m) + q);
+        const apcr = xr[a] + xr[c],
+          apci = xi[a] + xi[c],
+          amcr = xr[a] - xr[c],
+          amci = xi[a] - xi[c];
+        const bpdr = xr[b] + xr[d],
+          bpdi = xi[b] + xi[d],
+          jr = xi[b] - xi[d],
+          ji = xr[d] - xr[b];
+        const o = s * 4 * p + q;
+        yr[o] = apcr + bpdr;
+        yi[o] = apci + bpdi;
+        const t = [
+          [amcr + jr, amci + ji],
+          [apcr - bpdr, apci - bpdi],
+          [amcr - jr, amci - ji],
+        ];
+        for (let k = 1; k <= 3; k++) {
+          const [tr, ti] = t[k - 1];
+          const [wr, wi] = [tw.re[k * j], tw.im[k * j]];
+          yr[o + k * s] = tr * wr - ti * wi;
+          yi[o + k * s] = tr * wi + ti * wr;
+        }
+      }
+    }
+    [xr, yr] = [yr, xr];
+    [xi, yi] = [yi, xi];
+  }
+  if (s < n) {
+    const h = n / 2;
+    for (let q = 0; q < h; q++) {
+      yr[q] = xr[q] + xr[q + h];
+      yi[q] = xi[q] + xi[q + h];
+      yr[q + h] = xr[q] - xr[q + h];
+      yi[q + h] = xi[q] - xi[q + h];
+    }
+    return { re: yr, im: yi };
+  }
+  return { re: xr, im: xi };
+}
+
+/** Bluestein's filter for length n: the forward FFT (length M) of conj(chirp) wrapped around. */
+export function bluesteinFilter(n: number): { re: Float64Array; im: Float64Array } {
+  const m = bluesteinLength(n);
+  const c = chirp(n);
+  const re = new Float64Array(m);
+  const im = new Float64Array(m);
+  for (let k = 0; k < n; k++) {
+    re[k] = c.re[k];
+    im[k] = -c.im[k];
+    if (k > 0) {
+      re[m - k] = c.re[k];
+      im[m - k] = -c.im[k];
+    }
+  }
+  return fftPow2(re, im);
+}
+
+/** The DFT by its definition, in f64, twiddles reduced mod n (exact angles): the tests' reference, O(n²). */
+export function dft(re: ArrayLike<number>, im: ArrayLike<number>, inverse = false): { re: Float64Array; im: Float64Array } {
+  const n = re.length;
+  const outRe = new Float64Array(n);
+  const outIm = new Float64Array(n);
+  const sign = inverse ? 1 : -1;
+  for (let k = 0; k < n; k++) {
+    let sr = 0;
+    let si = 0;
+    for (let j = 0; j < n; j++) {
+      const a = (sign * 2 * Math.PI * ((j * k) % n)) / n;
+      const [c, s] = [Math.cos(a), Math.sin(a)];
+      sr += re[j] * c - im[j] * s;
+      si += re[j] * s + im[j] * c;
+    }
+    outRe[k] = inverse ? sr / n : sr;
+    outIm[k] = inverse ? si / n : si;
+  }
+  return { re: outRe, im: outIm };
+}
