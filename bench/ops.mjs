@@ -1,8 +1,8 @@
 // Question: how fast are pool.ops' numeric operations, next to what a user would otherwise reach for, measured
 // in this run? GEMM against tfjs-backend-wasm (XNNPACK), onnxruntime-web and ml-matrix; reductions, scans and
-// maps against plain JS loops, tfjs-backend-wasm (f32) and numpy (when python3 has it). Each as ms per call,
+// maps against plain JS loops; FFT against pffft-wasm (SIMD) and fft.js; tfjs-backend-wasm (f32) and numpy (when python3 has it). Each as ms per call,
 // as GFLOP/s or GB/s, and as a fraction of this core's limits, probed in the same run (SIMD128 mul+add peak,
-// one-thread read bandwidth). One thread each unless the label says 2 workers. (FFT: not built yet.)
+// one-thread read bandwidth). One thread each unless the label says 2 workers.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './lib/format.mjs';
@@ -17,6 +17,7 @@ export async function run(ctx) {
   const twin = await import('../dist/ops/reference.js');
   const size = {
     gemm: quick ? [96] : [512, 1024],
+    fft: quick ? [10, 12] : [12, 16, 20],
     conv: quick
       ? [
           [128, 128, 1, 1],
@@ -36,6 +37,7 @@ export async function run(ctx) {
   try {
     await gemm(ctx, size, pools, anchors, numpy, limits, twin);
     await conv(ctx, size, pools, anchors, limits);
+    await fft(ctx, size, pools, anchors, numpy, limits);
     await vectors(ctx, size, pools, anchors, numpy, limits);
   } finally {
     await pools[1].terminate();
@@ -152,6 +154,18 @@ async function loadAnchors(ctx) {
     ctx.note(`onnxruntime-web skipped: ${error.message}`);
   }
   try {
+    const pffft = (await import('@echogarden/pffft-wasm/simd')).default;
+    anchors.pffft = { module: await pffft(), name: `pffft-wasm ${version('@echogarden/pffft-wasm')} (SIMD)` };
+  } catch (error) {
+    ctx.note(`pffft-wasm skipped: ${error.message}`);
+  }
+  try {
+    const { default: FFT } = await import('fft.js');
+    anchors.fftjs = { FFT, name: `fft.js ${version('fft.js')} (JS radix-4, f64)` };
+  } catch (error) {
+    ctx.note(`fft.js skipped: ${error.message}`);
+  }
+  try {
     const { Matrix } = await import('ml-matrix');
     anchors.mlMatrix = { Matrix, name: `ml-matrix ${version('ml-matrix')} (JS)` };
   } catch (error) {
@@ -164,7 +178,8 @@ async function runNumpy(ctx, size) {
   const script = fileURLToPath(new URL('./peers/ops_numpy.py', import.meta.url));
   ctx.progress('numpy (separate process, one thread)');
   try {
-    const out = await runProcess('python3', [script, String(size.n), size.gemm.join(','), String(ctx.reps)], (line) => ctx.progress(line));
+    const args = [script, String(size.n), size.gemm.join(','), size.fft.join(','), String(ctx.reps)];
+    const out = await runProcess('python3', args, (line) => ctx.progress(line));
     return JSON.parse(out);
   } catch (error) {
     ctx.note(`numpy skipped: ${error.message}`);
@@ -263,6 +278,74 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
           { op: '>=', value: 1.9 },
           ctx.ratio(one.time, two.time),
           `${fmt(two.time.median)} vs ${fmt(one.time.median)} ms`,
+        );
+      }
+    }
+  }
+}
+
+async function fft(ctx, size, pools, anchors, numpy, limits) {
+  for (const lg of size.fft) {
+    const n = 2 ** lg;
+    const flop = 5 * n * lg;
+    for (const type of [Float32Array, Float64Array]) {
+      const f32 = type === Float32Array;
+      const dtype = f32 ? 'f32' : 'f64';
+      const views = [1, 2].map((workers) => {
+        const pool = pools[workers];
+        const [re, im, ore, oim] = [1, 2, 3, 4].map((seed) => randomInto(pool.alloc(type, n), seed));
+        return { pool, re, im, out: { re: ore, im: oim } };
+      });
+      const contenders = {};
+      for (const [i, workers] of [1, 2].entries()) {
+        const { pool, re, im, out } = views[i];
+        contenders[`wasmpool pool.ops, ${workers} worker${workers > 1 ? 's' : ''}`] = () => pool.ops.fft(re, im, { out });
+      }
+      const cleanups = [];
+      if (anchors.pffft && f32) {
+        const m = anchors.pffft.module;
+        const setup = m._pffft_new_setup(n, 1); // PFFFT_COMPLEX, interleaved, data in its own heap
+        const [pin, pout, pwork] = [0, 1, 2].map(() => m._pffft_aligned_malloc(8 * n));
+        const heap = new Float32Array(m.HEAPF32.buffer, pin, 2 * n);
+        for (let k = 0; k < n; k++) [heap[2 * k], heap[2 * k + 1]] = [views[0].re[k], views[0].im[k]];
+        contenders[anchors.pffft.name] = () => m._pffft_transform_ordered(setup, pin, pout, pwork, 0);
+        cleanups.push(() => {
+          for (const p of [pin, pout, pwork]) m._pffft_aligned_free(p);
+          m._pffft_destroy_setup(setup);
+        });
+      }
+      if (anchors.fftjs && !f32) {
+        const f = new anchors.fftjs.FFT(n);
+        const input = new Float64Array(2 * n);
+        for (let k = 0; k < n; k++) [input[2 * k], input[2 * k + 1]] = [views[0].re[k], views[0].im[k]];
+        const output = new Float64Array(2 * n);
+        contenders[anchors.fftjs.name] = () => f.transform(output, input);
+      }
+      const what = `complex FFT ${dtype} 2^${lg}`;
+      const results = await compare(ctx, `ops.fft.${dtype}.${lg}`, what, contenders, flop, 'GFLOP/s', f32 ? limits.f32 : limits.f64, size.sampleMs);
+      for (const cleanup of cleanups) cleanup();
+      for (const v of views) for (const view of [v.re, v.im, v.out.re, v.out.im]) v.pool.free(view);
+      const np = numpy?.ops[`fft.${f32 ? 'complex64' : 'complex128'}.${lg}`];
+      if (np) ctx.figure(`ops.fft.${dtype}.${lg}.numpy.ms`, `${what}: numpy ${numpy.numpy} (pocketfft)`, 'ms', np);
+      const one = results['wasmpool pool.ops, 1 worker'];
+      if (f32 && anchors.pffft) {
+        const them = results[anchors.pffft.name].time;
+        ctx.target(
+          `ops.fft.f32.${lg}`,
+          `${what}: at or under pffft-wasm's time (1 worker)`,
+          { op: '>=', value: 1 },
+          ctx.ratio(them, one.time),
+          `${fmt(one.time.median)} vs ${fmt(them.median)} ms`,
+        );
+      }
+      if (!f32 && np && lg >= 16) {
+        const them = summarize(np);
+        ctx.target(
+          `ops.fft.f64.${lg}`,
+          `${what}: at or under numpy's time (1 worker)`,
+          { op: '>=', value: 1 },
+          ctx.ratio(them, one.time),
+          `${fmt(one.time.median)} vs ${fmt(them.median)} ms`,
         );
       }
     }

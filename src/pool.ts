@@ -24,6 +24,7 @@ import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-ar
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { Ops } from './ops/ops.js';
+import { createHostImports } from './wasm/host-imports.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 
 // Browsers without explicit-resource-management still get a callable dispose method.
@@ -105,6 +106,7 @@ export class Pool {
       alloc: (type, length) => this.#arrays.alloc(type, length, false),
       free: (view) => this.#arrays.free(view),
       starmapAsync: (kernel, items) => this.starmapAsync(kernel, items, { chunksize: 1 }),
+      local: () => this.#localKernels(),
       onIdle: () => this.onIdle(),
     });
   }
@@ -116,6 +118,22 @@ export class Pool {
   get #signatures(): WasmModuleInfo | undefined {
     const { spec, info } = this.#module;
     return spec.kind === 'wasm' && !spec.bindingsUrl ? info : undefined;
+  }
+
+  /** The built-in kernels instantiated on this thread over the shared memory (pool.ops runs small calls here), once. */
+  #local: Record<string, (...args: number[]) => unknown> | null | undefined;
+  #localKernels(): Record<string, (...args: number[]) => unknown> | undefined {
+    if (this.#local === undefined) {
+      const { spec } = this.#module;
+      try {
+        const memory = this.memory!;
+        const imports = createHostImports(() => memory, { writeLine: (line) => console.log(line) });
+        this.#local = spec.kind === 'wasm' ? (new WebAssembly.Instance(spec.module, { ...imports, env: { ...imports.env, memory } }).exports as never) : null;
+      } catch {
+        this.#local = null; // e.g. a browser's main thread refusing a synchronous instantiation: every call goes to the workers
+      }
+    }
+    return this.#local ?? undefined;
   }
 
   /** Number of worker threads the pool keeps. */

@@ -1,6 +1,6 @@
 """numpy on one thread for bench/ops.mjs: ms per call of each operation, as JSON on stdout.
 
-   python3 ops_numpy.py N_REDUCE GEMM_SIZES REPS   (GEMM_SIZES comma-separated, e.g. 512,1024)
+   python3 ops_numpy.py N_REDUCE GEMM_SIZES FFT_LOG2_SIZES REPS   (comma-separated, e.g. 512,1024 and 12,16,20)
 """
 import json
 import os
@@ -13,7 +13,8 @@ import numpy as np  # noqa: E402
 
 n = int(sys.argv[1])
 gemm = [int(s) for s in sys.argv[2].split(",") if s]
-reps = int(sys.argv[3])
+ffts = [int(s) for s in sys.argv[3].split(",") if s]
+reps = int(sys.argv[4])
 
 
 def per_call(fn, min_ms=8.0):
@@ -52,4 +53,8 @@ for size in gemm:
         a = rng.random((size, size)).astype(dtype)
         b = rng.random((size, size)).astype(dtype)
         ops[f"gemm.{dtype}.{size}"] = per_call(lambda: a @ b)
+for lg in ffts:
+    for dtype in ("complex64", "complex128"):
+        z = (rng.random(2**lg) + 1j * rng.random(2**lg)).astype(dtype)
+        ops[f"fft.{dtype}.{lg}"] = per_call(lambda: np.fft.fft(z))
 print(json.dumps(result))

@@ -4,7 +4,7 @@ import { checkKnownKeys, checkOptionsObject, describe, expected } from '../valid
 import { BLOCK, blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
 import { FftPlans } from './fft-plans.js';
 import type { FloatArray } from './reference.js';
-import { runOp, type OpSteps } from './run.js';
+import { runOp, type OpSteps, type Stage } from './run.js';
 import { Workspace, type OpsHost } from './workspace.js';
 
 /** `out` of the operations that return an array: where to write the result (a plain array or a pool.alloc view). */
@@ -65,6 +65,11 @@ export interface VarianceOptions {
 const MIN_BLOCKS_PER_PART = 16;
 /** Elementwise maps: at least this many elements per part; part boundaries are multiples of ALIGN. */
 const MIN_ELEMENTS_PER_PART = 32768;
+/** Rough one-thread rates, to estimate whether a call is small enough to run on the calling thread (ns per unit). */
+const GBPS = 10; // bytes per ns
+const GFLOPS = 15; // flop per ns
+const MAP_NS = 4; // exp and log, per element
+const fftNs = (n: number): number => (5 * n * Math.log2(Math.max(2, n))) / 10;
 const ALIGN = 16;
 /** matmul: rows per part are multiples of the micro-tile height; a part does at least ~2 MFLOP. */
 const MATMUL_ROWS = 4;
@@ -221,7 +226,7 @@ export class Ops {
             plan.twi.byteOffset,
             inverse ? 1 : 0,
           ];
-          yield ws.split(`opsFftPow2${suffixed}`, 1, 1, 1, () => args);
+          yield ws.split(`opsFftPow2${suffixed}`, 1, 1, 1, () => args, fftNs(n));
         } else {
           const s = ws.scratch(type, 6 * plan.m);
           const args = [
@@ -236,7 +241,14 @@ export class Ops {
             plan.filter!.re.byteOffset,
             plan.filter!.im.byteOffset,
           ];
-          yield ws.split(`opsFftBluestein${suffixed}`, 1, 1, 1, () => [...args, s.byteOffset, plan.twr.byteOffset, plan.twi.byteOffset, inverse ? 1 : 0]);
+          yield ws.split(
+            `opsFftBluestein${suffixed}`,
+            1,
+            1,
+            1,
+            () => [...args, s.byteOffset, plan.twr.byteOffset, plan.twi.byteOffset, inverse ? 1 : 0],
+            3 * fftNs(plan.m),
+          );
         }
         if (full) {
           ws.commit();
@@ -278,18 +290,14 @@ export class Ops {
       const pb = ws.input(b, 'b');
       const target = ws.output<A>(a.constructor as Float64ArrayConstructor, m * n, out, 'out');
       if (m > 0 && n > 0) {
-        yield ws.split(`opsMatmul${type}`, m, minRows, MATMUL_ROWS, (r0, r1) => [
-          pa,
-          pb,
-          target.ptr,
+        yield ws.split(
+          `opsMatmul${type}`,
           m,
-          k,
-          n,
-          r0,
-          r1,
-          ws.scratch(a.constructor as Float64ArrayConstructor, scratch).byteOffset,
-          scratch,
-        ]);
+          minRows,
+          MATMUL_ROWS,
+          (r0, r1) => [pa, pb, target.ptr, m, k, n, r0, r1, ws.scratch(a.constructor as Float64ArrayConstructor, scratch).byteOffset, scratch],
+          (2 * m * k * n) / GFLOPS,
+        );
       }
       ws.commit();
       return target.result();
@@ -334,11 +342,12 @@ export class Ops {
       if (out.length !== ow * oh * cout) throw new RangeError(`Expected \`out\` to hold ${oh}·${ow}·${cout} = ${oh * ow * cout} elements, got ${out.length}`);
     }
     const minRows = Math.max(1, Math.ceil(CONV_MIN_FLOP / Math.max(1, 2 * ow * kh * kw * cin * cout)));
+    const flops = 2 * ow * oh * kh * kw * cin * cout;
     return this.#run(function* (ws) {
       const pi = ws.input(image, 'image');
       const pk = ws.input(kernel, 'kernel');
       const target = ws.output(Float32Array, ow * oh * cout, out, 'out');
-      yield ws.split('opsConv2dF32', oh, minRows, 1, (r0, r1) => [pi, w, h, cin, pk, kh, kw, cout, target.ptr, ow, padTop, padLeft, r0, r1]);
+      yield ws.split('opsConv2dF32', oh, minRows, 1, (r0, r1) => [pi, w, h, cin, pk, kh, kw, cout, target.ptr, ow, padTop, padLeft, r0, r1], flops / GFLOPS);
       ws.commit();
       return target.result();
     });
@@ -376,7 +385,7 @@ export class Ops {
     return this.#reduce(x, function* (ws, ptr) {
       const blocks = blockCount(x.length);
       const partials = ws.scratch(Float64Array, 2 * blocks);
-      yield ws.split(kernel, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset]);
+      yield ws.split(kernel, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset], x.byteLength / GBPS);
       return pairwiseMoments(partials, x.length).m2 / (x.length - ddof);
     });
   }
@@ -414,7 +423,14 @@ export class Ops {
         const offsets = ws.scratch(Float64Array, sums.length);
         scanOffsets(sums, offsets);
         const blocks = sums.length;
-        yield ws.split(`opsCumsumBlocks${type}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, offsets.byteOffset, target.ptr]);
+        yield ws.split(
+          `opsCumsumBlocks${type}`,
+          blocks,
+          MIN_BLOCKS_PER_PART,
+          1,
+          (b0, b1) => [ptr, x.length, b0, b1, offsets.byteOffset, target.ptr],
+          (2 * x.byteLength) / GBPS,
+        );
       }
       ws.commit();
       return target.result();
@@ -436,14 +452,14 @@ export class Ops {
       const py = ws.input(y, 'y');
       const target = ws.output<A>(x.constructor as Float64ArrayConstructor, x.length, out, 'out');
       if (x.length > 0) {
-        yield ws.split(`opsAxpby${suffix(x)}`, x.length, MIN_ELEMENTS_PER_PART, ALIGN, (s, e) => [
-          alpha,
-          px + s * size,
-          beta,
-          py + s * size,
-          target.ptr + s * size,
-          e - s,
-        ]);
+        yield ws.split(
+          `opsAxpby${suffix(x)}`,
+          x.length,
+          MIN_ELEMENTS_PER_PART,
+          ALIGN,
+          (s, e) => [alpha, px + s * size, beta, py + s * size, target.ptr + s * size, e - s],
+          (3 * x.byteLength) / GBPS,
+        );
       }
       ws.commit();
       return target.result();
@@ -468,7 +484,8 @@ export class Ops {
     return this.#run(function* (ws) {
       const px = ws.input(x, 'x');
       const target = ws.output<A>(x.constructor as Float64ArrayConstructor, x.length, out, 'out');
-      if (x.length > 0) yield ws.split(kernel, x.length, MIN_ELEMENTS_PER_PART, ALIGN, (s, e) => [px + s * size, target.ptr + s * size, e - s]);
+      if (x.length > 0)
+        yield ws.split(kernel, x.length, MIN_ELEMENTS_PER_PART, ALIGN, (s, e) => [px + s * size, target.ptr + s * size, e - s], x.length * MAP_NS);
       ws.commit();
       return target.result();
     });
@@ -481,7 +498,14 @@ export class Ops {
     return this.#reduce(x, function* (ws, ptr) {
       const blocks = blockCount(x.length);
       const partials = ws.scratch(Float64Array, 2 * blocks);
-      yield ws.split(kernel, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset, max ? 1 : 0, index ? 1 : 0]);
+      yield ws.split(
+        kernel,
+        blocks,
+        MIN_BLOCKS_PER_PART,
+        1,
+        (b0, b1) => [ptr, x.length, b0, b1, partials.byteOffset, max ? 1 : 0, index ? 1 : 0],
+        x.byteLength / GBPS,
+      );
       const best = joinExtrema(partials, blocks, max);
       return index ? best.index : best.value;
     });
@@ -529,11 +553,11 @@ export class Ops {
 }
 
 /** Stage: the sum of every block of x (phase one of sum, mean and cumsum). */
-function* blockSums(ws: Workspace, x: FloatArray, ptr: number): Generator<AsyncResult<unknown>, Float64Array, unknown> {
+function* blockSums(ws: Workspace, x: FloatArray, ptr: number): Generator<Stage, Float64Array, unknown> {
   const blocks = blockCount(x.length);
   const sums = ws.scratch(Float64Array, Math.max(1, blocks));
   if (blocks === 0) return sums.subarray(0, 0);
-  yield ws.split(`opsSumBlocks${suffix(x)}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, sums.byteOffset]);
+  yield ws.split(`opsSumBlocks${suffix(x)}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, sums.byteOffset], x.byteLength / GBPS);
   return sums;
 }
 

@@ -2,8 +2,11 @@ import { AsyncResult } from '../async-result.js';
 import { TimeoutError } from '../errors.js';
 import { ResultState, type ResultSource } from '../result-state.js';
 
-/** One stage of an operation: every part of it dispatched at once; the operation resumes with its value. */
-export type Stage = AsyncResult<unknown>;
+/**
+ * One stage of an operation: every part of it dispatched at once (an AsyncResult), or run already on the calling
+ * thread (`{ ran }`, for work too small to be worth a round trip); the operation resumes with its value.
+ */
+export type Stage = AsyncResult<unknown> | { readonly ran: unknown };
 
 /**
  * An operation as a generator: it yields each stage it dispatched and is resumed with the stage's value (or
@@ -21,7 +24,7 @@ export type OpSteps<T> = Generator<Stage, T, unknown>;
 class OpDriver<T> implements ResultSource {
   readonly state = new ResultState<T>();
   readonly #steps: OpSteps<T>;
-  #current: Stage | undefined;
+  #current: AsyncResult<unknown> | undefined;
 
   constructor(steps: OpSteps<T>) {
     this.#steps = steps;
@@ -74,7 +77,7 @@ class OpDriver<T> implements ResultSource {
   }
 
   /** Resumes the steps with `stage`'s outcome, if it is still the current stage. */
-  #resume(stage: Stage, ok: boolean, value: unknown): void {
+  #resume(stage: AsyncResult<unknown>, ok: boolean, value: unknown): void {
     if (this.#current !== stage) return;
     this.#current = undefined;
     let next: IteratorResult<Stage, T>;
@@ -88,11 +91,20 @@ class OpDriver<T> implements ResultSource {
   }
 
   #follow(next: IteratorResult<Stage, T>): void {
+    // Stages that ran on this thread resume the steps at once, in a loop (no recursion, however many).
+    while (!next.done && !(next.value instanceof AsyncResult)) {
+      try {
+        next = this.#steps.next(next.value.ran);
+      } catch (error) {
+        this.state.settle(false, error);
+        return;
+      }
+    }
     if (next.done) {
       this.state.settle(true, next.value);
       return;
     }
-    const stage = next.value;
+    const stage = next.value as AsyncResult<unknown>;
     this.#current = stage;
     stage.then(
       (value) => this.#resume(stage, true, value),

@@ -1,4 +1,5 @@
 import type { AsyncResult } from '../async-result.js';
+import type { Stage } from './run.js';
 import type { Lowered } from '../shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from '../shared/typed-arrays.js';
 import { splitRange } from '../parallel/split.js';
@@ -19,8 +20,13 @@ export interface OpsHost {
   alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C>;
   free(view: SharedTypedArray): void;
   starmapAsync(kernel: string, items: unknown[][]): AsyncResult<unknown[]>;
+  /** The kernels instantiated on the calling thread, on the same shared memory, or undefined where that fails. */
+  local(): Record<string, (...args: number[]) => unknown> | undefined;
   onIdle(): Promise<void>;
 }
+
+/** Work estimated below this many nanoseconds runs on the calling thread (a round trip to a worker costs ~10–50 µs). */
+export const INLINE_NS = 30_000;
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -73,8 +79,17 @@ export class Workspace {
     return view;
   }
 
-  /** Runs `kernel` over [0, length) cut into at most `workers` parts of at least `minPart`, boundaries multiples of `align`. */
-  split(kernel: string, length: number, minPart: number, align: number, args: (start: number, end: number) => unknown[]): AsyncResult<unknown[]> {
+  /**
+   * Runs `kernel` over [0, length) cut into at most `workers` parts of at least `minPart`, boundaries multiples
+   * of `align`. Work estimated at under INLINE_NS (`ns`) runs at once on the calling thread instead, in one part:
+   * a round trip to a worker costs more than that. The kernel is the same, so is the result.
+   */
+  split(kernel: string, length: number, minPart: number, align: number, args: (start: number, end: number) => unknown[], ns = Infinity): Stage {
+    const local = ns < INLINE_NS ? this.#host.local() : undefined;
+    if (local) {
+      local[kernel](...(args(0, length) as number[]));
+      return { ran: [undefined] };
+    }
     const parts = Math.max(1, Math.min(this.#host.workers(), Math.floor(length / minPart)));
     const items = splitRange(length, parts, align)
       .filter(([start, end]) => end > start)
