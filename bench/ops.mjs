@@ -34,6 +34,9 @@ export async function run(ctx) {
   const anchors = await loadAnchors(ctx);
   const numpy = await runNumpy(ctx, size);
   const pools = { 1: new Pool({ workers: 1 }), 2: new Pool({ workers: 2 }) };
+  const direct = directKernels();
+  pools.direct = direct;
+  pools.twin = twin;
   try {
     await gemm(ctx, size, pools, anchors, numpy, limits, twin);
     await conv(ctx, size, pools, anchors, limits);
@@ -43,6 +46,45 @@ export async function run(ctx) {
     await pools[1].terminate();
     await pools[2].terminate();
   }
+}
+
+/**
+ * The built-in kernels instantiated on this thread over a memory of their own, no pool: the kernel's own speed on
+ * one thread (what pool.ops runs inline for small calls), apart from any dispatch. `copy(typedArray)` places an
+ * array in its memory (bump allocation, reset per measurement) and returns its byte offset.
+ */
+function directKernels() {
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+  const module = new WebAssembly.Module(readFileSync(new URL('../build/kernels.wasm', import.meta.url)));
+  const noop = () => {};
+  const { exports } = new WebAssembly.Instance(module, {
+    env: {
+      memory,
+      abort: () => {
+        throw new Error('kernel abort');
+      },
+      trace: noop,
+      seed: () => 1,
+    },
+    wasmpool: { now: () => performance.now(), log: noop, logNumber: noop, sleep: noop, random: Math.random },
+  });
+  let top = 65536;
+  const reserve = (bytes) => {
+    const at = top;
+    top += Math.ceil(bytes / 64) * 64;
+    if (top > memory.buffer.byteLength) memory.grow(Math.ceil((top - memory.buffer.byteLength) / 65536));
+    return at;
+  };
+  return {
+    exports,
+    reset: () => (top = 65536),
+    copy: (x) => {
+      const at = reserve(x.byteLength);
+      new Uint8Array(memory.buffer, at, x.byteLength).set(new Uint8Array(x.buffer, x.byteOffset, x.byteLength));
+      return at;
+    },
+    reserve,
+  };
 }
 
 /** ms per call of `fn` (sync or async), averaged over a batch lasting at least `sampleMs`. */
@@ -77,6 +119,8 @@ async function compare(ctx, id, what, contenders, work, unit, peak, sampleMs) {
   }
   return out;
 }
+
+const DIRECT = 'wasmpool kernel on this thread (no pool, no dispatch)';
 
 function slug(name) {
   return name
@@ -215,6 +259,13 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
         const { pool, a, b, out } = views[i];
         contenders[`wasmpool pool.ops, ${w} worker${w > 1 ? 's' : ''}`] = () => pool.ops.matmul(a, b, { m: n, k: n, n, out });
       }
+      {
+        const d = pools.direct;
+        d.reset();
+        const [pa, pb, pc] = [d.copy(views[0].a), d.copy(views[0].b), d.reserve(n * n * type.BYTES_PER_ELEMENT)];
+        const scratch = d.reserve(200_000 * 8);
+        contenders[DIRECT] = () => d.exports[`opsMatmul${f32 ? 'F32' : 'F64'}`](pa, pb, pc, n, n, n, 0, n, scratch, 200_000);
+      }
       const cleanups = [];
       if (anchors.tf && f32) {
         const { tf } = anchors.tf;
@@ -252,23 +303,24 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
 
       const one = results['wasmpool pool.ops, 1 worker'];
       const two = results['wasmpool pool.ops, 2 workers'];
+      const thread = results[DIRECT];
       if (n === size.gemm[0] && f32 && anchors.tf) {
         ctx.target(
           `ops.gemm.f32.${n}`,
-          `${what}: at or under XNNPACK's time (1 worker)`,
+          `${what}: at or under XNNPACK's time (one thread)`,
           { op: '>=', value: 1 },
-          ctx.ratio(results[anchors.tf.name].time, one.time),
-          `${fmt(one.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
+          ctx.ratio(results[anchors.tf.name].time, thread.time),
+          `${fmt(thread.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
         );
       }
       if (n === size.gemm[0] && !f32) {
-        const share = { min: one.rate.min / limits.f64, median: one.rate.median / limits.f64, max: one.rate.max / limits.f64 };
+        const share = { min: thread.rate.min / limits.f64, median: thread.rate.median / limits.f64, max: thread.rate.max / limits.f64 };
         ctx.target(
           `ops.gemm.f64.${n}`,
-          `${what}: ≥ 85% of the f64 SIMD128 mul+add limit (1 worker)`,
+          `${what}: ≥ 85% of the f64 SIMD128 mul+add limit (one thread)`,
           { op: '>=', value: 0.85 },
           share,
-          `${fmt(one.rate.median)} of ${fmt(limits.f64)} GFLOP/s`,
+          `${fmt(thread.rate.median)} of ${fmt(limits.f64)} GFLOP/s`,
         );
       }
       if (n === size.gemm.at(-1) && f32) {
@@ -301,6 +353,14 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         const { pool, re, im, out } = views[i];
         contenders[`wasmpool pool.ops, ${workers} worker${workers > 1 ? 's' : ''}`] = () => pool.ops.fft(re, im, { out });
       }
+      {
+        const d = pools.direct;
+        d.reset();
+        const tw = pools.twin.twiddles(n);
+        const args = [n, d.copy(views[0].re), d.copy(views[0].im), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8)];
+        args.push(d.copy(type.from(tw.re)), d.copy(type.from(tw.im)), 0);
+        contenders[DIRECT] = () => d.exports[`opsFftPow2${f32 ? 'F32' : 'F64'}`](...args);
+      }
       const cleanups = [];
       if (anchors.pffft && f32) {
         const m = anchors.pffft.module;
@@ -327,12 +387,12 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
       for (const v of views) for (const view of [v.re, v.im, v.out.re, v.out.im]) v.pool.free(view);
       const np = numpy?.ops[`fft.${f32 ? 'complex64' : 'complex128'}.${lg}`];
       if (np) ctx.figure(`ops.fft.${dtype}.${lg}.numpy.ms`, `${what}: numpy ${numpy.numpy} (pocketfft)`, 'ms', np);
-      const one = results['wasmpool pool.ops, 1 worker'];
+      const one = results[DIRECT];
       if (f32 && anchors.pffft) {
         const them = results[anchors.pffft.name].time;
         ctx.target(
           `ops.fft.f32.${lg}`,
-          `${what}: at or under pffft-wasm's time (1 worker)`,
+          `${what}: at or under pffft-wasm's time (one thread)`,
           { op: '>=', value: 1 },
           ctx.ratio(them, one.time),
           `${fmt(one.time.median)} vs ${fmt(them.median)} ms`,
@@ -342,10 +402,20 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         const them = summarize(np);
         ctx.target(
           `ops.fft.f64.${lg}`,
-          `${what}: at or under numpy's time (1 worker)`,
+          `${what}: at or under numpy's time (one thread)`,
           { op: '>=', value: 1 },
           ctx.ratio(them, one.time),
           `${fmt(one.time.median)} vs ${fmt(them.median)} ms`,
+        );
+      }
+      if (lg === size.fft.at(-1) && f32) {
+        const [w1, w2] = [results['wasmpool pool.ops, 1 worker'].time, results['wasmpool pool.ops, 2 workers'].time];
+        ctx.target(
+          `ops.fft.scaling`,
+          `${what}: 2 workers vs 1 (one transform runs on one worker)`,
+          { op: '>=', value: 1.9 },
+          ctx.ratio(w1, w2),
+          `${fmt(w2.median)} vs ${fmt(w1.median)} ms`,
         );
       }
     }
@@ -369,6 +439,12 @@ async function conv(ctx, size, pools, anchors, limits) {
       const { pool, image, kernel, out } = views[i];
       const options = { width: w, height: h, kernelWidth: 3, kernelHeight: 3, channelsIn: cin, channelsOut: cout, out };
       contenders[`wasmpool pool.ops, ${workers} worker${workers > 1 ? 's' : ''}`] = () => pool.ops.conv2d(image, kernel, options);
+    }
+    {
+      const d = pools.direct;
+      d.reset();
+      const args = [d.copy(views[0].image), w, h, cin, d.copy(views[0].kernel), 3, 3, cout, d.reserve(h * w * cout * 4), w, 1, 1, 0, h];
+      contenders[DIRECT] = () => d.exports.opsConv2dF32(...args);
     }
     const cleanups = [];
     if (anchors.tf) {
@@ -404,14 +480,16 @@ async function conv(ctx, size, pools, anchors, limits) {
     for (const v of views) for (const view of [v.image, v.kernel, v.out]) v.pool.free(view);
     const one = results['wasmpool pool.ops, 1 worker'];
     const two = results['wasmpool pool.ops, 2 workers'];
-    if (cin === 1 && !ctx.quick) ctx.target(`ops.conv.single`, `${what}: ≤ 2 ms (1 worker)`, { op: '<=', value: 2 }, one.time, `${fmt(one.time.median)} ms`);
+    const thread = results[DIRECT];
+    if (cin === 1 && !ctx.quick)
+      ctx.target(`ops.conv.single`, `${what}: ≤ 2 ms (one thread)`, { op: '<=', value: 2 }, thread.time, `${fmt(thread.time.median)} ms`);
     if (cin > 1 && anchors.tf) {
       ctx.target(
         `ops.conv.multi`,
-        `${what}: at or under XNNPACK's time (1 worker)`,
+        `${what}: at or under XNNPACK's time (one thread)`,
         { op: '>=', value: 1 },
-        ctx.ratio(results[anchors.tf.name].time, one.time),
-        `${fmt(one.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
+        ctx.ratio(results[anchors.tf.name].time, thread.time),
+        `${fmt(thread.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
       );
     }
     if (cin > 1)
