@@ -81,6 +81,14 @@ describe.each(TYPES)('pool.ops reductions on %o', (type) => {
       expect(await ops.argmin(zeros)).toBe(0); // -0 and +0 are equal for the index: the first zero
       expect(await ops.argmax(zeros)).toBe(0);
     }
+    const negative = new type(3 * BLOCK + 5).fill(-0); // only -0: the greatest is -0 too; one +0 makes it +0
+    for (const [, pool] of pools) {
+      expect(Object.is(await pool().ops.max(negative), -0)).toBe(true);
+      negative[BLOCK + 3] = 0;
+      expect(Object.is(await pool().ops.max(negative), 0)).toBe(true);
+      expect(Object.is(await pool().ops.min(negative), -0)).toBe(true);
+      negative[BLOCK + 3] = -0;
+    }
   });
 
   it.each(LENGTHS)('cumsum: the twin bit for bit on every worker count, each prefix within its bound (n = %i)', async (n) => {
