@@ -1,7 +1,8 @@
 import type { AsyncResult } from '../async-result.js';
 import { PoolStateError } from '../errors.js';
-import { checkKnownKeys, checkOptionsObject, describe, expected } from '../validate.js';
-import { BLOCK, blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
+import { checkKnownKeys, checkOptionsObject, expected } from '../validate.js';
+import { checkComplexOut, checkDimension, checkFloatArray, checkNonEmpty, checkNumber, checkOut, sameKind, suffix } from './checks.js';
+import { blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
 import { FftPlans } from './fft-plans.js';
 import type { FloatArray } from './reference.js';
 import { runOp, type OpSteps, type Stage } from './run.js';
@@ -78,62 +79,6 @@ const MATMUL_MIN_FLOP = 1 << 21;
 const CONV_MIN_FLOP = 1 << 20;
 /** Scratch elements of one matmul part (assembly/ops/gemm.ts scratchLength: MC·KC + KC·NC + MR·NR). */
 const MATMUL_SCRATCH = { F32: 128 * 256 + 256 * 512 + 4 * 8, F64: 64 * 256 + 256 * 256 + 4 * 4 };
-
-function suffix(x: FloatArray): 'F32' | 'F64' {
-  return x instanceof Float32Array ? 'F32' : 'F64';
-}
-
-function checkFloatArray(name: string, value: unknown): FloatArray {
-  if (!(value instanceof Float32Array) && !(value instanceof Float64Array)) throw new TypeError(expected(name, 'a Float32Array or Float64Array', value));
-  return value;
-}
-
-function checkNonEmpty(name: string, x: FloatArray, what: string): void {
-  if (x.length === 0)
-    throw new RangeError(`Expected \`${name}\` to hold at least one element (${what} of no elements is undefined), got an empty ${x.constructor.name}`);
-}
-
-/** A matrix dimension: an integer >= 0 whose products with the others stay addressable. */
-function checkDimension(name: string, value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected(name, 'an integer >= 0', value));
-  if (value < 0 || value > 2 ** 31 - 1) throw new RangeError(expected(name, 'an integer from 0 to 2^31 - 1', value));
-  return value;
-}
-
-function checkNumber(name: string, value: unknown): number {
-  if (typeof value !== 'number') throw new TypeError(expected(name, 'a number', value));
-  return value;
-}
-
-/** `options.out`: undefined, or an array of the result's type and length. */
-function checkOut<A extends FloatArray>(options: unknown, like: A, what: string): A | undefined {
-  const valid = checkOptionsObject('options', options) as OutOptions<A>;
-  checkKnownKeys(`${what} options`, valid, ['out']);
-  const out = valid.out;
-  if (out === undefined) return undefined;
-  if (out.constructor !== like.constructor) throw new TypeError(expected('out', `a ${like.constructor.name} (the type of the input)`, out));
-  if (out.length !== like.length) throw new RangeError(`Expected \`out\` to hold ${like.length} elements (the input's length), got ${out.length}`);
-  return out;
-}
-
-/** `out` of fft/rfft: `{ re, im }` of the input's type, `length` each, not an input. */
-function checkComplexOut<A extends FloatArray>(out: unknown, like: A, length: number, inputs: Array<A | undefined>): Complex<A> | undefined {
-  if (out === undefined) return undefined;
-  if (typeof out !== 'object' || out === null) throw new TypeError(expected('out', 'an object { re, im }', out));
-  const parts = out as Complex<A>;
-  for (const key of ['re', 'im'] as const) {
-    const part = parts[key];
-    if (!(part instanceof like.constructor)) throw new TypeError(expected(`out.${key}`, `a ${like.constructor.name} (the type of the input)`, part));
-    if (part.length !== length) throw new RangeError(`Expected \`out.${key}\` to hold ${length} elements, got ${part.length}`);
-    if (inputs.includes(part)) throw new RangeError(`Expected \`out.${key}\` to be an array other than the input's (the transform is not in place)`);
-  }
-  if (parts.re === parts.im) throw new RangeError('Expected `out.re` and `out.im` to be two different arrays');
-  return parts;
-}
-
-function sameKind(nameA: string, a: FloatArray, nameB: string, b: FloatArray): void {
-  if (a.constructor !== b.constructor) throw new TypeError(`Expected \`${nameB}\` to be a ${a.constructor.name} like \`${nameA}\`, got ${describe(b)}`);
-}
 
 /**
  * `pool.ops`: numeric operations split over every worker of the pool, on its built-in kernels (see README
@@ -560,5 +505,3 @@ function* blockSums(ws: Workspace, x: FloatArray, ptr: number): Generator<Stage,
   yield ws.split(`opsSumBlocks${suffix(x)}`, blocks, MIN_BLOCKS_PER_PART, 1, (b0, b1) => [ptr, x.length, b0, b1, sums.byteOffset], x.byteLength / GBPS);
   return sums;
 }
-
-export { BLOCK };
