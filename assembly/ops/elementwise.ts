@@ -52,15 +52,19 @@ const P5: f64 = 4.13813679705723846039e-08;
 const EXP_LO: f64 = -746.0;
 const EXP_HI: f64 = 710.0;
 
-/** 2^k for integer k in [-1022, 1023] held in the low i32 of each i64 lane, as f64x2. */
+/** 2^k for integer k in [-1022, 1023] held in each i64 lane, as f64x2. */
 // @ts-ignore: decorator
 @inline function pow2(k: v128): v128 {
-  return i64x2.shl(i64x2.add(i64x2.extend_low_i32x4_s(k), i64x2.splat(1023)), 52);
+  return i64x2.shl(i64x2.add(k, i64x2.splat(1023)), 52);
 }
+
+/** 1.5·2^52: adding it to an integer-valued f64 of magnitude below 2^51 leaves the integer in the low mantissa bits. */
+const MAGIC: f64 = 6755399441055744.0;
 
 // @ts-ignore: decorator
 @inline function expF64x2(x: v128): v128 {
-  const xc = f64x2.min(f64x2.max(x, f64x2.splat(EXP_LO)), f64x2.splat(EXP_HI));
+  // pmax/pmin (one instruction each) clamp like max/min here and let NaN through: NaN < c and c < NaN are false.
+  const xc = f64x2.pmin(f64x2.pmax(x, f64x2.splat(EXP_LO)), f64x2.splat(EXP_HI));
   const kf = f64x2.nearest(f64x2.mul(xc, f64x2.splat(INV_LN2)));
   const hi = f64x2.sub(xc, f64x2.mul(kf, f64x2.splat(LN2_HI)));
   const lo = f64x2.mul(kf, f64x2.splat(LN2_LO));
@@ -74,9 +78,10 @@ const EXP_HI: f64 = 710.0;
   const q = f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2), c));
   const y = f64x2.sub(f64x2.splat(1), f64x2.sub(f64x2.sub(lo, q), hi));
   // 2^k as 2^k1 * 2^k2 with k1 = k >> 1: both factors normal for every k the clamp allows.
-  const k = i32x4.trunc_sat_f64x2_s_zero(kf);
-  const k1 = i32x4.shr_s(k, 1);
-  const k2 = i32x4.sub(k, k1);
+  // k as an i64 per lane: kf + MAGIC holds kf in its low bits exactly (|kf| <= 1077), minus MAGIC's own bits.
+  const k = i64x2.sub(f64x2.add(kf, f64x2.splat(MAGIC)), i64x2.splat(0x4338000000000000));
+  const k1 = i64x2.shr_s(k, 1);
+  const k2 = i64x2.sub(k, k1);
   return f64x2.mul(f64x2.mul(y, pow2(k1)), pow2(k2));
 }
 
