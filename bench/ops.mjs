@@ -356,7 +356,7 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
       {
         const d = pools.direct;
         d.reset();
-        const tw = pools.twin.twiddles(n);
+        const tw = pools.twin.kernelTwiddles(n);
         const args = [n, d.copy(views[0].re), d.copy(views[0].im), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8)];
         args.push(d.copy(type.from(tw.re)), d.copy(type.from(tw.im)), 0);
         contenders[DIRECT] = () => d.exports[`opsFftPow2${f32 ? 'F32' : 'F64'}`](...args);

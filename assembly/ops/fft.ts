@@ -57,11 +57,65 @@
   }
 }
 
-/** The first stage (s = 1, radix 4), scalar; `sgn` = -1 conjugates the input (inverse transform). */
+/** Stores the four outputs y0..y3 of L stage-one butterflies (lane u = butterfly u) interleaved: a 4×L transpose. */
+// @ts-ignore: decorator
+@inline function storeInterleaved<T>(y: usize, o: i32, y0: v128, y1: v128, y2: v128, y3: v128): void {
+  // y[o + 4u + k] = yk lane u: the outputs of L consecutive butterflies are 4·L consecutive values.
+  if (sizeof<T>() == 8) {
+    vst<T>(y, o, v128.shuffle<f64>(y0, y1, 0, 2));
+    vst<T>(y, o + 2, v128.shuffle<f64>(y2, y3, 0, 2));
+    vst<T>(y, o + 4, v128.shuffle<f64>(y0, y1, 1, 3));
+    vst<T>(y, o + 6, v128.shuffle<f64>(y2, y3, 1, 3));
+  } else {
+    const t0 = i32x4.shuffle(y0, y1, 0, 4, 1, 5), t1 = i32x4.shuffle(y0, y1, 2, 6, 3, 7);
+    const t2 = i32x4.shuffle(y2, y3, 0, 4, 1, 5), t3 = i32x4.shuffle(y2, y3, 2, 6, 3, 7);
+    vst<T>(y, o, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+    vst<T>(y, o + 4, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+    vst<T>(y, o + 8, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+    vst<T>(y, o + 12, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+  }
+}
+
+/**
+ * The first stage (s = 1, radix 4); `sgn` = -1 conjugates the input (inverse transform). Vectorised over p,
+ * L butterflies at a time: their inputs are contiguous, their twiddles W^p, W^2p, W^3p come from the tables
+ * the plan appends to W_n (W^2p and W^3p for p < n/4, at twr + n and twr + n + n/4), and their outputs are
+ * interleaved back into place. Scalar for lengths with fewer than L butterflies.
+ */
 // @ts-ignore: decorator
 @inline function radix4First<T>(n: i32, xr: usize, xi: usize, yr: usize, yi: usize, twr: usize, twi: usize, sgn: T): void {
   const m = n >> 2;
-  for (let p = 0; p < m; p++) {
+  const L = 16 / sizeof<T>();
+  let p = 0;
+  if (m >= L) {
+    const vs = v128.splat<T>(sgn);
+    const t2r = twr + (<usize>n << alignof<T>()), t2i = twi + (<usize>n << alignof<T>());
+    const t3r = t2r + (<usize>m << alignof<T>()), t3i = t2i + (<usize>m << alignof<T>());
+    for (; p + L <= m; p += L) {
+      const ar = vld<T>(xr, p), ai = v128.mul<T>(vs, vld<T>(xi, p));
+      const br = vld<T>(xr, p + m), bi = v128.mul<T>(vs, vld<T>(xi, p + m));
+      const cr = vld<T>(xr, p + 2 * m), ci = v128.mul<T>(vs, vld<T>(xi, p + 2 * m));
+      const dr = vld<T>(xr, p + 3 * m), di = v128.mul<T>(vs, vld<T>(xi, p + 3 * m));
+      const apcr = v128.add<T>(ar, cr), apci = v128.add<T>(ai, ci), amcr = v128.sub<T>(ar, cr), amci = v128.sub<T>(ai, ci);
+      const bpdr = v128.add<T>(br, dr), bpdi = v128.add<T>(bi, di), jr = v128.sub<T>(bi, di), ji = v128.sub<T>(dr, br);
+      const u1r = v128.add<T>(amcr, jr), u1i = v128.add<T>(amci, ji), u2r = v128.sub<T>(apcr, bpdr), u2i = v128.sub<T>(apci, bpdi);
+      const u3r = v128.sub<T>(amcr, jr), u3i = v128.sub<T>(amci, ji);
+      const w1r = vld<T>(twr, p), w1i = vld<T>(twi, p), w2r = vld<T>(t2r, p), w2i = vld<T>(t2i, p), w3r = vld<T>(t3r, p), w3i = vld<T>(t3i, p);
+      storeInterleaved<T>(
+        yr, 4 * p, v128.add<T>(apcr, bpdr),
+        v128.sub<T>(v128.mul<T>(u1r, w1r), v128.mul<T>(u1i, w1i)),
+        v128.sub<T>(v128.mul<T>(u2r, w2r), v128.mul<T>(u2i, w2i)),
+        v128.sub<T>(v128.mul<T>(u3r, w3r), v128.mul<T>(u3i, w3i)),
+      );
+      storeInterleaved<T>(
+        yi, 4 * p, v128.add<T>(apci, bpdi),
+        v128.add<T>(v128.mul<T>(u1r, w1i), v128.mul<T>(u1i, w1r)),
+        v128.add<T>(v128.mul<T>(u2r, w2i), v128.mul<T>(u2i, w2r)),
+        v128.add<T>(v128.mul<T>(u3r, w3i), v128.mul<T>(u3i, w3r)),
+      );
+    }
+  }
+  for (; p < m; p++) {
     const ar = ld<T>(xr, p), ai = sgn * ld<T>(xi, p);
     const br = ld<T>(xr, p + m), bi = sgn * ld<T>(xi, p + m);
     const cr = ld<T>(xr, p + 2 * m), ci = sgn * ld<T>(xi, p + 2 * m);
@@ -108,7 +162,8 @@
 
 /**
  * Forward power-of-two FFT of (xr, xi) into (yr, yi), n >= 1; (sr, si) is scratch of n; the input is not
- * written unless it is the output. `sgn` = -1 reads the input conjugated. tw: W_n^j for j < n (cos, then -sin).
+ * written unless it is the output. `sgn` = -1 reads the input conjugated. tw: W_n^j for j < n (cos, then -sin),
+ * then W_n^(2p) and W_n^(3p) for p < n/4 (see radix4First).
  */
 // @ts-ignore: decorator
 @inline function pow2<T>(n: i32, xr: usize, xi: usize, yr: usize, yi: usize, sr: usize, si: usize, twr: usize, twi: usize, sgn: T): void {

@@ -1,5 +1,5 @@
 import type { SharedTypedArray } from '../shared/typed-arrays.js';
-import { bluesteinFilter, bluesteinLength, chirp, twiddles } from './reference.js';
+import { bluesteinFilter, bluesteinLength, chirp, kernelTwiddles } from './reference.js';
 import type { OpsHost } from './workspace.js';
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
@@ -10,7 +10,7 @@ export interface FftPlan {
   /** n for a power of two; Bluestein's power-of-two length M >= 2n - 1 otherwise. */
   readonly m: number;
   readonly pow2: boolean;
-  /** W_m^j, j < m: (cos, -sin). */
+  /** W_m^j, j < m: (cos, -sin); then W_m^(2p), W_m^(3p) for p < m/4 (the kernels' first stage). */
   readonly twr: Float32Array | Float64Array;
   readonly twi: Float32Array | Float64Array;
   /** Bluestein only: the chirp (n) and the transformed filter (m). */
@@ -71,7 +71,7 @@ export class FftPlans {
     try {
       const pow2 = (n & (n - 1)) === 0;
       const m = pow2 ? n : bluesteinLength(n);
-      const tw = twiddles(m);
+      const tw = kernelTwiddles(m);
       const plan: FftPlan = { n, m, pow2, twr: copy(tw.re), twi: copy(tw.im), users: 0, views };
       if (pow2) return plan;
       const c = chirp(n);

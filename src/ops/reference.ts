@@ -267,6 +267,21 @@ export function twiddles(n: number): { re: Float64Array; im: Float64Array } {
   return { re, im };
 }
 
+/** The kernels' twiddle table: W_n^j for j < n, then W_n^(2p) and W_n^(3p) for p < n/4 (the first stage's, contiguous). */
+export function kernelTwiddles(n: number): { re: Float64Array; im: Float64Array } {
+  const tw = twiddles(n);
+  const q = n >= 4 ? n / 4 : 0;
+  const re = new Float64Array(n + 2 * q);
+  const im = new Float64Array(n + 2 * q);
+  re.set(tw.re);
+  im.set(tw.im);
+  for (let p = 0; p < q; p++) {
+    [re[n + p], im[n + p]] = [tw.re[2 * p], tw.im[2 * p]];
+    [re[n + q + p], im[n + q + p]] = [tw.re[3 * p], tw.im[3 * p]];
+  }
+  return { re, im };
+}
+
 /** Bluestein's chirp c_k = e^(-πi k²/n), with k² reduced mod 2n first (exact), so the angle is accurate. */
 export function chirp(n: number): { re: Float64Array; im: Float64Array } {
   const re = new Float64Array(n);
