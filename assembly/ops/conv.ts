@@ -8,8 +8,8 @@
 //
 // Three paths: one channel in and out is vectorised along x (four outputs per f32x4; a 3×3 kernel is unrolled
 // with its nine weights in registers: the fast path); more channels are vectorised along the output channels
-// in tiles of 4 pixels × 8 channels (a GEMM micro-kernel over the taps); borders and channel tails go pixel
-// by pixel.
+// in tiles of 4 pixels × 8 channels (a GEMM micro-kernel over the taps), borders one pixel × 8 channels at a
+// time; channel tails (channelsOut not a multiple of 8) go one value at a time.
 
 /** Output (oy, ox0 .. ox0+3) of a one-channel kernel, all taps in range horizontally; rows dy0 .. dy1-1 only. */
 // @ts-ignore: decorator
@@ -108,7 +108,29 @@ function singleChannel(img: usize, w: i32, h: i32, kern: usize, kh: i32, kw: i32
   v128.store(dst + 3 * row, c30); v128.store(dst + 3 * row, c31, 16);
 }
 
-/** Several channels, rows [r0, r1): 4 × 8 tiles inside, pixel by pixel at the borders and for a channel tail. */
+/** One output pixel × channels co .. co+8, any taps (each checked against the image): borders and odd columns. */
+// @ts-ignore: decorator
+@inline function pixel8(img: usize, w: i32, h: i32, cin: i32, kern: usize, kh: i32, kw: i32, cout: i32, iy0: i32, ix0: i32, co: i32, dst: usize): void {
+  let c0 = f32x4.splat(0), c1 = c0;
+  const dy0 = max(0, -iy0), dy1 = min(kh, h - iy0), dx0 = max(0, -ix0), dx1 = min(kw, w - ix0);
+  for (let dy = dy0; dy < dy1; dy++) {
+    for (let dx = dx0; dx < dx1; dx++) {
+      let px = img + (<usize>(((iy0 + dy) * w + ix0 + dx) * cin) << 2);
+      let kp = kern + (<usize>((dy * kw + dx) * cin * cout + co) << 2);
+      for (let ci = 0; ci < cin; ci++) {
+        const a = v128.load32_splat(px);
+        c0 = f32x4.add(c0, f32x4.mul(a, v128.load(kp)));
+        c1 = f32x4.add(c1, f32x4.mul(a, v128.load(kp, 16)));
+        px += 4;
+        kp += <usize>cout << 2;
+      }
+    }
+  }
+  v128.store(dst, c0);
+  v128.store(dst, c1, 16);
+}
+
+/** Several channels, rows [r0, r1): 4 × 8 tiles inside, one pixel × 8 channels at the borders, a channel tail scalar. */
 function multiChannel(img: usize, w: i32, h: i32, cin: i32, kern: usize, kh: i32, kw: i32, cout: i32, out: usize, ow: i32, padTop: i32, padLeft: i32, r0: i32, r1: i32): void {
   const xin0 = min(ow, padLeft);
   const xin1 = max(xin0, min(ow, w - kw + 1 + padLeft));
@@ -125,7 +147,8 @@ function multiChannel(img: usize, w: i32, h: i32, cin: i32, kern: usize, kh: i32
         }
         ox += 4;
       } else {
-        for (let co = 0; co < cout; co++) store<f32>(orow + (<usize>(ox * cout + co) << 2), onePixel(img, w, h, cin, kern, kh, kw, cout, iy0, ox - padLeft, co));
+        for (let co = 0; co < coVec; co += 8) pixel8(img, w, h, cin, kern, kh, kw, cout, iy0, ox - padLeft, co, orow + (<usize>(ox * cout + co) << 2));
+        for (let co = coVec; co < cout; co++) store<f32>(orow + (<usize>(ox * cout + co) << 2), onePixel(img, w, h, cin, kern, kh, kw, cout, iy0, ox - padLeft, co));
         ox++;
       }
     }
