@@ -49,7 +49,7 @@ export function checkComplexOut<A extends FloatArray>(out: unknown, like: A, len
     const part = parts[key];
     if (!(part instanceof like.constructor)) throw new TypeError(expected(`out.${key}`, `a ${like.constructor.name} (the type of the input)`, part));
     if (part.length !== length) throw new RangeError(`Expected \`out.${key}\` to hold ${length} elements, got ${part.length}`);
-    if (inputs.includes(part)) throw new RangeError(`Expected \`out.${key}\` to be an array other than the input's (the transform is not in place)`);
+    checkApart(`out.${key}`, part, inputs, 'the transform is not in place');
   }
   if (parts.re === parts.im) throw new RangeError('Expected `out.re` and `out.im` to be two different arrays');
   return parts;
@@ -57,4 +57,16 @@ export function checkComplexOut<A extends FloatArray>(out: unknown, like: A, len
 
 export function sameKind(nameA: string, a: FloatArray, nameB: string, b: FloatArray): void {
   if (a.constructor !== b.constructor) throw new TypeError(`Expected \`${nameB}\` to be a ${a.constructor.name} like \`${nameA}\`, got ${describe(b)}`);
+}
+
+/** Whether two views share any byte of one buffer. */
+function overlap(x: FloatArray, y: FloatArray): boolean {
+  return x.buffer === y.buffer && x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength;
+}
+
+/** `out` of an operation that reads its inputs while it writes: it must share no element with them. */
+export function checkApart(name: string, out: FloatArray, inputs: ReadonlyArray<FloatArray | undefined>, why: string): void {
+  if (inputs.some((input) => input !== undefined && overlap(out, input))) {
+    throw new RangeError(`Expected \`${name}\` to share no element with the inputs (${why})`);
+  }
 }

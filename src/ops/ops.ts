@@ -1,7 +1,7 @@
 import type { AsyncResult } from '../async-result.js';
 import { PoolStateError } from '../errors.js';
 import { checkKnownKeys, checkOptionsObject, expected } from '../validate.js';
-import { checkComplexOut, checkDimension, checkFloatArray, checkNonEmpty, checkNumber, checkOut, sameKind, suffix } from './checks.js';
+import { checkApart, checkComplexOut, checkDimension, checkFloatArray, checkNonEmpty, checkNumber, checkOut, sameKind, suffix } from './checks.js';
 import { blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
 import { FftPlans } from './fft-plans.js';
 import type { FloatArray } from './reference.js';
@@ -226,6 +226,7 @@ export class Ops {
     if (out !== undefined) {
       if (out.constructor !== a.constructor) throw new TypeError(expected('out', `a ${a.constructor.name} (the type of \`a\`)`, out));
       if (out.length !== m * n) throw new RangeError(`Expected \`out\` to hold m·n = ${m}·${n} = ${m * n} elements, got ${out.length}`);
+      checkApart('out', out, [a, b], 'the product is not computed in place');
     }
     const type = suffix(a);
     const scratch = MATMUL_SCRATCH[type];
@@ -285,6 +286,7 @@ export class Ops {
     if (out !== undefined) {
       if (!(out instanceof Float32Array)) throw new TypeError(expected('out', 'a Float32Array', out));
       if (out.length !== ow * oh * cout) throw new RangeError(`Expected \`out\` to hold ${oh}·${ow}·${cout} = ${oh * ow * cout} elements, got ${out.length}`);
+      checkApart('out', out, [image, kernel], 'the convolution is not computed in place');
     }
     const minRows = Math.max(1, Math.ceil(CONV_MIN_FLOP / Math.max(1, 2 * ow * kh * kw * cin * cout)));
     const flops = 2 * ow * oh * kh * kw * cin * cout;

@@ -97,5 +97,6 @@ describe('pool.ops.conv2d', () => {
     );
     expect(() => ops.conv2d(image, k, { ...base, out: new Float32Array(11) })).toThrow(/Expected `out` to hold 3·4·1 = 12 elements, got 11/);
     expect(() => ops.conv2d(image, k, { ...base, stride: 2 } as never)).toThrow(/Unknown option `stride`/);
+    expect(() => ops.conv2d(image, k, { ...base, out: image })).toThrow(/Expected `out` to share no element with the inputs/);
   });
 });

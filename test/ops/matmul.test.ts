@@ -65,5 +65,9 @@ describe('pool.ops.matmul arguments and shared arrays', () => {
     expect(() => ops.matmul(a, a, undefined as never)).toThrow(/Expected `options` to be an object with `m`, `k` and `n`/);
     expect(() => ops.matmul(a, a, { m: 2, k: 3, n: 2, out: new Float64Array(3) })).toThrow(/Expected `out` to hold m·n = 2·2 = 4 elements, got 3/);
     expect(() => ops.matmul(a, a, { m: 2, k: 3, n: 2, transpose: true } as never)).toThrow(/Unknown option `transpose`/);
+    const square = new Float64Array(8);
+    expect(() => ops.matmul(square.subarray(0, 4), square.subarray(4), { m: 2, k: 2, n: 2, out: square.subarray(2, 6) })).toThrow(
+      /Expected `out` to share no element with the inputs \(the product is not computed in place\)/,
+    );
   });
 });
