@@ -29,14 +29,18 @@ export function checkNumber(name: string, value: unknown): number {
   return value;
 }
 
-/** `options.out`: undefined, or an array of the result's type and length. */
-export function checkOut<A extends FloatArray>(options: unknown, like: A, what: string): A | undefined {
+/** `options.out` of an elementwise map or cumsum: the type and length of `like`; an input itself, or apart from each. */
+export function checkOut<A extends FloatArray>(options: unknown, like: A, what: string, inputs: readonly FloatArray[] = [like]): A | undefined {
   const valid = checkOptionsObject('options', options) as OutOptions<A>;
   checkKnownKeys(`${what} options`, valid, ['out']);
   const out = valid.out;
   if (out === undefined) return undefined;
   if (out.constructor !== like.constructor) throw new TypeError(expected('out', `a ${like.constructor.name} (the type of the input)`, out));
   if (out.length !== like.length) throw new RangeError(`Expected \`out\` to hold ${like.length} elements (the input's length), got ${out.length}`);
+  for (const input of inputs) {
+    const same = out.buffer === input.buffer && out.byteOffset === input.byteOffset;
+    if (!same) checkApart('out', out, [input], 'it may be an input itself, element for element, but not overlap one shifted');
+  }
   return out;
 }
 

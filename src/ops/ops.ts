@@ -392,7 +392,7 @@ export class Ops {
     checkFloatArray('y', y);
     sameKind('x', x, 'y', y);
     if (y.length !== x.length) throw new RangeError(`Expected \`y\` to hold ${x.length} elements like \`x\`, got ${y.length}`);
-    const out = checkOut(options, x, 'axpby');
+    const out = checkOut(options, x, 'axpby', [x, y]);
     const size = x.BYTES_PER_ELEMENT;
     return this.#run(function* (ws) {
       const px = ws.input(x, 'x');

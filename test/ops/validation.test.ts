@@ -45,6 +45,13 @@ describe('pool.ops argument checks', () => {
     rejects(() => pool.ops.cumsum(x64, { out: x32 } as never), TypeError, /Expected `out` to be a Float64Array \(the type of the input\), got a Float32Array/);
     rejects(() => pool.ops.exp(x64, { out: new Float64Array(9) }), RangeError, /Expected `out` to hold 10 elements/);
     rejects(() => pool.ops.log(x64, 5 as never), TypeError, /Expected `options` to be an options object/);
+    const wide = new Float64Array(11);
+    rejects(
+      () => pool.ops.exp(wide.subarray(0, 10), { out: wide.subarray(1) }),
+      RangeError,
+      /Expected `out` to share no element with the inputs \(it may be an input itself/,
+    );
+    rejects(() => pool.ops.axpby(1, wide.subarray(1), 1, x64, { out: wide.subarray(0, 10) }), RangeError, /share no element with the inputs/);
   });
 
   it('axpby: numbers, arrays of one type and length', () => {
