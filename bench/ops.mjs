@@ -3,7 +3,8 @@
 // maps against plain JS loops; FFT against pffft-wasm (SIMD) and fft.js; tfjs-backend-wasm (f32) and numpy (when python3 has it). Each as ms per call,
 // as GFLOP/s or GB/s, and as a fraction of this core's limits, probed in the same run (SIMD128 mul+add peak,
 // one-thread read bandwidth). One thread each unless the label says 2 workers.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { fmt } from './lib/format.mjs';
 import { convModel, matmulModel } from './lib/onnx-model.mjs';
@@ -33,6 +34,7 @@ export async function run(ctx) {
   const limits = await probeLimits(ctx, size);
   const anchors = await loadAnchors(ctx);
   const numpy = await runNumpy(ctx, size);
+  ctx.opsCharts = [];
   const pools = { 1: new Pool({ workers: 1 }), 2: new Pool({ workers: 2 }) };
   const direct = directKernels();
   pools.direct = direct;
@@ -46,6 +48,7 @@ export async function run(ctx) {
     await pools[1].terminate();
     await pools[2].terminate();
   }
+  writeCharts(ctx, `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} CPUs, Node ${process.version}${quick ? ', quick mode (do not quote)' : ''}`);
 }
 
 /**
@@ -117,7 +120,45 @@ async function compare(ctx, id, what, contenders, work, unit, peak, sampleMs) {
     ctx.figure(`${key}.rate`, `${what}: ${name}${ofPeak}`, unit, rate);
     out[name] = { time, rate };
   }
+  ctx.opsCharts?.push({ id, what, unit, bars: Object.entries(out).map(([name, r]) => ({ name, ...r.rate })) });
   return out;
+}
+
+/**
+ * One chart per operation and size: each contender's rate (GFLOP/s or GB/s, higher is better; the bar is the
+ * median, the whisker the range), wasmpool's bars in blue. Written to bench/results/<quick|latest>.ops-<id>.svg
+ * by this question itself (the runner's charts cover the other questions).
+ */
+function writeCharts(ctx, machine) {
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const files = [];
+  for (const chart of ctx.opsCharts) {
+    const [row, label, plot] = [24, 400, 380];
+    const top = 54;
+    const maxValue = Math.max(...chart.bars.map((b) => b.max), 1e-9);
+    const x = (v) => label + (plot * Math.max(0, v)) / maxValue;
+    const esc = (t) => String(t).replace(/&/g, '&amp;').replace(/</g, '&lt;');
+    const lines = [
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${label + plot + 110}" height="${top + chart.bars.length * row + 16}" font-family="system-ui, sans-serif" font-size="12">`,
+      '<rect width="100%" height="100%" fill="#fff"/>',
+      `<text x="10" y="20" font-weight="bold" font-size="14">${esc(`${chart.what}: ${chart.unit}, higher is better`)}</text>`,
+      `<text x="10" y="38" fill="#555">${esc(machine)}</text>`,
+    ];
+    chart.bars.forEach((b, i) => {
+      const y = top + i * row;
+      const fill = b.name.startsWith('wasmpool') ? '#2b6cb0' : '#999';
+      lines.push(`<text x="${label - 8}" y="${y + 15}" text-anchor="end">${esc(b.name)}</text>`);
+      lines.push(`<rect x="${label}" y="${y + 4}" width="${x(b.median) - label}" height="14" fill="${fill}"/>`);
+      lines.push(`<line x1="${x(b.min)}" x2="${x(b.max)}" y1="${y + 11}" y2="${y + 11}" stroke="#000"/>`);
+      lines.push(`<text x="${x(b.max) + 6}" y="${y + 15}">${esc(fmt(b.median))}</text>`);
+    });
+    lines.push('</svg>');
+    const file = `${ctx.quick ? 'quick' : 'latest'}.ops-${slug(chart.id.replace(/^ops\./, ''))}.svg`;
+    writeFileSync(new URL(file, dir), lines.join('\n') + '\n');
+    files.push(file);
+  }
+  ctx.note(`wrote ${files.length} charts, bench/results/${ctx.quick ? 'quick' : 'latest'}.ops-*.svg`);
 }
 
 const DIRECT = 'wasmpool kernel on this thread (no pool, no dispatch)';
