@@ -35,6 +35,7 @@ const events: ClientEvents = {
   },
   progress: (submission, done, total) => post({ type: 'progress', id: submission.id, done, total }),
   chunk: (submission, offset, values) => post({ type: 'chunk', id: submission.id, offset, values }),
+  load: (submission, started, done) => post({ type: 'load', id: submission.id, started, done }),
   connected: () => post({ type: 'connected' }),
   fatal: (error) => post({ type: 'fatal', error }),
   closed() {
@@ -60,8 +61,18 @@ parentPort!.on('message', (message: ToClient) => {
         client.reject(message, recordOf(error));
       }
       break;
+    case 'reattach':
+      try {
+        client.reattach(message);
+      } catch (error) {
+        client.reject(message, recordOf(error));
+      }
+      break;
     case 'cancel':
       client.cancel(message.id, message.reason);
+      break;
+    case 'terminate':
+      client.terminate(message.reason);
       break;
     case 'close':
       void client.close();

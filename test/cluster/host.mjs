@@ -4,6 +4,8 @@ import { Pool } from 'wasmpool';
 import { serveQueue } from 'wasmpool/bullmq';
 
 const [queue, port, workers, ...flags] = process.argv.slice(2);
+/** The value of a `--name=value` flag. */
+const flag = (name) => flags.find((f) => f.startsWith(`${name}=`))?.slice(name.length + 1);
 const pool = new Pool({ workers: Number(workers), module: new URL('./kernels.mjs', import.meta.url) });
 const server = serveQueue(pool, {
   queue,
@@ -12,6 +14,8 @@ const server = serveQueue(pool, {
   stalledInterval: 1000,
   onError: () => {},
   ...(flags.includes('--concurrency-1') && { concurrency: 1 }),
+  ...(flag('--handoffs') !== undefined && { maxHandOffs: Number(flag('--handoffs')) }),
+  ...(flag('--close-timeout') !== undefined && { closeTimeout: Number(flag('--close-timeout')) }),
 });
 await server.waitUntilReady();
 process.send?.({ type: 'serving', pid: process.pid });
