@@ -69,10 +69,10 @@ parentPort!.on('message', (message: ToClient) => {
       }
       break;
     case 'cancel':
-      client.cancel(message.id, message.reason);
+      void client.cancel(message.id, message.reason);
       break;
     case 'terminate':
-      client.terminate(message.reason);
+      void client.terminate(message.reason);
       break;
     case 'close':
       void client.close();

@@ -212,16 +212,20 @@ export class QueueClient {
   }
 
   /** The submitting thread has failed the result already; this drops the submission and stops its jobs. */
-  cancel(id: number, reason: string): void {
+  cancel(id: number, reason: string): Promise<void> {
     const submission = this.#book.get(id);
-    if (!submission) return;
-    void this.#removeJobs(this.#book.fail(submission, { name: 'CancelledError', message: reason }, this.#out), submission.secret);
+    if (!submission) return Promise.resolve();
+    return this.#removeJobs(this.#book.fail(submission, { name: 'CancelledError', message: reason }, this.#out), submission.secret);
   }
 
-  /** Cancels every submission: waiting jobs leave the queue, running ones are stopped on their hosts. */
-  terminate(reason: string): void {
+  /** Cancels every submission (waiting jobs leave the queue, running ones are stopped on their hosts), then closes. */
+  async terminate(reason: string): Promise<void> {
+    // Jobs not sent yet are dropped; those being sent now are removed once addBulk returns (their books are gone).
+    const unsent = new Set(this.#outgoing.map((job) => job.submission));
     this.#outgoing = [];
-    for (const submission of this.#book.all()) this.cancel(submission.id, reason);
+    for (const submission of unsent) this.#book.fail(submission, { name: 'CancelledError', message: reason }, this.#out);
+    await Promise.allSettled(this.#book.all().map((submission) => this.cancel(submission.id, reason)));
+    await this.close();
   }
 
   /** Fails one submission that could not even be booked. */
@@ -298,6 +302,12 @@ export class QueueClient {
         await this.#queue!.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts })));
         this.#silent = false;
         for (const job of batch) this.#book.markAdded(job.opts.jobId);
+        // Cancelled while addBulk was on its way (terminate, a signal): its jobs are in Redis now, so they go again.
+        const orphans = new Map<Submission, string[]>();
+        for (const { submission, opts } of batch) {
+          if (this.#book.get(submission.id) !== submission) orphans.set(submission, [...(orphans.get(submission) ?? []), opts.jobId]);
+        }
+        for (const [submission, jobIds] of orphans) void this.#removeJobs(jobIds, submission.secret);
       } catch (error) {
         if (isTimeout(error)) this.#unresponsive(error, 'adding jobs');
         const failure = this.#redisError(error, 'adding jobs');

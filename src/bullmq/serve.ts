@@ -201,7 +201,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
       if (data) return fail(job, data, error, kernel);
       throw new UnrecoverableError(failureReason(error, kernel));
     }
-    await job.moveToDelayed(Date.now() + Math.min(1000, 50 * 2 ** refusals), token);
+    await job.moveToDelayed(Date.now() + Math.min(1000, 25 * 2 ** refusals), token);
     throw new DelayedError(new HandOff(why).message);
   };
 

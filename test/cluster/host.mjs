@@ -6,7 +6,8 @@ import { serveQueue } from 'wasmpool/bullmq';
 const [queue, port, workers, ...flags] = process.argv.slice(2);
 /** The value of a `--name=value` flag. */
 const flag = (name) => flags.find((f) => f.startsWith(`${name}=`))?.slice(name.length + 1);
-const pool = new Pool({ workers: Number(workers), module: new URL('./kernels.mjs', import.meta.url) });
+const kernels = flag('--module') === 'old' ? './kernels-old.mjs' : './kernels.mjs';
+const pool = new Pool({ workers: Number(workers), module: new URL(kernels, import.meta.url) });
 const server = serveQueue(pool, {
   queue,
   connection: { host: '127.0.0.1', port: Number(port) },
