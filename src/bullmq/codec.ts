@@ -26,14 +26,15 @@ function setOwn(out: Record<string, unknown>, key: string, value: unknown): void
 }
 
 function encodeBigint(value: bigint, where: string): Encoded {
-  const hex = value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
-  if (hex.length > MAX_BIGINT_HEX + 3)
-    throw new RangeError(`Expected \`${where}\` to hold bigints of at most ${MAX_BIGINT_HEX * 4} bits, got one of ${value.toString(2).length}`);
-  return { [TAG]: 'bigint', v: hex };
+  const digits = (value < 0n ? -value : value).toString(16);
+  if (digits.length > MAX_BIGINT_HEX) {
+    throw new RangeError(`Expected \`${where}\` to hold bigints of at most ${MAX_BIGINT_HEX * 4} bits, got one of about ${digits.length * 4}`);
+  }
+  return { [TAG]: 'bigint', v: value < 0n ? `-0x${digits}` : `0x${digits}` };
 }
 
 function decodeBigint(v: unknown): bigint {
-  if (typeof v !== 'string' || v.length > MAX_BIGINT_HEX + 3 || !BIGINT_HEX.test(v)) {
+  if (typeof v !== 'string' || v.length - (v.startsWith('-') ? 3 : 2) > MAX_BIGINT_HEX || !BIGINT_HEX.test(v)) {
     throw new TypeError(
       `Cannot decode a bigint: expected a hex string of at most ${MAX_BIGINT_HEX} digits, got ${typeof v === 'string' ? `${v.length} characters` : typeof v}`,
     );

@@ -1,8 +1,8 @@
 // The parts of wasmpool/bullmq that need no Redis: the value codec and the exactly-once books.
 import { describe, expect, it } from 'vitest';
-import { decode, encode } from '../../dist/bullmq/codec.js';
+import { decode, encode, MAX_BIGINT_HEX } from '../../dist/bullmq/codec.js';
 import { Submission, SubmissionBook, type Outbox } from '../../dist/bullmq/submissions.js';
-import { failureReason, recordOfReason } from '../../dist/bullmq/errors.js';
+import { failureReason, recordOfReason, withoutHostPaths } from '../../dist/bullmq/errors.js';
 import { FlagTable } from '../../dist/bullmq/flags.js';
 
 const trip = (value: unknown): unknown => decode(JSON.parse(JSON.stringify(encode(value))));
@@ -56,6 +56,44 @@ describe('codec', () => {
   });
 });
 
+describe('codec against hostile and careless input (issue 21)', () => {
+  it('sends bigints in hex, refuses one beyond the size limit at the call, and a malformed one as a TypeError', () => {
+    expect(encode(-255n)).toEqual({ $wp: 'bigint', v: '-0xff' });
+    expect(trip(2n ** 200n + 1n)).toBe(2n ** 200n + 1n);
+    expect(() => encode(1n << BigInt(MAX_BIGINT_HEX * 4 + 8), 'args')).toThrow(RangeError);
+    expect(() => decode({ $wp: 'bigint', v: '12345' })).toThrow(TypeError);
+    expect(() => decode({ $wp: 'bigint', v: `0x${'f'.repeat(MAX_BIGINT_HEX + 1)}` })).toThrow(/at most 1048576 digits/);
+    // What took a host's event loop ~10 s in decimal (4M digits) is refused at once, without parsing.
+    const started = performance.now();
+    expect(() => decode({ $wp: 'bigint', v: '9'.repeat(4_000_000) })).toThrow(TypeError);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('refuses a cycle as a TypeError naming the argument, and keeps a repeated (acyclic) reference', () => {
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => encode([cyclic], 'args')).toThrow(/^Expected `args` to hold no cycles/);
+    const shared = { x: 1 };
+    expect(trip([shared, shared])).toEqual([{ x: 1 }, { x: 1 }]);
+  });
+
+  it('keeps an own `__proto__` key as a key, and never sets a prototype', () => {
+    const value = JSON.parse('{"__proto__": {"polluted": true}, "b": 2}') as Record<string, unknown>;
+    const back = trip(value) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(Object.hasOwn(back, '__proto__')).toBe(true);
+    expect(Object.getOwnPropertyDescriptor(back, '__proto__')!.value).toEqual({ polluted: true });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it("strips the serving host's absolute paths from a failure reason, keeping relative source positions", () => {
+    expect(withoutHostPaths('cannot open /srv/app/kernels/own.wasm and file:///srv/x/k.wasm at assembly/kernels/m.ts:41:5')).toBe(
+      'cannot open …/own.wasm and …/k.wasm at assembly/kernels/m.ts:41:5',
+    );
+    expect(failureReason(new Error('missing /home/me/secret.js'), 'k')).toBe('wasmpool Error [k]: missing …/secret.js');
+  });
+});
+
 describe('failure reasons', () => {
   it('round-trips the class, kernel and message of a failure through one readable line', () => {
     const error = Object.assign(new Error('index out of range at assembly/x.ts:3:4'), { name: 'TaskError' });
@@ -79,6 +117,7 @@ function recorder(): Outbox & { log: unknown[] } {
     settled: (submission: Submission, ok: boolean, value: unknown) => log.push(['settled', submission.id, ok, value]),
     progress: (submission: Submission, done: number, total: number) => log.push(['progress', done, total]),
     chunk: (submission: Submission, offset: number, values: unknown[]) => log.push(['chunk', offset, values]),
+    load: (submission: Submission, started: number, done: number) => log.push(['load', started, done]),
   } as Outbox & { log: unknown[] };
 }
 
@@ -96,6 +135,8 @@ describe('submission books (exactly-once settlement)', () => {
       ],
       stream: false,
       progress: true,
+      reply: 'r',
+      secret: 's',
     });
 
   it('settles a map once, in input order, however often and in whatever order its chunks are reported', () => {
@@ -135,6 +176,22 @@ describe('submission books (exactly-once settlement)', () => {
       ['progress', 1, 4],
       ['progress', 2, 4],
     ]);
+  });
+});
+
+describe('the reconcile sweep', () => {
+  it('looks at a bounded slice of the pending jobs per round, all of them over the rounds', () => {
+    const book = new SubmissionBook();
+    const chunks = Array.from({ length: 25 }, (_, i) => ({ jobId: `j${i}`, offset: i, size: 1 }));
+    book.add(new Submission({ id: 1, flag: 0, kernel: 'k', kind: 'map', total: 25, chunks, stream: false, progress: false, reply: 'r', secret: 's' }));
+    for (const { jobId } of chunks) book.markAdded(jobId);
+    const seen = new Set<string>();
+    for (let round = 0; round < 3; round++) {
+      const slice = book.nextSlice(10);
+      expect(slice.length).toBeLessThanOrEqual(10);
+      for (const id of slice) seen.add(id);
+    }
+    expect(seen.size).toBe(25);
   });
 });
 
