@@ -87,9 +87,22 @@ export function connectionSpec(connection: unknown): ConnectionSpec {
 /** Retries every second or so, as BullMQ's own connections do, for the connections a client thread opens. */
 const retryStrategy = (times: number): number => Math.max(Math.min(Math.exp(times), 5000), 500);
 
+/**
+ * After a Sentinel failover the old master answers writes with READONLY until the connection is made again (to the
+ * new master): reconnect and resend the command. Used where the user's options give no reconnectOnError of their own.
+ */
+export const reconnectOnReadonly = (error: Error): 2 | false => (error.message.startsWith('READONLY') ? 2 : false);
+
+/** Plain options with the READONLY reconnect added unless the user chose their own; an instance as it is. */
+export function withFailover<T extends object>(connection: T): T {
+  if (isRedisInstance(connection)) return connection;
+  const options = connection as Record<string, unknown>;
+  return (options.reconnectOnError === undefined ? { ...options, reconnectOnError: reconnectOnReadonly } : connection) as T;
+}
+
 /** A new ioredis client for `spec`, with `extra` options (and the timeouts) on top of the user's. */
 export function openConnection(spec: ConnectionSpec, timeouts: Timeouts, extra: RedisOptions = {}): Redis | Cluster {
-  const limits = { connectTimeout: timeouts.connectTimeout, commandTimeout: timeouts.commandTimeout, retryStrategy };
+  const limits = { connectTimeout: timeouts.connectTimeout, commandTimeout: timeouts.commandTimeout, retryStrategy, reconnectOnError: reconnectOnReadonly };
   if (spec.kind === 'cluster') {
     const redisOptions = { ...((spec.options.redisOptions as RedisOptions) ?? {}), ...limits, ...extra };
     return new Cluster(spec.nodes as never, { ...spec.options, redisOptions, clusterRetryStrategy: retryStrategy });

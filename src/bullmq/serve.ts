@@ -10,7 +10,7 @@ import { Redis, type Cluster } from 'ioredis';
 import type { Pool } from '../pool.js';
 import { checkFunction, checkKnownKeys, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
 import { decode, encode, type Encoded } from './codec.js';
-import { checkConnection, isRedisInstance } from './connection.js';
+import { checkConnection, isRedisInstance, withFailover } from './connection.js';
 import { failureReason } from './errors.js';
 import { cancelChannel, DEFAULT_PREFIX, JOB_FORMAT, REPLY_TTL_MS, replyKey, type JobData } from './job-data.js';
 import { checkQueueName } from './queue-pool.js';
@@ -72,7 +72,7 @@ function sha256(text: string): Buffer {
 
 function openLike(connection: object): Connection {
   if (isRedisInstance(connection)) return connection.duplicate() as Connection;
-  return new Redis({ ...(connection as Record<string, unknown>), maxRetriesPerRequest: null });
+  return new Redis({ ...withFailover(connection as Record<string, unknown>), maxRetriesPerRequest: null });
 }
 
 /** The kernels this host's pool has: its own list if it gives one, else learnt from its first "Unknown kernel" error. */
@@ -206,7 +206,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
   };
 
   const worker = new Worker(opts.queue, process, {
-    connection: opts.connection as never,
+    connection: withFailover(opts.connection) as never,
     prefix,
     concurrency: opts.concurrency ?? Math.max(1, pool.workers),
     ...(opts.lockDuration !== undefined && { lockDuration: opts.lockDuration }),

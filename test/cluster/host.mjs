@@ -10,7 +10,10 @@ const kernels = flag('--module') === 'old' ? './kernels-old.mjs' : './kernels.mj
 const pool = new Pool({ workers: Number(workers), module: new URL(kernels, import.meta.url) });
 const server = serveQueue(pool, {
   queue,
-  connection: { host: '127.0.0.1', port: Number(port) },
+  connection:
+    flag('--sentinel') !== undefined
+      ? { sentinels: [{ host: '127.0.0.1', port: Number(flag('--sentinel')) }], name: 'mymaster' }
+      : { host: '127.0.0.1', port: Number(port) },
   lockDuration: 2000,
   stalledInterval: 1000,
   onError: () => {},
