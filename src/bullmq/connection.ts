@@ -105,7 +105,10 @@ export function openConnection(spec: ConnectionSpec, timeouts: Timeouts, extra: 
   const limits = { connectTimeout: timeouts.connectTimeout, commandTimeout: timeouts.commandTimeout, retryStrategy, reconnectOnError: reconnectOnReadonly };
   if (spec.kind === 'cluster') {
     const redisOptions = { ...((spec.options.redisOptions as RedisOptions) ?? {}), ...limits, ...extra };
-    return new Cluster(spec.nodes as never, { ...spec.options, redisOptions, clusterRetryStrategy: retryStrategy });
+    // Connecting and queueing are the Cluster's own settings; the rest applies to each node's connection.
+    const clusterRetryStrategy = extra.retryStrategy === undefined ? retryStrategy : () => null;
+    const own = { lazyConnect: extra.lazyConnect ?? false, enableOfflineQueue: extra.enableOfflineQueue ?? true, clusterRetryStrategy };
+    return new Cluster(spec.nodes as never, { ...spec.options, ...own, redisOptions });
   }
   return new Redis({ ...(spec.options as RedisOptions), ...limits, ...extra });
 }
@@ -116,11 +119,11 @@ export function describeConnection(spec: ConnectionSpec): string {
   if (spec.kind === 'cluster') {
     const first = spec.nodes[0] as { host?: string; port?: number } | number | string | undefined;
     const where = typeof first === 'object' ? `${first.host ?? 'localhost'}:${first.port ?? 6379}` : String(first ?? 'localhost:6379');
-    return `the Redis Cluster at ${where}`;
+    return `${where} (a Cluster node)`;
   }
   if (options.sentinels?.length) {
     const first = options.sentinels[0];
-    return `Sentinel group ${options.name ?? 'mymaster'} (sentinel ${first.host ?? 'localhost'}:${first.port ?? 26379})`;
+    return `${first.host ?? 'localhost'}:${first.port ?? 26379} (Sentinel group ${options.name ?? 'mymaster'})`;
   }
   if (options.path) return options.path;
   return `${options.host ?? 'localhost'}:${options.port ?? 6379}`;

@@ -2,6 +2,7 @@
 // tells its parent 'serving' (IPC) once its BullMQ worker is ready, and closes when the parent says 'close'.
 import { Pool } from 'wasmpool';
 import { serveQueue } from 'wasmpool/bullmq';
+import { Cluster } from 'ioredis';
 
 const [queue, port, workers, ...flags] = process.argv.slice(2);
 /** The value of a `--name=value` flag. */
@@ -10,10 +11,13 @@ const kernels = flag('--module') === 'old' ? './kernels-old.mjs' : './kernels.mj
 const pool = new Pool({ workers: Number(workers), module: new URL(kernels, import.meta.url) });
 const server = serveQueue(pool, {
   queue,
+  ...(flag('--cluster') !== undefined && { prefix: '{bull}' }),
   connection:
-    flag('--sentinel') !== undefined
-      ? { sentinels: [{ host: '127.0.0.1', port: Number(flag('--sentinel')) }], name: 'mymaster' }
-      : { host: '127.0.0.1', port: Number(port) },
+    flag('--cluster') !== undefined
+      ? new Cluster([{ host: '127.0.0.1', port: Number(flag('--cluster')) }], { redisOptions: { maxRetriesPerRequest: null } })
+      : flag('--sentinel') !== undefined
+        ? { sentinels: [{ host: '127.0.0.1', port: Number(flag('--sentinel')) }], name: 'mymaster' }
+        : { host: '127.0.0.1', port: Number(port) },
   lockDuration: 2000,
   stalledInterval: 1000,
   onError: () => {},
