@@ -143,13 +143,20 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
 
   const control = openLike(opts.connection);
   control.on('error', onError);
-  const reply = async (data: JobData, fields: Array<string | number>): Promise<void> => {
+  /** Appends to the job's reply stream; an outcome also renews the stream's expiry (a start or progress need not). */
+  const reply = async (data: JobData, fields: Array<string | number>, outcome = false): Promise<void> => {
     const key = replyKey(prefix, opts.queue, data.reply);
-    await control
-      .multi()
+    if (!outcome) {
+      await control.xadd(key, '*', ...fields);
+      return;
+    }
+    const replies = await control
+      .pipeline()
       .xadd(key, '*', ...fields)
       .pexpire(key, REPLY_TTL_MS)
       .exec();
+    const failed = replies?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
   };
 
   const process = async (job: Job<JobData>, token?: string, bullSignal?: AbortSignal): Promise<null> => {
@@ -179,7 +186,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
       if (--computing === 0) drained?.();
     }
     // Written before the job completes: once BullMQ removes the job, its result is already on the reply stream.
-    await reply(data, ['t', 'ok', 'job', id, 'v', JSON.stringify(value)]);
+    await reply(data, ['t', 'ok', 'job', id, 'v', JSON.stringify(value)], true);
     return null;
   };
 
@@ -187,7 +194,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
   const fail = async (job: Job<JobData>, data: JobData, error: unknown, kernel: string): Promise<never> => {
     const reason = failureReason(error, kernel);
     const final = FINAL_ERRORS.has((error as Error)?.name);
-    if (final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await reply(data, ['t', 'failed', 'job', job.id!, 'r', reason]).catch(onError);
+    if (final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await reply(data, ['t', 'failed', 'job', job.id!, 'r', reason], true).catch(onError);
     throw final ? new UnrecoverableError(reason) : new Error(reason);
   };
 
