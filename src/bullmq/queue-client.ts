@@ -264,6 +264,12 @@ export class QueueClient {
         message: `Redis at ${this.#where} refused this client while ${doing} (${reason}); set \`connection.username\` / \`connection.password\` to an account that may use the queue`,
       };
     }
+    if (isTimeout(error) && this.#reader !== undefined && this.#reader.status !== 'ready') {
+      return {
+        name: 'RedisConnectionError',
+        message: `Redis at ${this.#where} could not be reached for ${this.#setup.timeouts.commandTimeout} ms while ${doing} (${reason}); pending results fail rather than wait (see \`commandTimeout\`)`,
+      };
+    }
     if (isTimeout(error)) {
       return {
         name: 'RedisConnectionError',
@@ -339,14 +345,17 @@ export class QueueClient {
     }
   }
 
-  /** Handles a batch of reply entries; `consume`: delete them once handled (the reader does, a reconcile does not). */
-  #takeReplies(streams: Array<[string, Array<[string, unknown]>]>, consume: boolean): void {
+  /**
+   * Handles a batch of reply entries and deletes the ones handled (so a result is read once, whichever path read
+   * it). `advance`: move the stream's read position past them (the reader does; a reconcile's look does not).
+   */
+  #takeReplies(streams: Array<[string, Array<[string, unknown]>]>, advance: boolean): void {
     const touched = new Set<Submission>();
     for (const [key, entries] of streams) {
       const own = key === this.#ownReply;
       const handled: string[] = [];
       for (const [entryId, flat] of entries) {
-        if (consume && this.#readFrom.has(key)) this.#readFrom.set(key, entryId);
+        if (advance && this.#readFrom.has(key)) this.#readFrom.set(key, entryId);
         const fields = fieldsOf(flat);
         // Another submitter's stream (a reattached job): only the entries of jobs followed here are taken from it.
         if (!own && !this.#book.has(fields.job)) continue;
@@ -359,7 +368,7 @@ export class QueueClient {
           // A malformed entry (someone else wrote it) is skipped; it cannot stop the stream.
         }
       }
-      if (consume && handled.length > 0) void this.#control?.xdel(key, ...handled).catch(() => {});
+      if (handled.length > 0) void this.#control?.xdel(key, ...handled).catch(() => {});
     }
     // One load report per submission per batch, after the books are settled.
     for (const submission of touched) if (this.#book.get(submission.id) === submission) this.#out.load(submission, submission.startedJobs, submission.doneJobs);
