@@ -105,6 +105,22 @@ describe('Redis stays bounded', () => {
       await small.stop();
     }
   });
+
+  it('a Redis that wants a password says so, as RedisConnectionError naming the credentials', async () => {
+    const locked = await startRedis({ args: ['--requirepass', 'sesame'] });
+    try {
+      const pool = new QueuePool({ queue: uniqueQueue('auth'), connection: { host: locked.host, port: locked.port } });
+      const error = await rejection(pool.apply('add', [1, 2]));
+      expect(error).toBeInstanceOf(RedisConnectionError);
+      expect(error.message).toMatch(/refused this client while connecting \(NOAUTH.*set `connection.username` \/ `connection.password`/);
+      await pool.close();
+      const allowed = new QueuePool({ queue: uniqueQueue('auth'), connection: { host: locked.host, port: locked.port, password: 'sesame' } });
+      await allowed.waitUntilReady();
+      await allowed.close();
+    } finally {
+      await locked.stop();
+    }
+  });
 });
 
 describe('results only to their submitter', () => {
