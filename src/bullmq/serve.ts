@@ -159,7 +159,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
     if (failed) throw failed;
   };
 
-  const process = async (job: Job<JobData>, token?: string, bullSignal?: AbortSignal): Promise<null> => {
+  const processJob = async (job: Job<JobData>, token?: string, bullSignal?: AbortSignal): Promise<null> => {
     const id = job.id!;
     const data = job.data;
     const kernel = typeof data?.kernel === 'string' ? data.kernel.slice(0, MAX_KERNEL_NAME) : String(job.name);
@@ -212,7 +212,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
     throw new DelayedError(new HandOff(why).message);
   };
 
-  const worker = new Worker(opts.queue, process, {
+  const worker = new Worker(opts.queue, processJob, {
     connection: withFailover(opts.connection) as never,
     prefix,
     concurrency: opts.concurrency ?? Math.max(1, pool.workers),
