@@ -141,6 +141,26 @@ function lowerObject(value: object, where: string, path: Set<object>): Encoded {
   return Object.hasOwn(out, TAG) ? { [TAG]: 'object', v: out } : out;
 }
 
+/** Whether every value is a number: such a list (a map's items or results, mostly) travels packed. */
+export function isNumberList(values: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < values.length; i++) if (typeof values[i] !== 'number') return false;
+  return true;
+}
+
+/**
+ * A list of numbers as one tagged base64 Float64Array (NaN, ±Infinity and -0 included, exactly): a tenth of the
+ * work of a JSON array of them to stringify, parse and decode. Decodes to a plain array of numbers.
+ */
+export function encodeNumbers(values: ArrayLike<number>): Encoded {
+  const packed = values instanceof Float64Array ? values : Float64Array.from(values as ArrayLike<number>);
+  return { [TAG]: 'numbers', v: bytesOf(packed) };
+}
+
+/** A list (a map chunk's results): packed when it is numbers only, else element by element. */
+export function encodeList(values: readonly unknown[], where: string): Encoded {
+  return isNumberList(values) ? encodeNumbers(values as readonly number[]) : encode(values, where);
+}
+
 /** The inverse of encode. */
 export function decode(tree: unknown): unknown {
   if (tree === null || typeof tree !== 'object') return tree;
@@ -162,6 +182,8 @@ export function decode(tree: unknown): unknown {
       return v === '-0' ? -0 : Number(v);
     case 'bigint':
       return decodeBigint(v);
+    case 'numbers':
+      return Array.from(new Float64Array(bufferOf(v as string)));
     case 'undefined':
       return undefined;
     case 'ArrayBuffer':

@@ -42,9 +42,9 @@ export type ToClient =
       uuid: string;
       /** The cancel secret of this submission. */
       secret: string;
-      /** apply: the encoded argument list; map: every item, encoded one by one (at the call). */
+      /** apply: the encoded argument list; map: every item, encoded one by one at the call, or packed if all are numbers. */
       args: Encoded;
-      items: Encoded[];
+      items: Encoded[] | Float64Array;
       star: boolean;
       chunksize: number;
       timeout?: number;

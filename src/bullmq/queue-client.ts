@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { decode } from './codec.js';
+import { decode, encodeNumbers, type Encoded } from './codec.js';
 import { describeConnection, openConnection } from './connection.js';
 import { recordOfReason, type ErrorRecord } from './errors.js';
 import { cancelChannel, JOB_FORMAT, jobKey, replyKey, type CancelMessage, type JobData } from './job-data.js';
@@ -157,8 +157,9 @@ export class QueueClient {
       datas.push({ ...common, kind: 'apply', args: message.args, ...timeout });
     } else {
       for (let offset = 0, index = 0; offset < message.items.length; offset += message.chunksize, index++) {
-        const items = message.items.slice(offset, offset + message.chunksize);
-        chunks.push({ jobId: `${message.uuid}.${index}`, offset, size: items.length });
+        const end = Math.min(offset + message.chunksize, message.items.length);
+        const items: Encoded = message.items instanceof Float64Array ? encodeNumbers(message.items.subarray(offset, end)) : message.items.slice(offset, end);
+        chunks.push({ jobId: `${message.uuid}.${index}`, offset, size: end - offset });
         datas.push({ ...common, kind: 'chunk', items, star: message.star, ...timeout });
       }
     }

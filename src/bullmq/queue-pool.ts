@@ -10,7 +10,7 @@ import { CancelledError, PoolStateError, QueueFullError } from '../errors.js';
 import { collectItems } from '../scheduling/map-items.js';
 import { reportCallbackError } from '../scheduling/callback-errors.js';
 import { checkFunction, checkKernelName, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
-import { encode, type Encoded } from './codec.js';
+import { encode, isNumberList, type Encoded } from './codec.js';
 import { connectionSpec } from './connection.js';
 import { FlagTable } from './flags.js';
 import { ItemStream } from './item-stream.js';
@@ -436,8 +436,13 @@ export class QueuePool {
     }
     const units = Math.ceil(list.length / chunksize);
     this.#checkRoom(units);
-    const encoded: Encoded[] = new Array(list.length);
-    for (let i = 0; i < list.length; i++) encoded[i] = encode(list[i], 'items');
+    // Numbers only (the common numeric map): one Float64Array, packed per chunk; else each item encoded here.
+    let encoded: Encoded[] | Float64Array;
+    if (!star && isNumberList(list)) encoded = Float64Array.from(list as number[]);
+    else {
+      encoded = new Array<Encoded>(list.length);
+      for (let i = 0; i < list.length; i++) encoded[i] = encode(list[i], 'items');
+    }
     return this.#submit<T[]>(
       {
         kernel,

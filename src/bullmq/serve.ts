@@ -9,7 +9,7 @@ import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis, type Cluster } from 'ioredis';
 import type { Pool } from '../pool.js';
 import { checkFunction, checkKnownKeys, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
-import { decode, encode, type Encoded } from './codec.js';
+import { decode, encode, encodeList, type Encoded } from './codec.js';
 import { checkConnection, isRedisInstance, withFailover } from './connection.js';
 import { failureReason } from './errors.js';
 import { cancelChannel, DEFAULT_PREFIX, JOB_FORMAT, REPLY_TTL_MS, replyKey, type JobData } from './job-data.js';
@@ -304,5 +304,5 @@ async function runJob(pool: ServedPool, job: Job<JobData>, data: JobData, signal
       .then(resolve, reject)
       .finally(() => signal.removeEventListener('abort', onAbort));
   });
-  return encode(values, 'result');
+  return encodeList(values, 'result');
 }

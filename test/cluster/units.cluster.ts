@@ -1,6 +1,6 @@
 // The parts of wasmpool/bullmq that need no Redis: the value codec and the exactly-once books.
 import { describe, expect, it } from 'vitest';
-import { decode, encode, MAX_BIGINT_HEX } from '../../dist/bullmq/codec.js';
+import { decode, encode, encodeList, encodeNumbers, MAX_BIGINT_HEX } from '../../dist/bullmq/codec.js';
 import { Submission, SubmissionBook, type Outbox } from '../../dist/bullmq/submissions.js';
 import { failureReason, recordOfReason, withoutHostPaths } from '../../dist/bullmq/errors.js';
 import { FlagTable } from '../../dist/bullmq/flags.js';
@@ -44,6 +44,18 @@ describe('codec', () => {
     const back = trip(shared.subarray(1, 3)) as Float64Array;
     expect(back.buffer).toBeInstanceOf(ArrayBuffer);
     expect([...back]).toEqual([3, 3]);
+  });
+
+  it('packs a list of numbers only into one Float64Array, exactly (NaN, ±Infinity, -0), decoding to a plain array', () => {
+    const numbers = [1.5, NaN, -Infinity, -0, 2 ** 53];
+    const packed = encodeList(numbers, 'items') as { $wp: string };
+    expect(packed.$wp).toBe('numbers');
+    const back = decode(JSON.parse(JSON.stringify(packed))) as number[];
+    expect(Array.isArray(back)).toBe(true);
+    expect(back).toEqual(numbers);
+    expect(Object.is(back[3], -0)).toBe(true);
+    expect(encodeList([1, 'x'], 'items')).toEqual([1, 'x']);
+    expect(decode(encodeNumbers(new Float64Array([3, 4]).subarray(1)))).toEqual([4]);
   });
 
   it('keeps a user object that has the tag key as a plain object', () => {
