@@ -161,6 +161,13 @@ export function encodeList(values: readonly unknown[], where: string): Encoded {
   return isNumberList(values) ? encodeNumbers(values as readonly number[]) : encode(values, where);
 }
 
+/** A packed list of numbers (encodeNumbers) as the Float64Array it is, without making an array of it; else undefined. */
+export function packedNumbers(tree: unknown): Float64Array | undefined {
+  const record = tree as Record<string, unknown> | null;
+  if (typeof record !== 'object' || record === null || record[TAG] !== 'numbers' || typeof record.v !== 'string') return undefined;
+  return new Float64Array(bufferOf(record.v));
+}
+
 /** The inverse of encode. */
 export function decode(tree: unknown): unknown {
   if (tree === null || typeof tree !== 'object') return tree;

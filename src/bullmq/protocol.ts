@@ -70,7 +70,8 @@ export type ToClient =
 export type FromClient =
   | { type: 'connected' }
   | { type: 'fatal'; error: ErrorRecord }
-  | { type: 'settled'; id: number; ok: true; value: unknown }
+  /** `packed`: a map's numbers as one Float64Array, to be made the array a map gives. */
+  | { type: 'settled'; id: number; ok: true; value: unknown; packed?: true }
   | { type: 'settled'; id: number; ok: false; error: ErrorRecord }
   | { type: 'progress'; id: number; done: number; total: number }
   | { type: 'chunk'; id: number; offset: number; values: unknown[] }

@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
-import { decode, encodeNumbers, type Encoded } from './codec.js';
+import { decode, encodeNumbers, packedNumbers, type Encoded } from './codec.js';
 import { describeConnection, openConnection } from './connection.js';
 import { recordOfReason, type ErrorRecord } from './errors.js';
 import { cancelChannel, JOB_FORMAT, jobKey, replyKey, type CancelMessage, type JobData } from './job-data.js';
@@ -386,7 +386,11 @@ export class QueueClient {
         this.#book.progress(jobId, Number(fields.n), this.#out);
         return;
       case 'ok':
-        this.#onCompleted(jobId, () => decode(JSON.parse(fields.v)));
+        // A chunk of numbers stays a Float64Array to the submitting thread (transferred, not cloned item by item).
+        this.#onCompleted(jobId, () => {
+          const tree: unknown = JSON.parse(fields.v);
+          return packedNumbers(tree) ?? decode(tree);
+        });
         return;
       case 'failed':
         if (typeof fields.r === 'string') this.#onFailed(jobId, fields.r);

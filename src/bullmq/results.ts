@@ -145,7 +145,8 @@ export class QueueResults implements ResultSource {
         if (!entry) return;
         this.#forget(entry);
         this.#flags.retire(entry.flag);
-        if (message.ok) this.#end(entry.state, entry.hooks, true, message.value);
+        // A map of numbers comes as one Float64Array (moved, not cloned): the caller gets the array a map gives.
+        if (message.ok) this.#end(entry.state, entry.hooks, true, message.packed ? Array.from(message.value as Float64Array) : message.value);
         else this.#end(entry.state, entry.hooks, false, errorOf(message.error));
         this.#checkIdle();
         return;

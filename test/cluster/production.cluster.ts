@@ -144,7 +144,11 @@ describe('results only to their submitter', () => {
       const pool = queuePool(queue);
       const before = await sample();
       const big = new Float64Array(2_000_000).fill(1.5); // 16 MB, ~21 MB of base64 each way
-      for (let i = 0; i < 3; i++) expect((await pool.apply<Float64Array>('scaled', [big, 2]))[1_999_999]).toBe(3);
+      for (let i = 0; i < 3; i++) {
+        const doubled = await pool.apply<Float64Array>('scaled', [big, 2]);
+        expect(doubled).toBeInstanceOf(Float64Array);
+        expect(doubled[1_999_999]).toBe(3);
+      }
       const after = await sample();
       // Decoding the three results alone would take the bystander well over 100 ms of CPU and 60 MB.
       expect(after.cpu - before.cpu).toBeLessThan(150);

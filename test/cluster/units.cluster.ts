@@ -176,6 +176,19 @@ describe('submission books (exactly-once settlement)', () => {
     expect(out.log).toEqual([['settled', 2, false, { name: 'TaskError', message: 'boom' }]]);
   });
 
+  it('joins chunks of packed numbers into one Float64Array, and mixed chunks into one array', () => {
+    const out = recorder();
+    const packed = map(20);
+    packed.complete(1, new Float64Array([3, 4]), out);
+    packed.complete(0, new Float64Array([1, 2]), out);
+    const mixed = map(21);
+    mixed.complete(0, new Float64Array([1, 2]), out);
+    mixed.complete(1, ['x', 4], out);
+    const settled = out.log.filter((entry) => (entry as unknown[])[0] === 'settled') as Array<[string, number, boolean, unknown]>;
+    expect(settled[0][3]).toEqual(new Float64Array([1, 2, 3, 4]));
+    expect(settled[1][3]).toEqual([1, 2, 'x', 4]);
+  });
+
   it('never lets progress go backwards', () => {
     const book = new SubmissionBook();
     const out = recorder();
