@@ -104,7 +104,7 @@ describe('work ring', () => {
     expect(producer.inFlight).toBe(0);
   });
 
-  it('notifies only when a worker sleeps on PUSHED', () => {
+  it('publish(0) and wakeAll() leave the value of PUSHED unchanged', () => {
     const { producer, cells } = ring();
     expect(Atomics.load(cells, QueueCell.SLEEPERS)).toBe(0);
     push(producer, 1);
@@ -113,6 +113,34 @@ describe('work ring', () => {
     expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
     producer.wakeAll(); // a no-op change of PUSHED's value, for waiters to re-check
     expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
+  });
+
+  // Kills: `Atomics.notify` in publish() never called (workers would fall back to their 250 ms park), and
+  // `Atomics.notify` called on every push whether or not anyone sleeps.
+  it('publish() calls Atomics.notify once per park of a sleeping worker, and never when none sleeps', () => {
+    const { producer, cells } = ring();
+    const notify = vi.spyOn(Atomics, 'notify');
+    try {
+      push(producer, 1);
+      push(producer, 2);
+      expect(notify).not.toHaveBeenCalled(); // nobody sleeps: a push costs no notify
+      Atomics.add(cells, QueueCell.SLEEPERS, 1); // a worker parks, as RingConsumer.park() announces itself
+      Atomics.add(cells, QueueCell.PARKS, 1);
+      push(producer, 3);
+      expect(notify).toHaveBeenCalledTimes(1);
+      expect(notify).toHaveBeenLastCalledWith(cells, QueueCell.PUSHED);
+      push(producer, 4); // the same park: already woken, no second notify
+      expect(notify).toHaveBeenCalledTimes(1);
+      Atomics.add(cells, QueueCell.PARKS, 1); // it parks again
+      push(producer, 5);
+      expect(notify).toHaveBeenCalledTimes(2);
+      Atomics.sub(cells, QueueCell.SLEEPERS, 1); // awake again: PARKS moved on, but no one sleeps
+      Atomics.add(cells, QueueCell.PARKS, 1);
+      push(producer, 6);
+      expect(notify).toHaveBeenCalledTimes(2);
+    } finally {
+      notify.mockRestore();
+    }
   });
 
   it('park() returns at once when work arrived between the last look and sleeping', () => {
