@@ -187,6 +187,7 @@ describe('backpressure', () => {
     Atomics.notify(gate, 0);
     await Promise.all(watchers);
     expect(await blocker.get()).toBe(7);
+    expect(await Promise.all(queued.map((r) => r.get()))).toEqual(Array.from({ length: 10 }, (_, i) => i));
     // The order is fixed: fewer than 5 queued comes no later than empty, and idle (nothing running) last.
     expect(seen).toEqual(['below 5', 'empty', 'idle']);
     expect(pool.size + pool.pending).toBe(0);
