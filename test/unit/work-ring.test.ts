@@ -297,6 +297,21 @@ describe('work ring', () => {
     expect(producer.retractFrom(3)).toEqual([3, 4]); // from past TAKEN: only from there on
   });
 
+  // Kills (Stryker): retractFrom() not waiting for a lock a worker holds (it must not move PUSHED under a taker).
+  it('retractFrom() takes LOCK first, trying again while a worker holds it', () => {
+    const { producer, cells } = ring();
+    push(producer, 1);
+    const exchange = vi.spyOn(Atomics, 'compareExchange').mockReturnValueOnce(2); // a worker holds it, once
+    try {
+      expect(producer.retractFrom(0)).toEqual([0, 1]);
+      expect(exchange).toHaveBeenCalledTimes(2);
+      expect(exchange).toHaveBeenLastCalledWith(cells, QueueCell.LOCK, 0, 0x7fffffff);
+    } finally {
+      exchange.mockRestore();
+    }
+    expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+  });
+
   it('park() returns at once when work arrived between the last look and sleeping', () => {
     const { producer, consumers, cells } = ring();
     push(producer, 1);
