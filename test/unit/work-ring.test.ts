@@ -301,7 +301,7 @@ describe('work ring', () => {
   it('retractFrom() takes LOCK first, trying again while a worker holds it', () => {
     const { producer, cells } = ring();
     push(producer, 1);
-    const exchange = vi.spyOn(Atomics, 'compareExchange').mockImplementationOnce((() => 2) as typeof Atomics.compareExchange); // a worker holds it, once
+    const exchange = vi.spyOn(Atomics, 'compareExchange').mockImplementationOnce((() => 2) as unknown as typeof Atomics.compareExchange); // a worker holds it, once
     try {
       expect(producer.retractFrom(0)).toEqual([0, 1]);
       expect(exchange).toHaveBeenCalledTimes(2);
