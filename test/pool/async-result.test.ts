@@ -44,6 +44,7 @@ describe('AsyncResult', () => {
     const error = thrown(() => result.successful());
     expect(error).toBeInstanceOf(NotReadyError);
     expect(error.name).toBe('NotReadyError');
+    expect(error.message).toMatch(/not ready yet; call successful\(\) after ready\(\) is true or after wait\(\)/);
     await result.wait();
     expect(result.successful()).toBe(true);
     const failed = pool.applyAsync('fail', ['x']);
@@ -129,10 +130,20 @@ describe('AsyncResult', () => {
     expect(result.ready()).toBe(true);
   });
 
-  it('rejects a bad timeout at the call', () => {
+  // Kills (Stryker): get(timeout) throwing TimeoutError even when the task finished in time.
+  it('get(timeout) resolves with the value when the task finishes in time', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    expect(await pool.applyAsync('add', [1, 2]).get(10_000)).toBe(3);
+    await expect(pool.applyAsync('fail', ['late']).get(10_000)).rejects.toThrow('late');
+  });
+
+  it('rejects a bad timeout at the call', async () => {
     pool = new Pool({ workers: 1 });
     const result = pool.applyAsync('add', [1, 2]);
     expect(thrown(() => result.getSync(-1))).toBeInstanceOf(RangeError);
     expect(() => result.get(Number.NaN)).toThrow(/`timeout`/);
+    // Kills (Stryker): wait(timeout) without its check. wait() is async, so a bad timeout rejects.
+    await expect(result.wait(-1)).rejects.toThrow(/`timeout`/);
+    expect(thrown(() => result.waitSync(-1))).toBeInstanceOf(RangeError);
   });
 });
