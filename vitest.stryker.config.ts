@@ -6,6 +6,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
+    setupFiles: ['vitest.stryker.setup.ts'],
     testTimeout: 30_000,
   },
 });
