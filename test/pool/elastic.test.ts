@@ -10,14 +10,17 @@ afterEach(async () => {
 
 describe('elastic size', () => {
   it('minWorkers: 0 starts no thread, grows under load up to workers, and shrinks back after idleTimeout', async () => {
-    pool = new Pool({ workers: 2, minWorkers: 0, idleTimeout: 50, module: JS_TASKS });
+    pool = new Pool({ workers: 2, minWorkers: 0, idleTimeout: 50, module: HANDSHAKES, initializer: 'attach', initargs: [new SharedArrayBuffer(4)] });
     expect(pool.stats().workers).toBe(0);
-    const results = Array.from({ length: 20 }, () => pool!.applyAsync<number>('busyThenWho', [5]));
+    // Two items that meet inside the kernel (so one ran on each worker, whatever the start-up order), then load.
+    const met = [0, 1].map(() => pool!.applyAsync<{ threadId: number }>('meetAt', [2]));
+    const rest = Array.from({ length: 18 }, () => pool!.applyAsync<number>('busyFor', [1]));
     expect(pool.stats().workers).toBe(2);
-    const threads = new Set(await Promise.all(results.map((r) => r.get())));
+    const threads = new Set((await Promise.all(met.map((r) => r.get()))).map((r) => r.threadId));
     expect(threads.size).toBe(2);
+    await Promise.all(rest.map((r) => r.get()));
     await until(() => pool!.stats().workers === 0);
-    expect(await pool.apply('add', [1, 2])).toBe(3); // a fresh worker, same module
+    expect(threads.has(await pool.apply<number>('busyFor', [0]))).toBe(false); // a fresh worker, same module
   });
 
   it('getSync() works from synchronous code on a pool with no live worker', () => {
