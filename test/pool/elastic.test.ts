@@ -170,6 +170,27 @@ describe('backpressure', () => {
     expect(pool.size + pool.pending).toBe(0);
   });
 
+  // Kills (Stryker): onIdle() resolving at once when only `pending` (or only `size`) is 0. Before the first
+  // worker has started, the unit is queued and nothing runs; then it runs (held by a gate) and nothing is queued.
+  it('onIdle() waits for a unit queued before any worker started, and for one running with nothing queued', async () => {
+    const shared = new SharedArrayBuffer(8);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 1, minWorkers: 0, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const task = pool.applyAsync<number>('gatedAt', [0]);
+    expect([pool.size, pool.pending]).toEqual([1, 0]); // no worker yet: a thread takes milliseconds to start
+    let idleWhileQueued = false;
+    const first = pool.onIdle().then(() => (idleWhileQueued = true));
+    await until(() => Atomics.load(cells, 1) === 1); // now running, nothing queued
+    expect([pool.size, pool.pending]).toEqual([0, 1]);
+    let idleWhileRunning = false;
+    const second = pool.onIdle().then(() => (idleWhileRunning = true));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect([idleWhileQueued, idleWhileRunning]).toEqual([false, false]);
+    Atomics.store(cells, 0, 1);
+    expect(await task.get()).toBe(0);
+    await Promise.all([first, second]);
+  });
+
   it('onSizeLessThan, onEmpty and onIdle resolve as the queue drains; size and pending count units', async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
     const gate = new Int32Array(new SharedArrayBuffer(8));
