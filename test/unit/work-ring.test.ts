@@ -111,8 +111,10 @@ describe('work ring', () => {
     expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
     producer.publish(0); // nothing to publish: PUSHED unchanged
     expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
-    producer.wakeAll(); // a no-op change of PUSHED's value, for waiters to re-check
+    const wakes = Atomics.load(cells, QueueCell.WAKES);
+    producer.wakeAll(); // changes WAKES, the cell parked workers wait on, not PUSHED
     expect(Atomics.load(cells, QueueCell.PUSHED)).toBe(1);
+    expect(Atomics.load(cells, QueueCell.WAKES)).toBe(wakes + 1);
   });
 
   // Kills: `Atomics.notify` in publish() never called (workers would fall back to their 250 ms park), and
@@ -126,9 +128,11 @@ describe('work ring', () => {
       expect(notify).not.toHaveBeenCalled(); // nobody sleeps: a push costs no notify
       Atomics.add(cells, QueueCell.SLEEPERS, 1); // a worker parks, as RingConsumer.park() announces itself
       Atomics.add(cells, QueueCell.PARKS, 1);
+      const wakes = Atomics.load(cells, QueueCell.WAKES);
       push(producer, 3);
       expect(notify).toHaveBeenCalledTimes(1);
-      expect(notify).toHaveBeenLastCalledWith(cells, QueueCell.PUSHED);
+      expect(notify).toHaveBeenLastCalledWith(cells, QueueCell.WAKES);
+      expect(Atomics.load(cells, QueueCell.WAKES)).toBe(wakes + 1); // changed before the notify: no lost wake-up
       push(producer, 4); // the same park: already woken, no second notify
       expect(notify).toHaveBeenCalledTimes(1);
       Atomics.add(cells, QueueCell.PARKS, 1); // it parks again
@@ -144,7 +148,7 @@ describe('work ring', () => {
   });
 
   // Kills (Stryker): publish() without its `count === 0` early return, and an empty wakeAll().
-  it('publish(0) wakes nobody even when a worker sleeps; wakeAll() notifies every waiter on PUSHED', () => {
+  it('publish(0) wakes nobody even when a worker sleeps; wakeAll() notifies every waiter on WAKES', () => {
     const { producer, cells } = ring();
     Atomics.add(cells, QueueCell.SLEEPERS, 1);
     Atomics.add(cells, QueueCell.PARKS, 1);
@@ -154,7 +158,7 @@ describe('work ring', () => {
       expect(notify).not.toHaveBeenCalled();
       producer.wakeAll();
       expect(notify).toHaveBeenCalledTimes(1);
-      expect(notify).toHaveBeenLastCalledWith(cells, QueueCell.PUSHED);
+      expect(notify).toHaveBeenLastCalledWith(cells, QueueCell.WAKES);
     } finally {
       notify.mockRestore();
     }
@@ -224,7 +228,7 @@ describe('work ring', () => {
   });
 
   // Kills (Stryker): park() emptied, or never sleeping on an empty queue.
-  it('park() on an empty queue announces itself, sleeps on PUSHED for the timeout, and un-announces', () => {
+  it('park() on an empty queue announces itself, sleeps on WAKES for the timeout, and un-announces', () => {
     const { consumers, cells } = ring();
     let sleepersWhileAsleep = -1;
     const wait = vi.spyOn(Atomics, 'wait').mockImplementation(() => {
@@ -233,7 +237,7 @@ describe('work ring', () => {
     });
     try {
       consumers[0].consumer.park(25);
-      expect(wait).toHaveBeenCalledWith(cells, QueueCell.PUSHED, 0, 25);
+      expect(wait).toHaveBeenCalledWith(cells, QueueCell.WAKES, 0, 25);
       expect(sleepersWhileAsleep).toBe(1);
       expect(Atomics.load(cells, QueueCell.SLEEPERS)).toBe(0);
       expect(Atomics.load(cells, QueueCell.PARKS)).toBe(1);
@@ -285,7 +289,11 @@ describe('work ring', () => {
     const notify = vi.spyOn(Atomics, 'notify');
     try {
       expect(producer.retractFrom(1)).toEqual([2, 5]);
+      expect(notify).not.toHaveBeenCalled(); // nobody sleeps on LOCK
+      Atomics.add(cells, QueueCell.LOCK_WAITERS, 1); // a worker sleeps on LOCK: unlocking wakes it
+      expect(producer.retractFrom(2)).toEqual([2, 2]);
       expect(notify).toHaveBeenCalledWith(cells, QueueCell.LOCK);
+      Atomics.sub(cells, QueueCell.LOCK_WAITERS, 1);
     } finally {
       notify.mockRestore();
     }
@@ -310,6 +318,26 @@ describe('work ring', () => {
       exchange.mockRestore();
     }
     expect(Atomics.load(cells, QueueCell.LOCK)).toBe(0);
+  });
+
+  // The lost wake-up the WAKES counter closes: the main thread wakes everyone after this worker read WAKES and
+  // before it waits. Waiting on a value nobody changed (the old wakeAll added 0 to PUSHED) slept the whole park.
+  it('park() returns at once when a wake-up came between its look at WAKES and its wait', () => {
+    const { producer, consumers, cells } = ring();
+    const realAdd = Atomics.add.bind(Atomics);
+    const add = vi.spyOn(Atomics, 'add').mockImplementation((array, index, value) => {
+      const old = realAdd(array as Int32Array, index, value as number);
+      if ((array as Int32Array).buffer === cells.buffer && index === QueueCell.PARKS) producer.wakeAll(); // right after the announcement
+      return old;
+    });
+    const wait = vi.spyOn(Atomics, 'wait'); // the real wait: 'not-equal' at once if WAKES moved, else it sleeps 1 s
+    try {
+      consumers[0].consumer.park(1_000);
+      expect(wait).toHaveReturnedWith('not-equal');
+    } finally {
+      add.mockRestore();
+      wait.mockRestore();
+    }
   });
 
   it('park() returns at once when work arrived between the last look and sleeping', () => {
