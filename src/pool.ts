@@ -251,6 +251,14 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     return this.#local ?? undefined;
   }
 
+  /**
+   * The task module's kernel names, once known: at once for a WASM module (its exports), for a JavaScript module
+   * once a worker has loaded it; undefined before. A name outside this list fails its task without being kept.
+   */
+  get kernels(): readonly string[] | undefined {
+    return this.#scheduler.kernelNames;
+  }
+
   /** Number of worker threads the pool keeps. */
   get workers(): number {
     return this.#scheduler.workerCount;

@@ -22,6 +22,11 @@ export class KernelCatalog {
     if (exports) this.#exports = new Set(exports);
   }
 
+  /** The module's kernel names, once known; undefined before. */
+  get exports(): readonly string[] | undefined {
+    return this.#exports === undefined ? undefined : [...this.#exports];
+  }
+
   /** The module's exports are known: unknown names are refused. */
   get exportsKnown(): boolean {
     return this.#exports !== undefined;

@@ -1264,6 +1264,11 @@ export class Scheduler implements ResultSource {
 
   // ---- numbers for stats() -------------------------------------------------------------------------------
 
+  /** The task module's kernel names, once known (see KernelCatalog); undefined before. */
+  get kernelNames(): readonly string[] | undefined {
+    return this.kernels.exports;
+  }
+
   get workerCount(): number {
     return this.live.length;
   }

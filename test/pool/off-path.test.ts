@@ -246,3 +246,17 @@ describe('Pool.create waits for its workers', () => {
     expect(error.message).toMatch(/initializer refused/);
   });
 });
+
+describe('pool.kernels', () => {
+  it('lists the module’s kernels: at once for WASM, once a worker has loaded a JavaScript module', async () => {
+    pool = new Pool({ workers: 1 });
+    expect(pool.kernels).toEqual(expect.arrayContaining(['add', 'square', 'sumF64']));
+    await pool.terminate();
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    expect(pool.kernels).toBeUndefined();
+    expect(await pool.apply('add', [1, 2])).toBe(3);
+    await until(() => pool!.kernels !== undefined);
+    expect(pool.kernels).toEqual(expect.arrayContaining(['add', 'echo', 'gated']));
+    expect(pool.kernels).not.toContain('nope');
+  });
+});
