@@ -324,12 +324,12 @@ describe('work ring', () => {
   // before it waits. Waiting on a value nobody changed (the old wakeAll added 0 to PUSHED) slept the whole park.
   it('park() returns at once when a wake-up came between its look at WAKES and its wait', () => {
     const { producer, consumers, cells } = ring();
-    const realAdd = Atomics.add.bind(Atomics);
-    const add = vi.spyOn(Atomics, 'add').mockImplementation((array, index, value) => {
-      const old = realAdd(array as Int32Array, index, value as number);
-      if ((array as Int32Array).buffer === cells.buffer && index === QueueCell.PARKS) producer.wakeAll(); // right after the announcement
+    const realAdd = Atomics.add.bind(Atomics) as (array: Int32Array, index: number, value: number) => number;
+    const add = vi.spyOn(Atomics, 'add').mockImplementation(((array: Int32Array, index: number, value: number) => {
+      const old = realAdd(array, index, value);
+      if (array.buffer === cells.buffer && index === QueueCell.PARKS) producer.wakeAll(); // right after the announcement
       return old;
-    });
+    }) as unknown as typeof Atomics.add);
     const wait = vi.spyOn(Atomics, 'wait'); // the real wait: 'not-equal' at once if WAKES moved, else it sleeps 1 s
     try {
       consumers[0].consumer.park(1_000);
