@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +26,12 @@ describe('the published package', () => {
     const project = join(scratch, 'app');
     mkdirSync(project);
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', type: 'module', private: true }));
-    await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, filename)], { cwd: project, timeout: 120_000 });
+    const install = await run('npm', ['install', '--offline', '--no-audit', '--no-fund', join(scratch, filename)], { cwd: project, timeout: 120_000 });
+    // No install-time script: npm 11 warns everyone who installs a package with one (`prepare` included), so the
+    // build runs at `prepack` and the repository's test scripts build what they need themselves.
+    const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'wasmpool', 'package.json'), 'utf8')) as { scripts?: Record<string, string> };
+    expect(Object.keys(installed.scripts ?? {}).filter((name) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(name))).toEqual([]);
+    expect(install.stderr).not.toMatch(/install-scripts|wasmpool@/);
     writeFileSync(
       join(project, 'main.mjs'),
       [
