@@ -19,7 +19,14 @@ const inputs = [
   'tsconfig.build.json',
   'package-lock.json',
 ];
-const outputs = ['dist/index.js', 'dist/browser.js', 'dist/modules/builtin-kernels.js', 'build/kernels.wasm', 'build/examples/seed.wasm', 'build/fixtures/faults.wasm'];
+const outputs = [
+  'dist/index.js',
+  'dist/browser.js',
+  'dist/modules/builtin-kernels.js',
+  'build/kernels.wasm',
+  'build/examples/seed.wasm',
+  'build/fixtures/faults.wasm',
+];
 
 /** The newest modification time under `path` (a file or a folder), or -Infinity if it does not exist. */
 function newest(path) {
