@@ -1,6 +1,7 @@
 /**
  * wasmpool for Node: Python's Pool/AsyncResult over WebAssembly workers.
  * Public exports only; the Node platform (worker_threads, fs) is installed here.
+ * @module wasmpool
  */
 import { installPlatform } from './platform.js';
 import { serializePayload } from './transport/node-codec.js';
