@@ -1,5 +1,5 @@
 import { NotReadyError, TimeoutError } from './errors.js';
-import { checkMilliseconds } from './validate.js';
+import { checkTimerMilliseconds } from './validate.js';
 import type { ResultSource, ResultState } from './result-state.js';
 
 export { ResultState, type ResultSource } from './result-state.js';
@@ -38,9 +38,12 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
     return this.#state.fulfilled;
   }
 
-  /** Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running). */
+  /**
+   * Waits for the value; rejects with the task's error, or TimeoutError after `timeout` ms (the task keeps running).
+   * `timeout`: 0 to 2147483647 ms (setTimeout's limit); omit it to wait without a limit. The same for every wait below.
+   */
   get(timeout?: number): Promise<T> {
-    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (timeout !== undefined) checkTimerMilliseconds('timeout', timeout);
     this.#collect();
     if (timeout === undefined) return this.#settledPromise();
     return this.#waitFor(timeout).then((done) => {
@@ -51,14 +54,14 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
 
   /** Waits until done or `timeout` ms pass; never rejects because of the task. */
   async wait(timeout?: number): Promise<void> {
-    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (timeout !== undefined) checkTimerMilliseconds('timeout', timeout);
     this.#collect();
     await this.#waitFor(timeout);
   }
 
   /** get(), blocking the calling thread with Atomics.wait instead of returning a Promise. */
   getSync(timeout?: number): T {
-    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (timeout !== undefined) checkTimerMilliseconds('timeout', timeout);
     if (this.#state.pending && !this.#source.block(this.#state, timeout, true)) {
       throw new TimeoutError(`The result was not ready within ${timeout} ms; the task is still running and a later get can succeed`);
     }
@@ -68,7 +71,7 @@ export class AsyncResult<T = unknown> implements PromiseLike<T> {
 
   /** wait(), blocking the calling thread with Atomics.wait. */
   waitSync(timeout?: number): void {
-    if (timeout !== undefined) checkMilliseconds('timeout', timeout);
+    if (timeout !== undefined) checkTimerMilliseconds('timeout', timeout);
     if (this.#state.pending) this.#source.block(this.#state, timeout, false);
   }
 

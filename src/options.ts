@@ -1,7 +1,7 @@
 import type { InitContext } from './pool.js';
 import { WORKER_KERNELS } from './transport/browser-signals.js';
 import type { WebWorkerLike } from './transport/types.js';
-import { checkFunction, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from './validate.js';
+import { checkFunction, checkPositiveInteger, checkTimerMilliseconds, expected, readOptions } from './validate.js';
 import { KERNEL_HEAP } from './wasm/kernel-heaps.js';
 
 /** What `PoolOptions.module` accepts. */
@@ -73,7 +73,7 @@ export interface PoolOptions {
    */
   minWorkers?: number;
   /**
-   * Ms a worker above `minWorkers` may stay idle before it exits. Finite, >= 0 (0: exit as soon as idle).
+   * Ms a worker above `minWorkers` may stay idle before it exits: 0 (exit as soon as idle) to 2147483647.
    * Has no effect while `minWorkers` equals `workers`.
    * @default 10_000
    */
@@ -131,7 +131,7 @@ export interface TaskOptions<T = unknown> {
   errorCallback?: (error: Error) => void;
   /**
    * Hard limit in ms from the moment the task starts running: the task is stopped, its worker replaced and
-   * its result fails with `TimeoutError`.
+   * its result fails with `TimeoutError`. From 0 to 2147483647 (setTimeout's limit, about 24.8 days).
    */
   timeout?: number;
   /** Cancels the task; its result fails with `CancelledError`. */
@@ -195,9 +195,6 @@ export interface ElasticOptions {
 
 /** `PoolOptions.idleTimeout` when not given. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 10_000;
-/** setTimeout's limit: a longer idleTimeout would fire at once. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 const POOL_KEYS = [
   'workers',
   'module',
@@ -220,8 +217,7 @@ const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority']
 const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority', 'timeout', 'signal', 'readAhead'] as const;
 
 export function validatePoolOptions(value: unknown): PoolOptions {
-  const options = checkOptionsObject('options', value) as PoolOptions;
-  checkKnownKeys('PoolOptions', options, POOL_KEYS);
+  const options = readOptions<PoolOptions>('options', value, 'PoolOptions', POOL_KEYS);
   if (options.workers !== undefined) checkPositiveInteger('workers', options.workers, 1024);
   if (options.moduleType !== undefined && options.moduleType !== 'wasm' && options.moduleType !== 'js') {
     throw new TypeError(expected('moduleType', '"wasm" or "js"', options.moduleType));
@@ -244,8 +240,8 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     throw new TypeError(expected('initializer', 'the name of an export of the task module (a non-empty string)', options.initializer));
   }
   if (options.resourceLimits !== undefined) {
-    const limits = checkOptionsObject('resourceLimits', options.resourceLimits);
-    checkKnownKeys('resourceLimits', limits, LIMIT_KEYS);
+    const limits = readOptions<WorkerResourceLimits>('resourceLimits', options.resourceLimits, 'resourceLimits', LIMIT_KEYS);
+    options.resourceLimits = limits;
     for (const key of LIMIT_KEYS) {
       const value = (limits as Record<string, unknown>)[key];
       if (value !== undefined) checkPositiveInteger(`resourceLimits.${key}`, value, 1 << 20);
@@ -258,10 +254,7 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     if (options.initializer === undefined) throw new TypeError('`initargs` was given without `initializer`; name the export to call with them');
   }
   if (options.minWorkers !== undefined) checkMinWorkers(options.minWorkers, options.workers);
-  if (options.idleTimeout !== undefined) {
-    checkMilliseconds('idleTimeout', options.idleTimeout);
-    if (options.idleTimeout > MAX_TIMER_MS) throw new RangeError(expected('idleTimeout', `at most ${MAX_TIMER_MS} ms`, options.idleTimeout));
-  }
+  if (options.idleTimeout !== undefined) checkTimerMilliseconds('idleTimeout', options.idleTimeout);
   if (options.maxQueued !== undefined && options.maxQueued !== Infinity) {
     if (typeof options.maxQueued !== 'number' || !Number.isInteger(options.maxQueued)) {
       throw new TypeError(expected('maxQueued', 'a positive integer or Infinity', options.maxQueued));
@@ -322,8 +315,7 @@ function checkPriority(value: unknown): void {
 }
 
 export function validateTaskOptions(value: unknown): TaskOptions {
-  const options = checkOptionsObject('options', value) as TaskOptions;
-  checkKnownKeys('TaskOptions', options, TASK_KEYS);
+  const options = readOptions<TaskOptions>('options', value, 'TaskOptions', TASK_KEYS);
   if (options.callback !== undefined) checkFunction('callback', options.callback);
   if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
   checkTimeoutAndSignal(options);
@@ -333,17 +325,13 @@ export function validateTaskOptions(value: unknown): TaskOptions {
 
 /** `timeout` and `signal`, as TaskOptions and MapOptions (and pool.parallel) take them. */
 export function checkTimeoutAndSignal(options: { timeout?: unknown; signal?: unknown }): void {
-  if (options.timeout !== undefined) {
-    checkMilliseconds('timeout', options.timeout);
-    if ((options.timeout as number) > MAX_TIMER_MS) throw new RangeError(expected('timeout', `at most ${MAX_TIMER_MS} ms`, options.timeout));
-  }
+  if (options.timeout !== undefined) checkTimerMilliseconds('timeout', options.timeout);
   if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', options.signal));
 }
 
 /** Validates MapOptions; `lazy` for the imap family, the only forms that take `readAhead`. */
 export function validateMapOptions(value: unknown, lazy = false): MapOptions {
-  const options = checkOptionsObject('options', value) as MapOptions;
-  checkKnownKeys('MapOptions', options, MAP_KEYS);
+  const options = readOptions<MapOptions>('options', value, 'MapOptions', MAP_KEYS);
   if (options.readAhead !== undefined) {
     if (!lazy) {
       throw new TypeError(

@@ -1,5 +1,5 @@
 import { AsyncResult } from './async-result.js';
-import { CancelledError, PoolStateError } from './errors.js';
+import { CancelledError, PoolStateError, QueueFullError } from './errors.js';
 import {
   resolveElasticOptions,
   validateMapOptions,
@@ -18,7 +18,7 @@ import { ItemStream } from './scheduling/iterate.js';
 import type { JobResources, MapJob, MapJobOptions } from './scheduling/jobs.js';
 import { collectItems, ItemReader } from './scheduling/map-items.js';
 import { Scheduler } from './scheduling/scheduler.js';
-import { checkKernelName, checkKnownKeys, checkOptionsObject, describe, expected } from './validate.js';
+import { checkKernelName, describe, expected, explainUnreadable, readOptions } from './validate.js';
 import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
@@ -135,6 +135,9 @@ export class Pool<K extends KernelMap = UntypedKernels> {
       maxTasksPerWorker: valid.maxTasksPerWorker,
       initializer: valid.initializer,
       initargs,
+      // Known here for plain WASM (as a worker lists them: runtime helpers such as `__new` are no kernels); else
+      // the first worker to load the module reports them.
+      exports: this.#signatures ? [...this.#signatures.kernels.keys()].filter((name) => !name.startsWith('__')) : undefined,
       spawnOptions: spawnOptionsOf(valid),
     });
   }
@@ -156,7 +159,11 @@ export class Pool<K extends KernelMap = UntypedKernels> {
       }
       if (!Array.isArray(args)) throw new TypeError(`Expected \`initargs()\` to return an array of arguments, got ${describe(args)}`);
     }
-    return this.#arrays.lower(this.#signatures, initializer, args as unknown[], 'initargs').args.slice();
+    try {
+      return this.#arrays.lower(this.#signatures, initializer, args as unknown[], 'initargs').args.slice();
+    } catch (error) {
+      explainUnreadable(error, 'initargs', args);
+    }
   }
 
   /**
@@ -270,7 +277,12 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = validateTaskOptions(options) as TaskOptions<unknown>;
     this.#checkLoaded(kernel, args, 'args');
-    const call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
+    let call: Lowered;
+    try {
+      call = this.#arrays.lower(this.#signatures, kernel, args, 'args');
+    } catch (error) {
+      explainUnreadable(error, 'args', args);
+    }
     this.#checkOpen(call);
     const scheduler = this.#scheduler;
     if (opts.signal?.aborted) {
@@ -282,7 +294,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
       job = scheduler.apply(kernel, call.args, opts, this.#resourcesOf(call));
     } catch (error) {
       this.#arrays.release(call); // a payload no worker could receive: nothing was queued
-      throw error;
+      explain(error, 'args', args);
     }
     return new AsyncResult<T>(job as never, scheduler);
   }
@@ -363,8 +375,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
    * (or a subarray of it) read and write it in place. Needs a module that imports a shared memory.
    */
   alloc<C extends SharedArrayConstructor>(type: C, length: number, options?: AllocOptions): InstanceType<C> {
-    const valid = checkOptionsObject('options', options) as AllocOptions;
-    checkKnownKeys('alloc options', valid, ['zero']);
+    const valid = readOptions<AllocOptions>('options', options, 'alloc options', ['zero']);
     if (valid.zero !== undefined && typeof valid.zero !== 'boolean') throw new TypeError(expected('zero', 'a boolean', valid.zero));
     return this.#arrays.alloc(type, length, valid.zero ?? true);
   }
@@ -434,7 +445,12 @@ export class Pool<K extends KernelMap = UntypedKernels> {
   #map<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, star: boolean): AsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = validateMapOptions(options) as MapOptions<unknown>;
-    const list = collectItems(items, star);
+    let list: unknown[];
+    try {
+      list = collectItems(items, star);
+    } catch (error) {
+      explainUnreadable(error, 'items', items, star);
+    }
     if (opts.signal?.aborted) {
       this.#checkOpen();
       return new AsyncResult<T[]>(
@@ -452,6 +468,14 @@ export class Pool<K extends KernelMap = UntypedKernels> {
 
   /** Lowers `items` and queues them as one map; `extra` adds what the job reports to (callbacks, an imap's stream). */
   #submitMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
+    try {
+      return this.#queueMap(kernel, items, opts, star, extra);
+    } catch (error) {
+      explain(error, 'items', items, star, extra.firstItem);
+    }
+  }
+
+  #queueMap(kernel: string, items: readonly unknown[], opts: MapOptions<unknown>, star: boolean, extra: MapJobOptions & { chunksize?: number }): MapJob {
     if (this.#deferred && loadingWasm(this.#module)) {
       const first = extra.firstItem ?? 0;
       items.forEach((item, i) => this.#checkLoaded(kernel, star ? (item as unknown[]) : [item], `items[${first + i}]`));
@@ -473,7 +497,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
         priority: opts.priority,
         timeout: opts.timeout,
         signal: extra.listener === undefined ? opts.signal : undefined, // an imap watches its signal itself
-        resources: this.#resourcesOf(call),
+        resources: this.#resourcesOf(call, extra.listener !== undefined),
       }),
     );
   }
@@ -488,14 +512,19 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     }
   }
 
-  /** Temporary copies of plain typed arrays: copied back as the task succeeds, freed once no worker holds it. */
-  #resourcesOf(call: Lowered): JobResources | undefined {
+  /**
+   * Temporary copies of plain typed arrays: copied back as the task succeeds, freed once no worker holds it.
+   * `perChunk` (a lazy map, which hands out each chunk as it finishes): each chunk's copies as that chunk succeeds.
+   */
+  #resourcesOf(call: Lowered, perChunk = false): JobResources | undefined {
     if (call.temps.length === 0) return undefined;
+    const arrays = this.#arrays;
     return {
       settling: (ok) => {
-        if (ok) this.#arrays.copyBack(call);
+        if (ok && !perChunk) arrays.copyBack(call);
       },
-      release: () => this.#arrays.release(call),
+      chunkSucceeded: perChunk ? (offset, size) => arrays.copyBack(call, offset, offset + size) : undefined,
+      release: () => arrays.release(call),
     };
   }
 
@@ -532,6 +561,15 @@ function cancelledBefore(signal: AbortSignal): CancelledError {
     'The task was cancelled: its AbortSignal had already fired when it was submitted',
     reason === undefined ? undefined : { cause: reason },
   );
+}
+
+/**
+ * explainUnreadable (an element whose read threw is named), except for the pool's own refusals (closed, full,
+ * terminated), which no read caused: a 50-million-item map refused for a full queue is not read again.
+ */
+function explain(error: unknown, name: string, list: unknown, star?: boolean, first?: number): never {
+  if (error instanceof PoolStateError || error instanceof QueueFullError || error instanceof CancelledError) throw error;
+  explainUnreadable(error, name, list, star, first);
 }
 
 /** The Promise forms report bad input by rejecting, not throwing. */

@@ -54,6 +54,8 @@ export interface SerializedError {
   fields?: Record<string, unknown>;
   /** In a map chunk: the index, within the chunk, of the item that failed. */
   item?: number;
+  /** origin 'unknown-kernel': what the module does export (the main thread names the kernel from its own books). */
+  exports?: string[];
 }
 
 /** What workers must know to read descriptors: sent in `init`, then as it grows. Lists only ever grow. */
@@ -68,6 +70,11 @@ export interface Catalog {
   arenaPages?: Array<[number, SharedArrayBuffer]>;
   /** Arena pages that are gone (a large payload's own page, freed). */
   forgetPages?: number[];
+  /**
+   * Kernel numbers whose names the module turned out not to export: the name is dropped and the number reads as
+   * '' (a unit still naming it fails as an unknown kernel). Numbers are never reused.
+   */
+  forgetKernels?: number[];
 }
 
 export type MainToWorker =
@@ -91,6 +98,8 @@ export type MainToWorker =
       maxMemoryMb?: number;
       /** Say `idle` after this many ms without work (the pool may retire a worker above minWorkers). */
       idleTimeout?: number;
+      /** Post `exports` once the module is loaded (the pool does not know the module's exports yet). */
+      reportExports?: boolean;
     }
   | ({ type: 'catalog' } & Catalog)
   | { type: 'run'; units: UnitMessage[] };
@@ -105,6 +114,11 @@ export type WorkerToMain =
   | { type: 'init-failed'; error: SerializedError }
   /** The module is loaded (and the initializer ran): units posted to this worker now start without delay. */
   | { type: 'ready' }
+  /**
+   * The module loaded (and its initializer ran): the names of its kernels, sent once when `init` asked for them.
+   * From then on the pool refuses other names itself and keeps none of them (unknown names cost no memory).
+   */
+  | { type: 'exports'; kernels: string[] }
   /**
    * The worker finished its last unit and takes no more: maxTasksPerWorker reached, its memory above
    * maxWorkerMemory, or (`stopped`) it found its RUNNING cell STOPPED between units, as the pool does to retire

@@ -17,6 +17,16 @@ export async function parallelSort(pool: Pool, values: Float64Array, options: { 
   if (!(values instanceof Float64Array)) throw new TypeError(expected('values', 'a Float64Array', values));
   const parts = options.parts ?? Math.max(1, pool.workers);
   const runs = splitRange(values.length, parts);
+  const bytes = values.byteLength;
+  // Between rounds the caller's array is read here (merge paths, subarrays): one detached meanwhile fails the sort
+  // with what happened, not with a bare "detached ArrayBuffer" from deep inside.
+  const checkAttached = (): void => {
+    if (values.byteLength !== bytes) {
+      throw new TypeError(
+        'Expected `values` to stay attached while parallelSort ran, but its buffer was detached or shrunk (transferred away, e.g. by postMessage); the sort stopped and its result is lost; keep the array until the sort settles',
+      );
+    }
+  };
   await pool.starmap(
     'sortF64',
     runs.map(([start, end]) => [values.subarray(start, end)]),
@@ -35,6 +45,7 @@ export async function parallelSort(pool: Pool, values: Float64Array, options: { 
     let to: Float64Array = scratch;
     let current = runs;
     while (current.length > 1) {
+      checkAttached();
       const next: Array<[number, number]> = [];
       const merges: Array<[Float64Array, Float64Array, Float64Array]> = [];
       const pieces = Math.max(1, Math.ceil((2 * pool.workers) / Math.ceil(current.length / 2)));
@@ -48,6 +59,7 @@ export async function parallelSort(pool: Pool, values: Float64Array, options: { 
       [from, to] = [to, from];
       current = next;
     }
+    checkAttached();
     if (from !== values) values.set(from);
   } finally {
     if (shared) pool.free(scratch);

@@ -1,5 +1,5 @@
 import { checkTimeoutAndSignal } from '../options.js';
-import { checkFunction, checkKnownKeys, describe, expected } from '../validate.js';
+import { checkFunction, describe, expected, readOptions } from '../validate.js';
 
 /**
  * Options of `pool.parallel(kernel, options)`: split the index range [0, length) into parts, run
@@ -67,9 +67,9 @@ export function splitRange(length: number, parts: number, align = 1): Array<[num
 }
 
 /** The body of `pool.parallel`: split, starmap, combine. */
-export async function runParallel<P, R>(pool: SplitHost, kernel: string, options: ParallelOptions<P, R>): Promise<R> {
-  if (typeof options !== 'object' || options === null) throw new TypeError(expected('options', 'an object with `length` and `args`', options));
-  checkKnownKeys('pool.parallel() options', options, KEYS);
+export async function runParallel<P, R>(pool: SplitHost, kernel: string, given: ParallelOptions<P, R>): Promise<R> {
+  if (typeof given !== 'object' || given === null) throw new TypeError(expected('options', 'an object with `length` and `args`', given));
+  const options = readOptions<ParallelOptions<P, R>>('options', given, 'pool.parallel() options', KEYS);
   checkFunction('args', options.args);
   if (options.combine !== undefined) checkFunction('combine', options.combine);
   if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);

@@ -146,6 +146,11 @@ export class Unit {
 export interface JobResources {
   /** Before the result is visible to anyone: e.g. copy temporaries back into the caller's arrays. */
   settling?(ok: boolean, value: unknown): void;
+  /**
+   * A map chunk of `size` items from the map's item `offset` succeeded, before its listener sees it (a lazy map
+   * hands each chunk out as it finishes). A throw fails that chunk with the error.
+   */
+  chunkSucceeded?(offset: number, size: number): void;
   /** Once settled and every unit is back: e.g. free temporary blocks, remove an abort listener. */
   release?(): void;
 }
@@ -272,6 +277,13 @@ export class MapJob extends Job {
   unitSucceeded(unit: Unit, value: unknown, outbox: Outbox): void {
     const chunk = value as ArrayLike<unknown>;
     const offset = unit.index * this.chunksize;
+    if (this.pending && this.resources?.chunkSucceeded) {
+      try {
+        this.resources.chunkSucceeded(offset, unit.size);
+      } catch (error) {
+        return this.unitFailed(unit, error instanceof Error ? error : new Error(String(error)), outbox);
+      }
+    }
     for (let i = 0; i < chunk.length; i++) this.values[offset + i] = chunk[i];
     this.options.listener?.chunk(unit.index, offset, true, chunk);
     this.unitDone(unit, outbox);

@@ -10,6 +10,7 @@ import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js'
 import { Deadlines } from './deadlines.js';
 import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
 import { ApplyJob, Job, MapJob, Place, Unit, clockUsOfEpoch, type JobResources, type MapJobOptions } from './jobs.js';
+import { KernelCatalog } from './kernel-catalog.js';
 import { toTaskError } from './task-error.js';
 import { PoolMetrics, type MetricsStats } from './metrics.js';
 import { PriorityQueue } from './priority-queue.js';
@@ -32,6 +33,8 @@ export interface SchedulerConfig {
   maxTasksPerWorker: number | undefined;
   initializer: string | undefined;
   initargs: unknown[] | undefined;
+  /** The module's kernel names when this thread knows them (plain WASM); else the first worker to load it reports them. */
+  exports?: Iterable<string>;
   spawnOptions?: SpawnOptions;
   /**
    * Whether workers share memory with this thread. Chosen once: with it, units go through the shared work queue
@@ -109,8 +112,8 @@ export class Scheduler implements ResultSource {
   /** Set once failEverything() settled every unit: what the shared queue's counters still show is nobody's work. */
   private queueAbandoned = false;
   private readonly arena: PayloadArena | undefined;
-  private readonly kernelIndex = new Map<string, number>();
-  private readonly kernelNames: string[] = [];
+  /** Kernel names by descriptor number; only the module's exports once they are known. */
+  private readonly kernels: KernelCatalog;
   /** Units waiting for room in the shared queue, and units waiting to be posted: by priority, with aging. */
   private readonly waitingShared = new PriorityQueue<Unit>();
   private readonly waitingPosted = new PriorityQueue<Unit>();
@@ -153,6 +156,7 @@ export class Scheduler implements ResultSource {
   private closeFinished = false;
 
   constructor(private readonly config: SchedulerConfig) {
+    this.kernels = new KernelCatalog(config.exports);
     this.slots = new SlotTable((buffer, index) => this.broadcast({ slotPages: [buffer], slotPagesFrom: index }));
     if (config.shared) {
       this.ring = new RingProducer(allocateRingBuffers(this.signal.buffer as SharedArrayBuffer));
@@ -278,6 +282,12 @@ export class Scheduler implements ResultSource {
       for (const unit of units as Unit[]) this.failQueued(unit, this.broken);
       return;
     }
+    // A kernel the module does not export fails here, and its name is not kept (units of one call share a job).
+    const refused = this.kernels.refusal(units[0]!.job.kernel);
+    if (refused) {
+      for (const unit of units as Unit[]) this.failQueued(unit, refused);
+      return;
+    }
     const ring = this.ring;
     for (const unit of units as Unit[]) {
       unit.viaRing =
@@ -320,6 +330,12 @@ export class Scheduler implements ResultSource {
         continue;
       }
       if (this.waitingShared.lastShiftAged) unit.aged = true;
+      // Queued before the module's exports were known, naming none of them: fails instead of adding its name.
+      const refused = this.kernels.refusal(unit.job.kernel);
+      if (refused) {
+        this.failQueued(unit, refused);
+        continue;
+      }
       this.pushToRing(unit);
       pushed++;
     }
@@ -413,14 +429,13 @@ export class Scheduler implements ResultSource {
   }
 
   private kernelNumber(name: string): number {
-    let index = this.kernelIndex.get(name);
-    if (index === undefined) {
-      index = this.kernelNames.length;
-      this.kernelNames.push(name);
-      this.kernelIndex.set(name, index);
-      this.broadcast({ kernels: [name], kernelsFrom: index });
-    }
-    return index;
+    return this.kernels.numberOf(name, (added, index) => this.broadcast({ kernels: [added], kernelsFrom: index }));
+  }
+
+  /** A worker loaded the module: from now on only its exports are kept, and names that are not are forgotten. */
+  private learnExports(exports: string[]): void {
+    const forgotten = this.kernels.learnExports(exports);
+    if (forgotten.length > 0) this.broadcast({ forgetKernels: forgotten });
   }
 
   private broadcast(catalog: Catalog): void {
@@ -845,6 +860,9 @@ export class Scheduler implements ResultSource {
       case 'init-failed':
         this.breakPool(toTaskError(this.config.initializer ?? '(module)', message.error));
         return;
+      case 'exports':
+        this.learnExports(message.kernels);
+        return;
     }
     this.afterActivity();
   }
@@ -987,7 +1005,8 @@ export class Scheduler implements ResultSource {
       signal: this.signal.buffer as SharedArrayBuffer,
       ring: ring && worker.completions ? { descriptors: ring.buffers.descriptors, completions: worker.completions.buffer } : undefined,
       serial: worker.serial,
-      catalog: { kernels: [...this.kernelNames], slotPages: [...this.slots.pages], arenaPages: this.arena?.pages() },
+      reportExports: !this.kernels.exportsKnown || undefined,
+      catalog: { kernels: this.kernels.names(), slotPages: [...this.slots.pages], arenaPages: this.arena?.pages() },
       initializer: this.config.initializer,
       initargs: this.config.initargs,
       maxUnits: this.config.maxTasksPerWorker,
@@ -1126,6 +1145,7 @@ export class Scheduler implements ResultSource {
   workersReady(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.readyWaiters.push({ resolve, reject });
+      this.setBusy(true);
       this.tellReadyWaiters();
     });
   }
@@ -1141,6 +1161,7 @@ export class Scheduler implements ResultSource {
       if (failed) waiter.reject(failed);
       else waiter.resolve();
     }
+    if (!this.workRemains()) this.setBusy(false);
   }
 
   private breakPool(error: Error): void {
@@ -1186,6 +1207,7 @@ export class Scheduler implements ResultSource {
   // ---- lifecycle -----------------------------------------------------------------------------------------
 
   private setBusy(busy: boolean): void {
+    busy ||= this.readyWaiters.length > 0; // Pool.create awaits the workers: the process must not exit meanwhile
     if (busy === this.busy) return;
     this.busy = busy;
     for (const worker of this.live) worker.handle.setBusy(busy);

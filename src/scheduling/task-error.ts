@@ -15,12 +15,24 @@ export function toTaskError(kernel: string, error: SerializedError): TaskError {
     case 'load':
       message = `A worker could not load the task module: ${error.message}`;
       break;
+    case 'unknown-kernel':
+      // Named from this thread's books: a worker may know the name only as forgotten (see KernelCatalog).
+      if (error.exports) return unknownKernelError(kernel, error.exports);
+      message = error.message;
+      break;
     default:
       message = error.message;
   }
   const failed = new TaskError(message, { kernel, cause, workerStack: error.stack });
   if (error.item !== undefined) itemInChunk.set(failed, error.item);
   return failed;
+}
+
+/** A task naming a kernel its module does not export: the same error whether this thread or a worker found out. */
+export function unknownKernelError(kernel: string, exports: Iterable<string>): TaskError {
+  const names = [...exports].join(', ') || '(none)';
+  const message = `Unknown kernel \`${kernel}\`; the module exports: ${names}`;
+  return new TaskError(message, { kernel, cause: new TypeError(message) });
 }
 
 /** The item within its chunk each map chunk's TaskError came from, as the worker reported it. */

@@ -18,12 +18,18 @@ const owners = new WeakMap<ArrayBufferLike, SharedArrays>();
 export interface TempCopy {
   readonly source: SharedTypedArray;
   readonly block: Block;
+  /** The argument it came from (`args[0]`, `items[3][1]`), for the error of a copy-back that cannot happen. */
+  readonly where: string;
+  /** Bytes copied in: a copy-back needs the caller's array to hold as many still. */
+  readonly bytes: number;
 }
 
 /** Arguments as the kernel receives them, plus the temporary copies made to get there. */
 export interface Lowered {
   readonly args: unknown[];
   readonly temps: TempCopy[];
+  /** A map's: where each item's temporaries start in `temps` (one entry per item, then the end), for a chunk's copy-back. */
+  readonly itemTemps?: number[];
 }
 
 /** The temporaries of a call that needed none (shared, never written). */
@@ -118,7 +124,7 @@ export class SharedArrays {
    * signature. `signatures` is undefined for JS modules and AssemblyScript bindings, which take
    * typed arrays themselves: their arguments pass through untouched.
    */
-  lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string): Lowered {
+  lower(signatures: WasmModuleInfo | undefined, kernel: string, args: readonly unknown[], where: string, single = false): Lowered {
     checkSourceTypes(signatures?.types, kernel, args, where);
     if (!signatures?.kernels.has(kernel) || !args.some(isTypedArray)) {
       checkWasmArgs(signatures, kernel, args, where);
@@ -130,7 +136,7 @@ export class SharedArrays {
       for (let i = 0; i < args.length; i++) {
         const arg = args[i];
         if (!isTypedArray(arg)) lowered.push(arg);
-        else lowered.push(...this.#pointerOf(arg, `${where}[${i}]`, kernel, temps));
+        else lowered.push(...this.#pointerOf(arg, single ? where : `${where}[${i}]`, kernel, temps)); // `single`: a map item, named `items[i]`
       }
       checkWasmArgs(signatures, kernel, lowered, `${where} (typed arrays lowered to byteOffset, length)`);
     } catch (error) {
@@ -149,20 +155,23 @@ export class SharedArrays {
     if (!star && this.#plainItems(signatures, kernel, items, firstItem)) return { args: items as unknown[], temps: [], star };
     const lists: unknown[][] = [];
     const temps: TempCopy[] = [];
+    const itemTemps: number[] = [];
     let changed = false;
     try {
       for (let i = 0; i < items.length; i++) {
         const args = star ? (items[i] as unknown[]) : [items[i]];
-        const lowered = this.lower(signatures, kernel, args, `items[${firstItem + i}]`);
+        const lowered = this.lower(signatures, kernel, args, `items[${firstItem + i}]`, !star);
         if (lowered.args !== args) changed = true;
         lists.push(lowered.args);
+        itemTemps.push(temps.length);
         temps.push(...lowered.temps);
       }
     } catch (error) {
       this.release({ args: [], temps });
       throw error;
     }
-    return changed ? { args: lists, temps, star: true } : { args: items as unknown[], temps, star };
+    itemTemps.push(temps.length);
+    return changed ? { args: lists, temps, itemTemps, star: true } : { args: items as unknown[], temps, itemTemps, star };
   }
 
   /**
@@ -178,9 +187,17 @@ export class SharedArrays {
     }
   }
 
-  /** The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. */
-  copyBack(lowered: Lowered): void {
-    for (const { source, block } of lowered.temps) {
+  /**
+   * The task succeeded: copy its temporaries back into the caller's arrays, before anyone sees the value. A map's
+   * items `[fromItem, toItem)` only, when given (a lazy map hands out each chunk as it finishes). Throws a
+   * TypeError naming the argument if the caller's array was detached or shrunk meanwhile.
+   */
+  copyBack(lowered: Lowered, fromItem?: number, toItem?: number): void {
+    const at = lowered.itemTemps;
+    const temps = at && fromItem !== undefined && toItem !== undefined ? lowered.temps.slice(at[fromItem], at[toItem]) : lowered.temps;
+    // Every array is checked before any is written: the task fails whole, never with half its arrays updated.
+    for (const temp of temps) if (temp.source.byteLength !== temp.bytes) throw goneBeforeCopyBack(temp);
+    for (const { source, block } of temps) {
       new Uint8Array(source.buffer, source.byteOffset, source.byteLength).set(new Uint8Array(this.#memory!.buffer, block.start, source.byteLength));
     }
   }
@@ -222,13 +239,18 @@ export class SharedArrays {
       return [view.byteOffset, view.length];
     }
     this.#checkOwner(view, where);
+    if (isDetached(view)) {
+      throw new TypeError(
+        `Expected \`${where}\` of kernel \`${kernel}\` to be a usable ${view.constructor.name}, but its buffer was detached (transferred away, e.g. by postMessage or structuredClone with \`transfer\`); pass an array that still holds its data`,
+      );
+    }
     const block = heap.allocate(view.byteLength);
     if (!block)
       throw new RangeError(
         `Could not copy \`${where}\` (${view.byteLength} bytes) into the pool's shared memory: it is full; pass a view from pool.alloc() instead`,
       );
     new Uint8Array(this.#memory!.buffer, block.start, view.byteLength).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
-    temps.push({ source: view, block });
+    temps.push({ source: view, block, where, bytes: view.byteLength });
     return [block.start, view.length];
   }
 
@@ -263,4 +285,27 @@ export class SharedArrays {
     this.#heap = new SharedHeap(memory, this.#info()!.dataEnd, limits.maximum ?? limits.initial, (buffer) => owners.set(buffer, this));
     return this.#heap;
   }
+}
+
+/** Whether `view`'s buffer was detached (transferred): such a view reads as empty, and copying into it throws. */
+function isDetached(view: SharedTypedArray): boolean {
+  const buffer = view.buffer as ArrayBuffer & { detached?: boolean };
+  if (typeof buffer.detached === 'boolean') return buffer.detached; // Node 22+, current browsers
+  if (buffer.byteLength !== 0 || (typeof SharedArrayBuffer !== 'undefined' && buffer instanceof SharedArrayBuffer)) return false;
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** The error a task fails with when the caller's array cannot take the kernel's writes back any more. */
+function goneBeforeCopyBack({ source, where, bytes }: TempCopy): TypeError {
+  const what = isDetached(source)
+    ? `to still be attached when the task finished, but its buffer was detached (transferred away, e.g. by postMessage or structuredClone with \`transfer\`) while the task ran`
+    : `to still hold its ${bytes} bytes when the task finished, but it shrank to ${source.byteLength} while the task ran (its resizable buffer was resized)`;
+  return new TypeError(
+    `Expected \`${where}\` ${what}, so the kernel's writes could not be copied back and the task failed; keep the array and its buffer as they are until the task settles, or pass a view from pool.alloc()`,
+  );
 }

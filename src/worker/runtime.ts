@@ -143,6 +143,7 @@ export class WorkerRuntime {
     if (catalog.slotPages) for (let i = 0; i < catalog.slotPages.length; i++) this.pages[(catalog.slotPagesFrom ?? 0) + i] = viewSlotPage(catalog.slotPages[i]);
     if (catalog.arenaPages) for (const [id, buffer] of catalog.arenaPages) this.arena.set(id, buffer);
     if (catalog.forgetPages) for (const id of catalog.forgetPages) this.arena.delete(id);
+    if (catalog.forgetKernels) for (const index of catalog.forgetKernels) this.kernelNames[index] = '';
     const wake = this.catalogArrived;
     this.catalogArrived = undefined;
     wake?.();
@@ -161,6 +162,7 @@ export class WorkerRuntime {
         if (isThenable(result)) await result;
       }
       this.module = module;
+      if (message.reportExports) this.endpoint.post({ type: 'exports', kernels: [...module.kernels.keys()] });
     } catch (error) {
       this.failedInit = { ...serializeError(error, false), origin: message.initializer === undefined ? 'load' : 'init' };
       this.pushed.length = 0;
@@ -343,8 +345,9 @@ export class WorkerRuntime {
     const { unit } = work;
     const kernel = this.module!.kernels.get(unit.kernel);
     if (!kernel) {
-      const names = [...this.module!.kernels.keys()].join(', ') || '(none)';
-      this.fail(work, page, index, { name: 'TypeError', message: `Unknown kernel \`${unit.kernel}\`; the module exports: ${names}`, origin: 'unknown-kernel' });
+      const exports = [...this.module!.kernels.keys()];
+      const message = `Unknown kernel \`${unit.kernel}\`; the module exports: ${exports.join(', ') || '(none)'}`;
+      this.fail(work, page, index, { name: 'TypeError', message, origin: 'unknown-kernel', exports });
       return undefined;
     }
     try {

@@ -327,6 +327,7 @@ export class FakeWorker {
     catalog.slotPages?.forEach((buffer, i) => (this.pages[(catalog.slotPagesFrom ?? 0) + i] = viewSlotPage(buffer)));
     for (const [id, buffer] of catalog.arenaPages ?? []) this.arena.set(id, buffer);
     for (const id of catalog.forgetPages ?? []) this.arena.delete(id);
+    for (const index of catalog.forgetKernels ?? []) this.kernels[index] = '';
   }
 }
 
