@@ -9,3 +9,4 @@ export * from "./kernels/primes";
 export * from "./kernels/montecarlo";
 export * from "./kernels/histogram";
 export * from "./kernels/sort";
+export * from "./ops/index";

@@ -1,6 +1,8 @@
 // Question: what does scaling out through BullMQ cost and give? Tasks/s and a 1,000,000-item map through
-// 1, 2 and 3 serving processes (one worker each) against the local pool, in the same run, and the round trip
-// of one job through Redis against a local get().
+// 1, 2 and 3 serving processes (one worker each) against the local pool and against plain BullMQ doing the same
+// work (a Worker whose processor adds two numbers, QueueEvents + waitUntilFinished for the result; a map as one
+// job per 1,000 items), in the same run, and the round trip of one job through Redis against a local get().
+// Also Redis' memory per job in flight and after the run.
 //
 //   node bench/cluster.mjs [--quick]              (needs redis-server on PATH; starts and stops its own)
 //   node bench/run.mjs --only cluster [--quick]   the same as an optional question of the bench runner
@@ -14,6 +16,8 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { Queue, QueueEvents, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
 import { Pool } from 'wasmpool';
 import { QueuePool, serveQueue } from 'wasmpool/bullmq';
 
@@ -33,6 +37,19 @@ if (process.argv[1] !== SELF) {
     await pool.terminate();
     process.exit(0);
   });
+} else if (process.argv[2] === '--plain-host') {
+  // Plain BullMQ: the processor does the work itself (adds two numbers, squares a chunk of items).
+  const [, , , queue, port] = process.argv;
+  const worker = new Worker(queue, async (job) => (job.name === 'add' ? job.data.a + job.data.b : job.data.items.map((x) => x * x)), {
+    connection: { host: '127.0.0.1', port: Number(port) },
+    concurrency: 1,
+  });
+  await worker.waitUntilReady();
+  process.send({ type: 'serving' });
+  process.on('message', async () => {
+    await worker.close();
+    process.exit(0);
+  });
 } else {
   await main();
 }
@@ -50,6 +67,13 @@ async function measureAll(sizes, progress = () => {}) {
     progress(`local Pool (${local.workers} workers)`);
     setups.push({ key: 'local', label: `local Pool (${local.workers} workers)`, ...(await measure(`local Pool`, local, sizes)) });
     await local.terminate();
+    progress('plain BullMQ, 1 serving process');
+    const plainHost = await startHost('bench-plain', redis.port, '--plain-host');
+    setups.push({ key: 'plain', label: 'plain BullMQ, 1 serving process', ...(await measurePlain('bench-plain', redis.port, sizes)) });
+    await plainHost.close();
+    const admin = new Redis({ host: '127.0.0.1', port: redis.port });
+    await admin.flushall();
+    const memoryAtStart = await usedMemory(admin);
     for (const count of [1, 2, 3]) {
       const queue = `bench-${count}`;
       const label = `QueuePool, ${count} serving process${count > 1 ? 'es' : ''}`;
@@ -61,6 +85,8 @@ async function measureAll(sizes, progress = () => {}) {
       await pool.close();
       await Promise.all(hosts.map((host) => host.close()));
     }
+    setups.memory = { ...(await inFlightMemory(redis.port, sizes.tasks)), afterRun: (await usedMemory(admin)) - memoryAtStart };
+    admin.disconnect();
   } finally {
     redis.kill('SIGKILL');
   }
@@ -79,6 +105,72 @@ async function main() {
     console.log(`| ${s.label} | ${sizes.tasks.toLocaleString('en')} applies at once | ${Math.round(s.perSecond).toLocaleString('en')} tasks/s |`);
     console.log(`| ${s.label} | mapAsync of ${sizes.items.toLocaleString('en')} items | ${s.mapMs.toFixed(0)} ms |`);
   }
+  const plain = setups.find((s) => s.key === 'plain');
+  const one = setups.find((s) => s.key === 'hosts1');
+  console.log(`\nQueuePool (1 host) against plain BullMQ (1 host), same run:`);
+  console.log(`- round trip: ${(one.median / plain.median).toFixed(2)}× plain's (target ≤ 1.2×)`);
+  console.log(`- ${sizes.tasks.toLocaleString('en')} applies: ${(one.perSecond / plain.perSecond).toFixed(2)}× plain's throughput (target ≥ 0.8×)`);
+  console.log(`- map of ${sizes.items.toLocaleString('en')} items: ${(plain.mapMs / one.mapMs).toFixed(2)}× plain's speed (target ≥ 5×)`);
+  const { perJob, afterRun } = setups.memory;
+  console.log(
+    `Redis memory: ${Math.round(perJob)} bytes per queued apply in flight; ${(afterRun / 1024).toFixed(0)} KB more than at the start after every QueuePool run`,
+  );
+}
+
+async function usedMemory(redis) {
+  return Number(/used_memory:(\d+)/.exec(await redis.info('memory'))[1]);
+}
+
+/** Bytes of Redis memory per QueuePool apply waiting in the queue (nobody serves it), then cancelled. */
+async function inFlightMemory(port, count) {
+  const admin = new Redis({ host: '127.0.0.1', port });
+  const pool = new QueuePool({ queue: 'bench-inflight', connection: { host: '127.0.0.1', port } });
+  await pool.waitUntilReady();
+  const before = await usedMemory(admin);
+  const results = Array.from({ length: count }, (_, i) => pool.applyAsync('add', [i, 1]));
+  const queue = new Queue('bench-inflight', { connection: { host: '127.0.0.1', port } });
+  while ((await queue.getJobCounts('prioritized')).prioritized < count) await new Promise((resolve) => setTimeout(resolve, 20));
+  const perJob = ((await usedMemory(admin)) - before) / count;
+  await pool.terminate();
+  await Promise.allSettled(results.map((r) => r.get()));
+  await queue.close();
+  admin.disconnect();
+  return { perJob };
+}
+
+/** The same three measurements with plain BullMQ: a Queue to add, QueueEvents + waitUntilFinished for each result. */
+async function measurePlain(name, port, { tasks, items, trips }) {
+  const connection = { host: '127.0.0.1', port };
+  const queue = new Queue(name, { connection, defaultJobOptions: { removeOnComplete: { age: 3600 }, removeOnFail: 1000 } });
+  const events = new QueueEvents(name, { connection });
+  // Every waitUntilFinished adds a listener to both: thousands wait at once here, by design.
+  queue.setMaxListeners(0);
+  events.setMaxListeners(0);
+  await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
+  const latencies = [];
+  for (let i = 0; i < trips; i++) {
+    const start = performance.now();
+    await (await queue.add('add', { a: i, b: 1 })).waitUntilFinished(events);
+    latencies.push(performance.now() - start);
+  }
+  latencies.sort((a, b) => a - b);
+  const median = latencies[Math.floor(latencies.length / 2)];
+  const p99 = latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * 0.99))];
+  let start = performance.now();
+  const jobs = await queue.addBulk(Array.from({ length: tasks }, (_, i) => ({ name: 'add', data: { a: i, b: 1 } })));
+  await Promise.all(jobs.map((job) => job.waitUntilFinished(events)));
+  const perSecond = tasks / ((performance.now() - start) / 1000);
+  const list = Array.from({ length: items }, (_, i) => i);
+  start = performance.now();
+  const chunks = [];
+  for (let i = 0; i < items; i += 1000) chunks.push({ name: 'square', data: { items: list.slice(i, i + 1000) } });
+  const chunkJobs = await queue.addBulk(chunks);
+  const squares = (await Promise.all(chunkJobs.map((job) => job.waitUntilFinished(events)))).flat();
+  const mapMs = performance.now() - start;
+  if (squares.length !== items || squares[items - 1] !== (items - 1) ** 2) throw new Error('plain BullMQ: wrong map result');
+  await events.close();
+  await queue.close();
+  return { median, p99, perSecond, mapMs };
 }
 
 /** True when redis-server can be started from PATH (the runner's note says so when not). */
@@ -113,6 +205,24 @@ export async function run(ctx) {
       ),
     };
   }
+  const plain = fig.plain;
+  if (plain) {
+    ctx.figure(
+      'cluster.hosts1.roundtrip.plain',
+      'QueuePool (1 host): round trip over plain BullMQ (target ≤ 1.2×)',
+      '×',
+      ctx.ratio(fig.hosts1.trip, plain.trip),
+    );
+    ctx.figure('cluster.hosts1.tasks.plain', 'QueuePool (1 host): tasks/s over plain BullMQ (target ≥ 0.8×)', '×', ctx.ratio(fig.hosts1.rate, plain.rate));
+    ctx.figure(
+      'cluster.hosts1.map.plain',
+      'QueuePool (1 host): map items/s over plain BullMQ, 1,000 items per job (target ≥ 5×)',
+      '×',
+      ctx.ratio(fig.hosts1.map, plain.map),
+    );
+  }
+  ctx.figure('cluster.redis.perjob', 'Redis memory per queued apply in flight', 'bytes', one(setups.memory.perJob));
+  ctx.figure('cluster.redis.after', 'Redis memory after every QueuePool run, over its start', 'bytes', one(setups.memory.afterRun));
   for (const s of setups) {
     if (s === local) continue;
     ctx.figure(`cluster.${s.key}.roundtrip.ratio`, `${s.label}: round trip over local get()`, '×', ctx.ratio(fig[s.key].trip, fig.local.trip));
@@ -169,8 +279,8 @@ async function startRedis() {
   return child;
 }
 
-async function startHost(queue, port) {
-  const child = fork(new URL(import.meta.url), ['--host', queue, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function startHost(queue, port, mode = '--host') {
+  const child = fork(new URL(import.meta.url), [mode, queue, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((resolve) => child.once('message', resolve));
   return {
     close: () =>

@@ -24,6 +24,7 @@ const QUESTIONS = {
   flow: () => import('./flow.mjs'),
   million: () => import('./million.mjs'),
   elastic: () => import('./elastic.mjs'),
+  ops: () => import('./ops.mjs'),
   // Optional: starts Bun and Deno too, so it is left out unless asked for.
   runtimes: () => import('./runtimes.mjs'),
   // Optional: needs redis-server on PATH and starts serving processes of its own.

@@ -24,6 +24,8 @@ const builds = [
     '-o',
     'build/fixtures/unsafe-alloc.wasm',
   ],
+  // bench/ops.mjs: the limits of one core (SIMD128 mul+add peak, read bandwidth), measured in the same run.
+  ['assembly/bench/ops-peak.ts', ...own, '--enable', 'simd', '-o', 'build/bench/ops-peak.wasm'],
   ['test/fixtures/assembly/bound.ts', '-O3', '--runtime', 'incremental', '--bindings', 'raw', '-o', 'build/fixtures/bound.wasm'],
 ];
 

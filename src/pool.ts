@@ -23,6 +23,8 @@ import { SharedArrays, type Lowered } from './shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';
 import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
+import { Ops } from './ops/ops.js';
+import { createHostImports } from './wasm/host-imports.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 import { loadingWasm, stillLoading } from './modules/registry.js';
 import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
@@ -88,6 +90,8 @@ export class Pool<K extends KernelMap = UntypedKernels> {
   readonly #deferred: boolean;
   /** PoolOptions.maxQueued (Infinity: no limit), for an imap to read no more than the queue takes. */
   readonly #maxQueued: number;
+  /** Numeric operations over every worker (matmul, reductions, cumsum, elementwise maps): see README "Numeric operations". */
+  readonly ops: Ops;
 
   constructor(options?: PoolOptions) {
     const valid = validatePoolOptions(options);
@@ -139,6 +143,20 @@ export class Pool<K extends KernelMap = UntypedKernels> {
       // the first worker to load the module reports them.
       exports: this.#signatures ? [...this.#signatures.kernels.keys()].filter((name) => !name.startsWith('__')) : undefined,
       spawnOptions: spawnOptionsOf(valid),
+    });
+    this.ops = new Ops({
+      workers: () => this.workers,
+      state: () => this.state,
+      kernels: () => this.#signatures?.kernels,
+      label: () => this.#module.label,
+      lower: (view, where) => this.#arrays.lower(this.#signatures, 'opsView', [view], where),
+      copyBack: (lowered) => this.#arrays.copyBack(lowered),
+      release: (lowered) => this.#arrays.release(lowered),
+      alloc: (type, length) => this.#arrays.alloc(type, length, false),
+      free: (view) => this.#arrays.free(view),
+      starmapAsync: (kernel, items) => (this as unknown as Pool).starmapAsync(kernel, items, { chunksize: 1 }),
+      local: () => this.#localKernels(),
+      onIdle: () => this.onIdle(),
     });
   }
 
@@ -215,6 +233,22 @@ export class Pool<K extends KernelMap = UntypedKernels> {
     throw new TypeError(
       `Expected \`${where}[${index}]\` of kernel \`${kernel}\` to be a number while the task module ${this.#module.label} is still being fetched and compiled, got a typed array: typed arrays need its memory and signatures; create the pool with \`await Pool.create(...)\`, which resolves once the module is ready`,
     );
+  }
+
+  /** The built-in kernels instantiated on this thread over the shared memory (pool.ops runs small calls here), once. */
+  #local: Record<string, (...args: number[]) => unknown> | null | undefined;
+  #localKernels(): Record<string, (...args: number[]) => unknown> | undefined {
+    if (this.#local === undefined) {
+      const { spec } = this.#module;
+      try {
+        const memory = this.memory!;
+        const imports = createHostImports(() => memory, { writeLine: (line) => console.log(line) });
+        this.#local = spec.kind === 'wasm' ? (new WebAssembly.Instance(spec.module, { ...imports, env: { ...imports.env, memory } }).exports as never) : null;
+      } catch {
+        this.#local = null; // e.g. a browser's main thread refusing a synchronous instantiation: every call goes to the workers
+      }
+    }
+    return this.#local ?? undefined;
   }
 
   /** Number of worker threads the pool keeps. */

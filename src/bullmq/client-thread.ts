@@ -15,8 +15,8 @@ const { setup, port } = workerData as { setup: ClientSetup; port: MessagePort };
 const signal = new Int32Array(setup.signal);
 const flagSegments: Int32Array[] = [];
 
-function post(message: FromClient): void {
-  port.postMessage(message);
+function post(message: FromClient, transfer: ArrayBuffer[] = []): void {
+  port.postMessage(message, transfer);
   Atomics.add(signal, 0, 1);
   Atomics.notify(signal, 0);
 }
@@ -24,10 +24,13 @@ function post(message: FromClient): void {
 const events: ClientEvents = {
   settled(submission: Settling, ok: boolean, valueOrError: unknown): void {
     // Post before raising the flag: a thread that sees the flag must find the value already in its port.
+    // A map of numbers comes as one Float64Array: moved to the submitting thread, not copied, and made an array there.
+    const packed = ok && submission.kind === 'map' && valueOrError instanceof Float64Array;
     post(
       ok
-        ? { type: 'settled', id: submission.id, ok: true, value: valueOrError }
+        ? { type: 'settled', id: submission.id, ok: true, value: valueOrError, ...(packed && { packed: true }) }
         : { type: 'settled', id: submission.id, ok: false, error: valueOrError as ErrorRecord },
+      packed ? [(valueOrError as Float64Array).buffer as ArrayBuffer] : [],
     );
     Atomics.store(flagSegments[submission.flag >> SEGMENT_SHIFT], submission.flag & SEGMENT_MASK, 1);
     Atomics.add(signal, 0, 1);
@@ -35,6 +38,7 @@ const events: ClientEvents = {
   },
   progress: (submission, done, total) => post({ type: 'progress', id: submission.id, done, total }),
   chunk: (submission, offset, values) => post({ type: 'chunk', id: submission.id, offset, values }),
+  load: (submission, started, done) => post({ type: 'load', id: submission.id, started, done }),
   connected: () => post({ type: 'connected' }),
   fatal: (error) => post({ type: 'fatal', error }),
   closed() {
@@ -60,8 +64,18 @@ parentPort!.on('message', (message: ToClient) => {
         client.reject(message, recordOf(error));
       }
       break;
+    case 'reattach':
+      try {
+        client.reattach(message);
+      } catch (error) {
+        client.reject(message, recordOf(error));
+      }
+      break;
     case 'cancel':
-      client.cancel(message.id, message.reason);
+      void client.cancel(message.id, message.reason);
+      break;
+    case 'terminate':
+      void client.terminate(message.reason);
       break;
     case 'close':
       void client.close();

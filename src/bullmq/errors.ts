@@ -10,6 +10,14 @@ export class RedisConnectionError extends Error {
   override name = 'RedisConnectionError';
 }
 
+/**
+ * Redis refused a write because it is out of memory (`maxmemory` reached: an OOM reply). Not a connection
+ * problem: raise `maxmemory`, lower `removeOnFail`, or let results be collected. The message carries Redis's text.
+ */
+export class RedisFullError extends Error {
+  override name = 'RedisFullError';
+}
+
 /** A job is gone from Redis before it reported a result: Redis restarted without persistence, or someone removed it. */
 export class JobLostError extends Error {
   override name = 'JobLostError';
@@ -30,11 +38,19 @@ export interface ErrorRecord {
 
 const REASON = /^wasmpool (\w+) \[([^\]]*)\]: ([\s\S]*)$/;
 
+/** Absolute paths (and file: URLs) of the serving host, reduced to their last segment before they leave it. */
+const HOST_PATH = /(?<![\w.~-])(?:file:\/\/)?(?:\/[^\s/'"`()<>,;]+)+\/([^\s/'"`()<>,;]+)/g;
+
+/** `message` without the serving host's file system layout: what may cross the queue to any submitter. */
+export function withoutHostPaths(message: string): string {
+  return message.replace(HOST_PATH, '…/$1');
+}
+
 /** The failedReason line a serving host records for `error` thrown by `kernel`. */
 export function failureReason(error: unknown, kernel: string): string {
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
-  return `wasmpool ${name} [${kernel}]: ${message}`;
+  return `wasmpool ${name} [${kernel}]: ${withoutHostPaths(message)}`;
 }
 
 /** Reads a failedReason back; a reason BullMQ wrote itself (a job stalled too often) is a crash of its host. */
@@ -73,6 +89,8 @@ export function errorOf(record: ErrorRecord): Error {
       return new RangeError(record.message);
     case 'RedisConnectionError':
       return new RedisConnectionError(record.message);
+    case 'RedisFullError':
+      return new RedisFullError(record.message);
     case 'JobLostError':
       return new JobLostError(record.message, record.jobId ?? '');
   }

@@ -4,7 +4,8 @@
  * @module wasmpool/bullmq
  */
 export { serveQueue, type ServeOptions, type QueueServer } from './serve.js';
-export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapOptions } from './queue-pool.js';
-export { RedisConnectionError, JobLostError } from './errors.js';
+export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapOptions, type QueueAsyncResult, type QueuePoolStats } from './queue-pool.js';
+export type { KeepJobs } from './protocol.js';
+export { RedisConnectionError, RedisFullError, JobLostError } from './errors.js';
 export { AsyncResult } from '../async-result.js';
-export { TaskError, TimeoutError, CancelledError, WorkerCrashError, PoolStateError, NotReadyError } from '../errors.js';
+export { TaskError, TimeoutError, CancelledError, WorkerCrashError, PoolStateError, NotReadyError, QueueFullError } from '../errors.js';

@@ -3,16 +3,18 @@
  * one or more hosts serve with serveQueue(). It validates at the call, hands each submission to its client thread
  * (which owns the Redis connections) and returns AsyncResults that read through QueueResults.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { AsyncResult, ResultState } from '../async-result.js';
-import { CancelledError, PoolStateError } from '../errors.js';
+import { CancelledError, PoolStateError, QueueFullError } from '../errors.js';
 import { collectItems } from '../scheduling/map-items.js';
 import { reportCallbackError } from '../scheduling/callback-errors.js';
 import { checkFunction, checkKernelName, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
-import { plainConnection } from './connection.js';
+import { encode, isNumberList, type Encoded } from './codec.js';
+import { connectionSpec } from './connection.js';
 import { FlagTable } from './flags.js';
 import { ItemStream } from './item-stream.js';
-import type { ClientSetup, PlainJobOptions, ToClient } from './protocol.js';
+import type { ClientSetup, KeepJobs, PlainJobOptions, ToClient } from './protocol.js';
 import { QueueResults, type ResultHooks } from './results.js';
 import { DEFAULT_PREFIX } from './job-data.js';
 
@@ -22,14 +24,35 @@ import { DEFAULT_PREFIX } from './job-data.js';
 export interface QueuePoolOptions {
   /** The BullMQ queue name the serving hosts serve (no `:`). */
   queue: string;
-  /** BullMQ's connection: `{ host, port, password?, db?, tls? }`, or an ioredis instance (its settings are used). */
+  /**
+   * BullMQ's connection, as ioredis takes it: `{ host, port, password?, db?, tls? }`, Sentinel's `{ sentinels, name }`,
+   * or an ioredis `Redis` / `Cluster` instance (its settings are used; functions in them, such as `retryStrategy`,
+   * cannot reach the client thread and are replaced by its own).
+   */
   connection: object;
-  /** BullMQ key prefix; must match the serving hosts'. @default 'bull' */
+  /** BullMQ key prefix; must match the serving hosts'. With a Redis Cluster, a hash tag: `'{bull}'`. @default 'bull' */
   prefix?: string;
   /** Runs of a job before it fails for good when its host crashes or vanishes (a TaskError is never retried). @default 3 */
   attempts?: number;
   /** First delay in ms before a retry; it doubles with every attempt (BullMQ's exponential backoff). @default 1000 */
   backoff?: number;
+  /**
+   * Which finished jobs' records BullMQ keeps (its `removeOnComplete` shapes: `true`, `false`, a count, or
+   * `{ age: seconds, count }`). Results never stay in them: they come back on this QueuePool's own reply stream and
+   * are deleted once received. @default true (a completed job is removed at once)
+   */
+  removeOnComplete?: KeepJobs;
+  /** Which failed jobs' records BullMQ keeps (same shapes). @default { age: 86400, count: 1000 } */
+  removeOnFail?: KeepJobs;
+  /** ms to establish a connection to Redis (ioredis' connectTimeout). @default 5000 */
+  connectTimeout?: number;
+  /**
+   * ms any Redis command may take. A Redis that accepts connections but does not answer (frozen, overloaded) fails
+   * every pending result with RedisConnectionError within this bound, instead of leaving it waiting. @default 5000
+   */
+  commandTimeout?: number;
+  /** Jobs that may wait for a host at once (an apply is one, a map one per chunk); more throws QueueFullError. @default Infinity */
+  maxQueued?: number;
 }
 
 export interface QueueTaskOptions<T = unknown> {
@@ -41,6 +64,8 @@ export interface QueueTaskOptions<T = unknown> {
   timeout?: number;
   /** Cancels the task: a queued job is removed, a running one is stopped on its host; the result fails with CancelledError. */
   signal?: AbortSignal;
+  /** Queue order (BullMQ's priorities underneath): larger first, FIFO within a priority, from -1048575 to 1048575. @default 0 */
+  priority?: number;
 }
 
 export interface QueueMapOptions<T = unknown> {
@@ -57,13 +82,54 @@ export interface QueueMapOptions<T = unknown> {
   onProgress?: (done: number, total: number) => void;
   /** Cancels every job of the map; the result fails with CancelledError. */
   signal?: AbortSignal;
+  /** Hard limit in ms per job (chunk), applied by the serving pool. */
+  timeout?: number;
+  /** Queue order of every job of the map, as `QueueTaskOptions.priority`. @default 0 */
+  priority?: number;
 }
 
-const POOL_KEYS = ['queue', 'connection', 'prefix', 'attempts', 'backoff'] as const;
-const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal'] as const;
-const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'signal'] as const;
+/** A QueuePool result: an AsyncResult that also names its job, so `queuePool.result(jobId)` can find it again. */
+export type QueueAsyncResult<T> = AsyncResult<T> & {
+  /** Opaque id of the submission: pass it to `QueuePool.result()` in this process or another to reattach. */
+  readonly jobId: string;
+};
+
+/** What `QueuePool.stats()` reports. */
+export interface QueuePoolStats {
+  /** Jobs of this QueuePool no host has taken yet (`size`). */
+  queued: number;
+  /** Jobs of this QueuePool a host is running (`pending`). */
+  running: number;
+  /** Results not settled yet. */
+  unsettled: number;
+  /** Results handed out since the QueuePool was created, and how they ended so far. */
+  submitted: number;
+  succeeded: number;
+  failed: number;
+}
+
+const POOL_KEYS = [
+  'queue',
+  'connection',
+  'prefix',
+  'attempts',
+  'backoff',
+  'removeOnComplete',
+  'removeOnFail',
+  'connectTimeout',
+  'commandTimeout',
+  'maxQueued',
+] as const;
+const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
+const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'signal', 'timeout', 'priority'] as const;
 /** Jobs a map is split into by default. */
 const DEFAULT_MAP_JOBS = 64;
+/** BullMQ's priority for our 0; ours p becomes PRIORITY_ZERO - p (BullMQ runs 1 first, up to 2^21 - 1). */
+const PRIORITY_ZERO = 1 << 20;
+const MAX_PRIORITY = PRIORITY_ZERO - 1;
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** A result's jobId: `<reply>.<uuid>` for an apply, `<reply>.<uuid>.m<chunks>` for a map. */
+const HANDLE = /^([0-9a-f-]{36})\.([0-9a-f-]{36})(?:\.m([1-9]\d{0,8}))?$/;
 
 function checkSignal(signal: unknown): void {
   if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', signal));
@@ -74,41 +140,97 @@ function checkCallbacks(options: { callback?: unknown; errorCallback?: unknown }
   if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
 }
 
+function checkTimeout(timeout: unknown): void {
+  if (timeout === undefined) return;
+  checkMilliseconds('timeout', timeout);
+  if ((timeout as number) > MAX_TIMER_MS) throw new RangeError(expected('timeout', `at most ${MAX_TIMER_MS} ms`, timeout));
+}
+
+/** BullMQ's priority for ours. */
+function bullPriority(priority: unknown): number {
+  if (priority === undefined) return PRIORITY_ZERO;
+  if (typeof priority !== 'number' || !Number.isInteger(priority)) throw new TypeError(expected('priority', 'an integer (larger runs first)', priority));
+  if (priority < -MAX_PRIORITY || priority > MAX_PRIORITY) {
+    throw new RangeError(expected('priority', `an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY} (BullMQ's priority range)`, priority));
+  }
+  return PRIORITY_ZERO - priority;
+}
+
+function checkKeepJobs(name: string, value: unknown): KeepJobs {
+  if (typeof value === 'boolean') return value;
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) throw new RangeError(expected(name, 'true, false, a count (an integer ≥ 0) or { age, count }', value));
+    return value;
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    checkKnownKeys(name, value, ['age', 'count']);
+    const { age, count } = value as { age?: unknown; count?: unknown };
+    if (age !== undefined) checkPositiveInteger(`${name}.age`, age);
+    if (count !== undefined && (typeof count !== 'number' || !Number.isInteger(count) || count < 0)) {
+      throw new RangeError(expected(`${name}.count`, 'an integer ≥ 0', count));
+    }
+    return { ...(age !== undefined && { age: age as number }), ...(count !== undefined && { count: count as number }) };
+  }
+  throw new TypeError(expected(name, "true, false, a count or { age (s), count } (BullMQ's shapes)", value));
+}
+
 export function checkQueueName(queue: unknown): string {
   if (typeof queue !== 'string' || queue === '' || queue.includes(':'))
     throw new TypeError(expected('queue', 'a BullMQ queue name (a non-empty string without `:`)', queue));
   return queue;
 }
 
+type SubmitWork = Omit<Extract<ToClient, { type: 'submit' }>, 'type' | 'id' | 'flag' | 'uuid' | 'secret'>;
+
 export class QueuePool {
   readonly #worker: Worker;
   readonly #results: QueueResults;
   readonly #flags: FlagTable;
+  readonly #reply = randomUUID();
+  readonly #maxQueued: number;
+  /** jobId → the unsettled result of this QueuePool, so result(jobId) here gives the same one. */
+  readonly #byHandle = new Map<string, QueueAsyncResult<unknown>>();
   #nextId = 1;
   #state: 'open' | 'closing' | 'closed' = 'open';
   #closed: Promise<void> | undefined;
   readonly #exited: Promise<void>;
+  readonly #counts = { submitted: 0, succeeded: 0, failed: 0 };
 
   constructor(options: QueuePoolOptions) {
     const valid = checkOptionsObject('options', options) as QueuePoolOptions;
     checkKnownKeys('QueuePoolOptions', valid, POOL_KEYS);
     checkQueueName(valid.queue);
-    const connection = plainConnection(valid.connection);
+    const connection = connectionSpec(valid.connection);
     if (valid.prefix !== undefined && (typeof valid.prefix !== 'string' || valid.prefix === ''))
       throw new TypeError(expected('prefix', 'a non-empty string', valid.prefix));
     if (valid.attempts !== undefined) checkPositiveInteger('attempts', valid.attempts, 1000);
     if (valid.backoff !== undefined) checkMilliseconds('backoff', valid.backoff);
+    if (valid.connectTimeout !== undefined) checkPositiveInteger('connectTimeout', valid.connectTimeout, MAX_TIMER_MS);
+    if (valid.commandTimeout !== undefined) checkPositiveInteger('commandTimeout', valid.commandTimeout, MAX_TIMER_MS);
+    if (valid.maxQueued !== undefined && valid.maxQueued !== Infinity) checkPositiveInteger('maxQueued', valid.maxQueued);
+    this.#maxQueued = valid.maxQueued ?? Infinity;
     const jobOptions: PlainJobOptions = {
       attempts: valid.attempts ?? 3,
       backoff: { type: 'exponential', delay: valid.backoff ?? 1000 },
-      // Kept an hour, not removed at once: a result whose event was missed is still read from the job itself.
-      removeOnComplete: { age: 3600 },
-      removeOnFail: { age: 24 * 3600 },
+      removeOnComplete: valid.removeOnComplete === undefined ? true : checkKeepJobs('removeOnComplete', valid.removeOnComplete),
+      removeOnFail: valid.removeOnFail === undefined ? { age: 24 * 3600, count: 1000 } : checkKeepJobs('removeOnFail', valid.removeOnFail),
     };
     const signal = new SharedArrayBuffer(4);
     const { port1, port2 } = new MessageChannel();
-    const setup: ClientSetup = { queue: valid.queue, prefix: valid.prefix ?? DEFAULT_PREFIX, connection, jobOptions, signal };
-    this.#worker = new Worker(new URL('./client-thread.js', import.meta.url), { workerData: { setup, port: port2 }, transferList: [port2] });
+    const setup: ClientSetup = {
+      queue: valid.queue,
+      prefix: valid.prefix ?? DEFAULT_PREFIX,
+      connection,
+      timeouts: { connectTimeout: valid.connectTimeout ?? 5000, commandTimeout: valid.commandTimeout ?? 5000 },
+      jobOptions,
+      reply: this.#reply,
+      signal,
+    };
+    try {
+      this.#worker = new Worker(new URL('./client-thread.js', import.meta.url), { workerData: { setup, port: port2 }, transferList: [port2] });
+    } catch (error) {
+      throw new TypeError(expected('connection', 'options that can be copied to a thread (plain data)', valid.connection), { cause: error });
+    }
     this.#worker.unref();
     this.#flags = new FlagTable((segment, buffer) => this.#send({ type: 'flags', segment, buffer }));
     this.#results = new QueueResults(port1, new Int32Array(signal), this.#flags);
@@ -117,33 +239,47 @@ export class QueuePool {
       this.#results.failAll(new PoolStateError(`The QueuePool's client thread failed (${error.message}); create a new QueuePool`, { cause: error })),
     );
     this.#worker.on('exit', () => {
-      if (this.#results.pending > 0)
+      if (this.#results.unsettled > 0)
         this.#results.failAll(new PoolStateError("The QueuePool's client thread stopped before these results arrived; create a new QueuePool"));
     });
   }
 
   /** Runs `kernel(...args)` on whichever serving host takes the job. Returns at once. */
-  applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: QueueTaskOptions<T>): AsyncResult<T> {
+  applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: QueueTaskOptions<T>): QueueAsyncResult<T> {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
     const opts = checkOptionsObject('options', options) as QueueTaskOptions<T>;
     checkKnownKeys('TaskOptions', opts, TASK_KEYS);
     checkCallbacks(opts);
     checkSignal(opts.signal);
-    if (opts.timeout !== undefined) {
-      checkMilliseconds('timeout', opts.timeout);
-      if (opts.timeout > 2 ** 31 - 1) throw new RangeError(expected('timeout', 'at most 2147483647 ms', opts.timeout));
-    }
-    return this.#submit<T>({ kernel, kind: 'apply', args, star: false, chunksize: 1, timeout: opts.timeout, stream: false, progress: false }, opts, {});
+    checkTimeout(opts.timeout);
+    const priority = bullPriority(opts.priority);
+    this.#checkOpen();
+    this.#checkRoom(1);
+    // Encoded at the call: a value that cannot travel (a cycle, a function) is the caller's TypeError, here.
+    const encoded = encode(args, 'args');
+    const work: SubmitWork = {
+      kernel,
+      kind: 'apply',
+      args: encoded,
+      items: [],
+      star: false,
+      chunksize: 1,
+      timeout: opts.timeout,
+      priority,
+      stream: false,
+      progress: false,
+    };
+    return this.#submit<T>(work, 1, opts, {});
   }
 
   /** Runs `kernel(item)` for every item, in jobs of `chunksize` items spread over the serving hosts; results in input order. */
-  mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): AsyncResult<T[]> {
+  mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): QueueAsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, false, undefined);
   }
 
   /** Runs `kernel(...args)` for every argument list in `items`. */
-  starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): AsyncResult<T[]> {
+  starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): QueueAsyncResult<T[]> {
     return this.#map<T>(kernel, items, options, true, undefined);
   }
 
@@ -173,6 +309,57 @@ export class QueuePool {
     return stream;
   }
 
+  /**
+   * The result of a job submitted earlier, by its `jobId`: the same AsyncResult if this QueuePool submitted it and it
+   * has not settled, otherwise a new one that follows the job to its outcome (from another process too, after a
+   * restart). A job whose result was already delivered and removed fails with JobLostError.
+   */
+  result<T = unknown>(jobId: string): QueueAsyncResult<T> {
+    const match = typeof jobId === 'string' ? HANDLE.exec(jobId) : null;
+    if (!match) throw new TypeError(expected('jobId', 'the jobId of a QueuePool result', jobId));
+    this.#checkOpen();
+    const live = this.#byHandle.get(jobId);
+    if (live) return live as QueueAsyncResult<T>;
+    const [, reply, uuid, chunks] = match;
+    const state = new ResultState<T>();
+    const result = this.#resultOf(state, jobId);
+    const id = this.#nextId++;
+    const flag = this.#flags.allocate();
+    this.#send({ type: 'reattach', id, flag, reply, uuid, chunks: chunks === undefined ? 0 : Number(chunks) });
+    this.#track(id, flag, state, {}, chunks === undefined ? 1 : Number(chunks), jobId, result);
+    return result;
+  }
+
+  /** Jobs of this QueuePool no host has taken yet. */
+  get size(): number {
+    return this.#results.queuedJobs;
+  }
+
+  /** Jobs of this QueuePool a host is running now. */
+  get pending(): number {
+    return this.#results.runningJobs;
+  }
+
+  /** Resolves once fewer than `limit` of this QueuePool's jobs wait for a host (p-queue's onSizeLessThan). */
+  onSizeLessThan(limit: number): Promise<void> {
+    checkPositiveInteger('limit', limit);
+    return this.#results.whenLoad(() => this.#results.queuedJobs < limit);
+  }
+
+  /** Resolves once no job of this QueuePool waits for a host. */
+  onEmpty(): Promise<void> {
+    return this.#results.whenLoad(() => this.#results.queuedJobs === 0);
+  }
+
+  /** Resolves once every result of this QueuePool has settled (nothing queued or running). */
+  onIdle(): Promise<void> {
+    return this.#results.whenIdle();
+  }
+
+  stats(): QueuePoolStats {
+    return { queued: this.size, running: this.pending, unsettled: this.#results.unsettled, ...this.#counts };
+  }
+
   /** Resolves once connected to Redis; rejects with RedisConnectionError (naming host:port) if it cannot be reached. */
   waitUntilReady(): Promise<void> {
     return this.#results.whenConnected();
@@ -195,6 +382,24 @@ export class QueuePool {
     return this.#closed;
   }
 
+  /**
+   * Stops now: every unsettled result fails with CancelledError, every job of this QueuePool still waiting leaves
+   * the queue and every running one is stopped on its host; then the connections close.
+   */
+  terminate(): Promise<void> {
+    if (this.#state === 'closed') return this.#closed ?? Promise.resolve();
+    this.#state = 'closing';
+    const reason = 'The task was cancelled: its QueuePool was terminated';
+    this.#results.failAll(new CancelledError(reason));
+    this.#worker.ref();
+    this.#send({ type: 'terminate', reason });
+    this.#closed = (async () => {
+      await this.#exited;
+      this.#state = 'closed';
+    })();
+    return this.#closed;
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
@@ -205,7 +410,7 @@ export class QueuePool {
     options: QueueMapOptions<T> | undefined,
     star: boolean,
     stream: ItemStream<T> | undefined,
-  ): AsyncResult<T[]> {
+  ): QueueAsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = checkOptionsObject('options', options) as QueueMapOptions<T>;
     checkKnownKeys('MapOptions', opts, MAP_KEYS);
@@ -213,57 +418,98 @@ export class QueuePool {
     checkCallbacks(opts);
     if (opts.onProgress !== undefined) checkFunction('onProgress', opts.onProgress);
     checkSignal(opts.signal);
+    checkTimeout(opts.timeout);
+    const priority = bullPriority(opts.priority);
+    // A string is iterable, but mapping it character by character is never what was meant.
+    if (typeof items === 'string') throw new TypeError(expected('items', 'an iterable of items (an array, not a string)', items));
     const list = collectItems(items, star);
+    this.#checkOpen();
     const chunksize = opts.chunksize ?? Math.max(1, Math.ceil(list.length / DEFAULT_MAP_JOBS));
     const hooks: ResultHooks = { onProgress: opts.onProgress, stream: stream as ItemStream<unknown> | undefined };
     if (list.length === 0) {
-      this.#checkOpen();
       const state = new ResultState<T[]>();
-      const result = new AsyncResult<T[]>(state, this.#results);
+      const result = this.#resultOf(state, `${this.#reply}.${randomUUID()}.m1`);
       this.#callbacks(state, opts);
       state.settle(true, []);
       stream?.end(undefined);
       return result;
     }
+    const units = Math.ceil(list.length / chunksize);
+    this.#checkRoom(units);
+    // Numbers only (the common numeric map): one Float64Array, packed per chunk; else each item encoded here.
+    let encoded: Encoded[] | Float64Array;
+    if (!star && isNumberList(list)) encoded = Float64Array.from(list as number[]);
+    else {
+      encoded = new Array<Encoded>(list.length);
+      for (let i = 0; i < list.length; i++) encoded[i] = encode(list[i], 'items');
+    }
     return this.#submit<T[]>(
-      { kernel, kind: 'map', args: list, star, chunksize, stream: stream !== undefined, progress: opts.onProgress !== undefined },
+      {
+        kernel,
+        kind: 'map',
+        args: null,
+        items: encoded,
+        star,
+        chunksize,
+        timeout: opts.timeout,
+        priority,
+        stream: stream !== undefined,
+        progress: opts.onProgress !== undefined,
+      },
+      units,
       opts,
       hooks,
     );
   }
 
+  #resultOf<T>(state: ResultState<T>, jobId: string): QueueAsyncResult<T> {
+    const result = new AsyncResult<T>(state, this.#results);
+    Object.defineProperty(result, 'jobId', { value: jobId, enumerable: true });
+    this.#counts.submitted++;
+    state.onSettled(() => {
+      if (state.fulfilled) this.#counts.succeeded++;
+      else this.#counts.failed++;
+    });
+    return result as QueueAsyncResult<T>;
+  }
+
   #submit<T>(
-    work: Omit<Extract<ToClient, { type: 'submit' }>, 'type' | 'id' | 'flag'>,
+    work: SubmitWork,
+    units: number,
     opts: { callback?: (value: T) => void; errorCallback?: (error: Error) => void; signal?: AbortSignal },
     hooks: ResultHooks,
-  ): AsyncResult<T> {
-    this.#checkOpen();
+  ): QueueAsyncResult<T> {
+    const uuid = randomUUID();
+    const handle = work.kind === 'apply' ? `${this.#reply}.${uuid}` : `${this.#reply}.${uuid}.m${units}`;
     const state = new ResultState<T>();
-    const result = new AsyncResult<T>(state, this.#results);
+    const result = this.#resultOf(state, handle);
     this.#callbacks(state, opts);
     if (opts.signal?.aborted) {
-      hooks.stream?.end(new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
-      state.settle(false, new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted'));
+      const error = new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted', { cause: opts.signal.reason });
+      hooks.stream?.end(error);
+      state.settle(false, error);
       return result;
     }
     const id = this.#nextId++;
     const flag = this.#flags.allocate();
+    const secret = randomBytes(18).toString('base64url');
     try {
-      this.#send({ type: 'submit', id, flag, ...work });
+      this.#send({ type: 'submit', id, flag, uuid, secret, ...work });
     } catch (error) {
       this.#flags.release(flag);
-      // postMessage refuses what structured clone cannot copy (a function, a symbol): bad input, reported at the call.
       throw new TypeError(
         `Expected \`${work.kind === 'apply' ? 'args' : 'items'}\` to hold only data that can be sent to another host: ${(error as Error).message}`,
-        { cause: error },
+        {
+          cause: error,
+        },
       );
     }
-    this.#results.track(id, flag, state as ResultState, hooks);
+    this.#track(id, flag, state as ResultState, hooks, units, handle, result);
     if (opts.signal) {
       const signal = opts.signal;
       const onAbort = (): void => {
         const reason = 'The task was cancelled: its AbortSignal fired';
-        this.#results.failNow(state as ResultState, new CancelledError(reason));
+        this.#results.failNow(state as ResultState, new CancelledError(reason, { cause: signal.reason }));
         this.#send({ type: 'cancel', id, reason });
       };
       signal.addEventListener('abort', onAbort, { once: true });
@@ -271,6 +517,12 @@ export class QueuePool {
       state.onSettled(() => signal.removeEventListener('abort', onAbort));
     }
     return result;
+  }
+
+  #track<T>(id: number, flag: number, state: ResultState<T>, hooks: ResultHooks, units: number, handle: string, result: QueueAsyncResult<T>): void {
+    this.#byHandle.set(handle, result as QueueAsyncResult<unknown>);
+    state.onSettled(() => this.#byHandle.delete(handle));
+    this.#results.track(id, flag, state as ResultState, hooks, units);
   }
 
   #callbacks<T>(state: ResultState<T>, opts: { callback?: (value: T) => void; errorCallback?: (error: Error) => void }): void {
@@ -292,6 +544,11 @@ export class QueuePool {
 
   #checkOpen(): void {
     if (this.#state !== 'open') throw new PoolStateError('The QueuePool is closed; no new tasks can be submitted. Create a new QueuePool.');
+  }
+
+  #checkRoom(units: number): void {
+    const queued = this.#results.queuedJobs;
+    if (queued + units > this.#maxQueued) throw new QueueFullError({ maxQueued: this.#maxQueued, queued, units });
   }
 }
 

@@ -21,6 +21,15 @@ interface Entry {
   flag: number;
   state: ResultState;
   hooks: ResultHooks;
+  /** Jobs of the submission, and how many of them hosts have taken / finished (from the client's load reports). */
+  units: number;
+  started: number;
+  done: number;
+}
+
+interface LoadWaiter {
+  holds: () => boolean;
+  resolve: () => void;
 }
 
 export class QueueResults implements ResultSource {
@@ -31,6 +40,11 @@ export class QueueResults implements ResultSource {
   readonly #byState = new Map<ResultState, Entry>();
   #fatal: Error | undefined;
   #idle: Array<() => void> = [];
+  /** Jobs of unsettled results: in all, taken by hosts, finished (a map settles only with its last job). */
+  #units = 0;
+  #started = 0;
+  #done = 0;
+  #loadWaiters: LoadWaiter[] = [];
   #connected = false;
   #onConnected: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
 
@@ -47,17 +61,35 @@ export class QueueResults implements ResultSource {
     return this.#fatal;
   }
 
-  get pending(): number {
+  /** Results not settled yet. */
+  get unsettled(): number {
     return this.#byId.size;
   }
 
-  track(id: number, flag: number, state: ResultState, hooks: ResultHooks): void {
+  /** Jobs of unsettled results that no host has taken yet. */
+  get queuedJobs(): number {
+    return this.#units - this.#started;
+  }
+
+  /** Jobs a host is running (taken, not finished). */
+  get runningJobs(): number {
+    return this.#started - this.#done;
+  }
+
+  /** Resolves once `holds()` (read after every change of the load) is true. */
+  whenLoad(holds: () => boolean): Promise<void> {
+    if (holds()) return Promise.resolve();
+    return new Promise((resolve) => this.#loadWaiters.push({ holds, resolve }));
+  }
+
+  track(id: number, flag: number, state: ResultState, hooks: ResultHooks, units: number): void {
     if (this.#fatal) {
       this.#flags.release(flag);
       this.#end(state, hooks, false, this.#fatal);
       return;
     }
-    const entry = { id, flag, state, hooks };
+    const entry = { id, flag, state, hooks, units, started: 0, done: 0 };
+    this.#units += units;
     this.#byId.set(id, entry);
     this.#byState.set(state, entry);
     if (this.#byId.size === 1) this.#port.ref();
@@ -111,12 +143,22 @@ export class QueueResults implements ResultSource {
       case 'settled': {
         const entry = this.#byId.get(message.id);
         if (!entry) return;
-        this.#byId.delete(message.id);
-        this.#byState.delete(entry.state);
+        this.#forget(entry);
         this.#flags.retire(entry.flag);
-        if (message.ok) this.#end(entry.state, entry.hooks, true, message.value);
+        // A map of numbers comes as one Float64Array (moved, not cloned): the caller gets the array a map gives.
+        if (message.ok) this.#end(entry.state, entry.hooks, true, message.packed ? Array.from(message.value as Float64Array) : message.value);
         else this.#end(entry.state, entry.hooks, false, errorOf(message.error));
         this.#checkIdle();
+        return;
+      }
+      case 'load': {
+        const entry = this.#byId.get(message.id);
+        if (!entry) return;
+        this.#started += Math.min(message.started, entry.units) - entry.started;
+        this.#done += Math.min(message.done, entry.units) - entry.done;
+        entry.started = Math.min(message.started, entry.units);
+        entry.done = Math.min(message.done, entry.units);
+        this.#checkLoad();
         return;
       }
       case 'progress':
@@ -141,9 +183,9 @@ export class QueueResults implements ResultSource {
   /** The client thread is gone (unreachable Redis, a crash): nothing will arrive, so every result fails with `error`. */
   failAll(error: Error): void {
     this.#fatal ??= error;
-    for (const entry of this.#byId.values()) this.#end(entry.state, entry.hooks, false, error);
-    this.#byId.clear();
-    this.#byState.clear();
+    const entries = [...this.#byId.values()];
+    for (const entry of entries) this.#forget(entry);
+    for (const entry of entries) this.#end(entry.state, entry.hooks, false, error);
     this.#checkIdle();
     for (const waiter of this.#onConnected.splice(0)) waiter.reject(error);
   }
@@ -153,7 +195,26 @@ export class QueueResults implements ResultSource {
     hooks.stream?.end(ok ? undefined : (valueOrError as Error));
   }
 
+  /** Drops `entry` from the books and from the load counts. */
+  #forget(entry: Entry): void {
+    this.#byId.delete(entry.id);
+    this.#byState.delete(entry.state);
+    this.#units -= entry.units;
+    this.#started -= entry.started;
+    this.#done -= entry.done;
+  }
+
+  #checkLoad(): void {
+    if (this.#loadWaiters.length === 0) return;
+    const still: LoadWaiter[] = [];
+    const ready: LoadWaiter[] = [];
+    for (const waiter of this.#loadWaiters) (waiter.holds() ? ready : still).push(waiter);
+    this.#loadWaiters = still;
+    for (const waiter of ready) waiter.resolve();
+  }
+
   #checkIdle(): void {
+    this.#checkLoad();
     if (this.#byId.size > 0) return;
     this.#port.unref();
     for (const resolve of this.#idle.splice(0)) resolve();

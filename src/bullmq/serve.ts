@@ -2,21 +2,23 @@
  * serveQueue: the serving side of wasmpool/bullmq. A BullMQ Worker whose processor hands every job to a local
  * wasmpool Pool. The kernels run in the pool's threads, so this process's event loop stays free to renew job
  * locks (BullMQ's warning about CPU-heavy processors stalling does not apply; no BullMQ sandbox is needed).
+ * Each job's outcome goes to its submitter's reply stream (job-data.ts); the job itself completes with null.
  */
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import { Redis } from 'ioredis';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import { Redis, type Cluster } from 'ioredis';
 import type { Pool } from '../pool.js';
 import { checkFunction, checkKnownKeys, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
-import { decode, encode, type Encoded } from './codec.js';
-import { plainConnection } from './connection.js';
+import { decode, encode, encodeList, type Encoded } from './codec.js';
+import { checkConnection, isRedisInstance, withFailover } from './connection.js';
 import { failureReason } from './errors.js';
-import { cancelChannel, DEFAULT_PREFIX, JOB_FORMAT, type JobData } from './job-data.js';
+import { cancelChannel, DEFAULT_PREFIX, JOB_FORMAT, REPLY_TTL_MS, replyKey, type JobData } from './job-data.js';
 import { checkQueueName } from './queue-pool.js';
 
 export interface ServeOptions {
   /** The BullMQ queue to serve (the name QueuePools submit to). */
   queue: string;
-  /** BullMQ's connection: `{ host, port, ... }` or an ioredis instance. */
+  /** BullMQ's connection, as ioredis takes it: `{ host, port, ... }`, `{ sentinels, name }`, or a Redis / Cluster instance. */
   connection: object;
   /** Jobs run at once on this host. @default the pool's worker count */
   concurrency?: number;
@@ -26,24 +28,79 @@ export interface ServeOptions {
   lockDuration?: number;
   /** How often (ms) this host looks for jobs of dead hosts to put back in the queue. @default 30000 */
   stalledInterval?: number;
-  /** Where errors of the Redis connection go (they are retried). @default console.error */
+  /**
+   * Times a job this host cannot run (a kernel it lacks, another job format: a rolling deploy) is handed back to
+   * the queue for another host before it fails for good, naming the kernel. @default 10
+   */
+  maxHandOffs?: number;
+  /**
+   * ms close() waits, once the running jobs' kernels have finished, for BullMQ to record them in Redis; then it
+   * drops the connections and returns (a job it could not record runs again elsewhere). @default 10000
+   */
+  closeTimeout?: number;
+  /** Where errors of the Redis connection go (they are retried; a repeat of the same message within 10 s is dropped). @default console.error */
   onError?: (error: Error) => void;
 }
 
 export interface QueueServer {
   /** Resolves once connected to Redis and taking jobs. */
   waitUntilReady(): Promise<void>;
-  /** Stops taking jobs and resolves once the running ones have finished. The pool stays open (it is yours). */
+  /** Stops taking jobs and resolves once the running ones have finished (within closeTimeout). The pool stays open (it is yours). */
   close(): Promise<void>;
 }
 
-const SERVE_KEYS = ['queue', 'connection', 'concurrency', 'prefix', 'lockDuration', 'stalledInterval', 'onError'] as const;
+const SERVE_KEYS = ['queue', 'connection', 'concurrency', 'prefix', 'lockDuration', 'stalledInterval', 'maxHandOffs', 'closeTimeout', 'onError'] as const;
 /** Progress reports per chunk: each is a Redis write, so a chunk reports when it crosses each eighth. */
 const PROGRESS_STEPS = 8;
 /** Errors that would fail again on any host: the job fails at once, without retries. */
 const FINAL_ERRORS = new Set(['TaskError', 'TimeoutError', 'CancelledError', 'TypeError', 'RangeError']);
+/** A kernel name longer than this is refused before it reaches the pool. */
+const MAX_KERNEL_NAME = 256;
+const REPEAT_QUIET_MS = 10_000;
 
-type ServedPool = Pick<Pool, 'applyAsync' | 'mapAsync' | 'starmapAsync' | 'workers'>;
+type ServedPool = Pick<Pool, 'applyAsync' | 'mapAsync' | 'starmapAsync' | 'workers'> & { kernels?: Iterable<string> };
+type Connection = Redis | Cluster;
+
+/** This host cannot run the job (a rolling deploy): it goes back to the queue for another host. */
+class HandOff extends Error {
+  override name = 'HandOff';
+}
+
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+function openLike(connection: object): Connection {
+  if (isRedisInstance(connection)) return connection.duplicate() as Connection;
+  return new Redis({ ...withFailover(connection as Record<string, unknown>), maxRetriesPerRequest: null });
+}
+
+/** The kernels this host's pool has: its own list if it gives one, else learnt from its first "Unknown kernel" error. */
+class KernelCatalog {
+  #names: Set<string> | undefined;
+
+  constructor(pool: ServedPool) {
+    if (pool.kernels) this.#names = new Set(pool.kernels);
+  }
+
+  /** False only for a name known not to be there (never passed to the pool, so never stored by it). */
+  mayHave(kernel: string): boolean {
+    return this.#names === undefined || this.#names.has(kernel);
+  }
+
+  /** An error of the pool's: whether it says the kernel is not there (and learns the list it names). */
+  isUnknownKernel(error: unknown): boolean {
+    const message = error instanceof Error ? error.message : '';
+    if (!/^Unknown kernel /.test(message)) return false;
+    const list = /the module exports: (.*)$/.exec(message)?.[1];
+    if (list !== undefined && this.#names === undefined) this.#names = new Set(list.split(', ').filter(Boolean));
+    return true;
+  }
+
+  describe(): string {
+    return this.#names ? [...this.#names].join(', ') : 'unknown';
+  }
+}
 
 /** Runs the jobs of `queue` on `pool` until close(). */
 export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer {
@@ -53,62 +110,137 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
   const opts = checkOptionsObject('options', options) as ServeOptions;
   checkKnownKeys('ServeOptions', opts, SERVE_KEYS);
   checkQueueName(opts.queue);
-  const plain = plainConnection(opts.connection);
+  checkConnection(opts.connection);
   if (opts.concurrency !== undefined) checkPositiveInteger('concurrency', opts.concurrency, 100_000);
   if (opts.prefix !== undefined && (typeof opts.prefix !== 'string' || opts.prefix === ''))
     throw new TypeError(expected('prefix', 'a non-empty string', opts.prefix));
   // A lock of 0 ms would expire at once and every job would be taken for stalled: whole milliseconds, at least 1.
   if (opts.lockDuration !== undefined) checkPositiveInteger('lockDuration', opts.lockDuration, 2 ** 31 - 1);
   if (opts.stalledInterval !== undefined) checkPositiveInteger('stalledInterval', opts.stalledInterval, 2 ** 31 - 1);
+  if (opts.maxHandOffs !== undefined) checkPositiveInteger('maxHandOffs', opts.maxHandOffs, 10_000);
+  if (opts.closeTimeout !== undefined) checkPositiveInteger('closeTimeout', opts.closeTimeout, 2 ** 31 - 1);
   if (opts.onError !== undefined) checkFunction('onError', opts.onError);
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
-  const onError = opts.onError ?? ((error: Error) => console.error(`wasmpool/bullmq serveQueue(${opts.queue}): ${error.message}`));
+  const maxHandOffs = opts.maxHandOffs ?? 10;
+  const closeTimeout = opts.closeTimeout ?? 10_000;
+  const report = opts.onError ?? ((error: Error) => console.error(`wasmpool/bullmq serveQueue(${opts.queue}): ${error.message}`));
+  // A Redis that is down makes every connection report the same error several times a second: once is enough.
+  const lastReported = new Map<string, number>();
+  const onError = (error: Error): void => {
+    const now = Date.now();
+    if (now - (lastReported.get(error.message) ?? -Infinity) < REPEAT_QUIET_MS) return;
+    lastReported.set(error.message, now);
+    if (lastReported.size > 100) lastReported.clear();
+    report(error);
+  };
+  const catalog = new KernelCatalog(pool);
 
-  /** jobId → the controller that stops it here, for every job running on this host. */
-  const running = new Map<string, AbortController>();
+  /** jobId → what stops it here and the hash a cancel's secret must have, for every job running on this host. */
+  const running = new Map<string, { controller: AbortController; cancel: string }>();
+  /** Jobs whose kernels are still computing here (close() waits for them before its timeout starts). */
+  let computing = 0;
+  let drained: (() => void) | undefined;
 
-  const worker = new Worker(
-    opts.queue,
-    async (job: Job<JobData>, _token?: string, bullSignal?: AbortSignal) => {
-      const controller = new AbortController();
-      const id = job.id!;
-      running.set(id, controller);
-      const stop = (): void => controller.abort();
-      bullSignal?.addEventListener('abort', stop, { once: true });
-      try {
-        return await runJob(pool, job, controller.signal);
-      } catch (error) {
-        const reason = failureReason(error, typeof job.data?.kernel === 'string' ? job.data.kernel : job.name);
-        throw FINAL_ERRORS.has((error as Error)?.name) ? new UnrecoverableError(reason) : new Error(reason);
-      } finally {
-        running.delete(id);
-        bullSignal?.removeEventListener('abort', stop);
-      }
-    },
-    {
-      connection: opts.connection as never,
-      prefix,
-      concurrency: opts.concurrency ?? Math.max(1, pool.workers),
-      ...(opts.lockDuration !== undefined && { lockDuration: opts.lockDuration }),
-      ...(opts.stalledInterval !== undefined && { stalledInterval: opts.stalledInterval }),
-    },
-  );
+  const control = openLike(opts.connection);
+  control.on('error', onError);
+  /** Appends to the job's reply stream; an outcome also renews the stream's expiry (a start or progress need not). */
+  const reply = async (data: JobData, fields: Array<string | number>, outcome = false): Promise<void> => {
+    const key = replyKey(prefix, opts.queue, data.reply);
+    if (!outcome) {
+      await control.xadd(key, '*', ...fields);
+      return;
+    }
+    const replies = await control
+      .pipeline()
+      .xadd(key, '*', ...fields)
+      .pexpire(key, REPLY_TTL_MS)
+      .exec();
+    const failed = replies?.find(([error]) => error)?.[0];
+    if (failed) throw failed;
+  };
+
+  const processJob = async (job: Job<JobData>, token?: string, bullSignal?: AbortSignal): Promise<null> => {
+    const id = job.id!;
+    const data = job.data;
+    const kernel = typeof data?.kernel === 'string' ? data.kernel.slice(0, MAX_KERNEL_NAME) : String(job.name);
+    if (data?.format !== JOB_FORMAT || typeof data.reply !== 'string') {
+      return handOff(job, token, kernel, `speaks job format ${JOB_FORMAT}, the job has format ${String(data?.format)}`);
+    }
+    if (data.kernel.length > MAX_KERNEL_NAME) return fail(job, data, new TypeError(`Expected a kernel name of at most ${MAX_KERNEL_NAME} characters`), kernel);
+    if (!catalog.mayHave(kernel)) return handOff(job, token, kernel, `has no kernel \`${kernel}\` (it exports: ${catalog.describe()})`, data);
+    void reply(data, ['t', 'started', 'job', id]).catch(onError);
+    const controller = new AbortController();
+    running.set(id, { controller, cancel: typeof data.cancel === 'string' ? data.cancel : '' });
+    const stop = (): void => controller.abort();
+    bullSignal?.addEventListener('abort', stop, { once: true });
+    computing++;
+    let value: Encoded;
+    try {
+      value = await runJob(pool, job, data, controller.signal, (done) => void reply(data, ['t', 'progress', 'job', id, 'n', done]).catch(() => {}));
+    } catch (error) {
+      if (catalog.isUnknownKernel(error)) return handOff(job, token, kernel, `has no kernel \`${kernel}\` (it exports: ${catalog.describe()})`, data);
+      return fail(job, data, error, kernel);
+    } finally {
+      running.delete(id);
+      bullSignal?.removeEventListener('abort', stop);
+      if (--computing === 0) drained?.();
+    }
+    // Written before the job completes: once BullMQ removes the job, its result is already on the reply stream.
+    await reply(data, ['t', 'ok', 'job', id, 'v', JSON.stringify(value)], true);
+    return null;
+  };
+
+  /** Fails the job: at once for an error any host would repeat, else for a retry unless this was its last attempt. */
+  const fail = async (job: Job<JobData>, data: JobData, error: unknown, kernel: string): Promise<never> => {
+    const reason = failureReason(error, kernel);
+    const final = FINAL_ERRORS.has((error as Error)?.name);
+    if (final || job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) await reply(data, ['t', 'failed', 'job', job.id!, 'r', reason], true).catch(onError);
+    throw final ? new UnrecoverableError(reason) : new Error(reason);
+  };
+
+  /** Hands the job back (it waits a moment, growing, so another host takes it), or fails it once it has gone round too often. */
+  const handOff = async (job: Job<JobData>, token: string | undefined, kernel: string, why: string, data?: JobData): Promise<never> => {
+    const refusals = Math.max(1, job.attemptsStarted - job.attemptsMade);
+    if (refusals > maxHandOffs) {
+      const error = new TypeError(
+        `No serving host took job ${job.id} after ${maxHandOffs} hand-offs: the last one ${why}. Deploy the kernel to the serving hosts`,
+      );
+      if (data) return fail(job, data, error, kernel);
+      throw new UnrecoverableError(failureReason(error, kernel));
+    }
+    await job.moveToDelayed(Date.now() + Math.min(1000, 25 * 2 ** refusals), token);
+    throw new DelayedError(new HandOff(why).message);
+  };
+
+  const worker = new Worker(opts.queue, processJob, {
+    connection: withFailover(opts.connection) as never,
+    prefix,
+    concurrency: opts.concurrency ?? Math.max(1, pool.workers),
+    ...(opts.lockDuration !== undefined && { lockDuration: opts.lockDuration }),
+    ...(opts.stalledInterval !== undefined && { stalledInterval: opts.stalledInterval }),
+  });
   worker.on('error', onError);
 
-  // BullMQ cancels only jobs of its own process; a submitter's cancel reaches the host running the job by pub/sub.
-  const subscriber = new Redis({ ...plain, maxRetriesPerRequest: null });
+  // BullMQ cancels only jobs of its own process; a submitter's cancel reaches the host running the job by pub/sub,
+  // and counts only with the secret whose hash the job carries: nobody else can stop a submitter's job.
+  const subscriber = openLike(opts.connection);
   subscriber.on('error', onError);
   const channel = cancelChannel(prefix, opts.queue);
   void subscriber.subscribe(channel).catch(onError);
   subscriber.on('message', (from: string, text: string) => {
-    if (from !== channel) return;
-    let ids: unknown;
+    if (from !== channel || text.length > 1 << 20) return;
+    let message: { jobs?: unknown; secret?: unknown };
     try {
-      ids = JSON.parse(text);
+      message = JSON.parse(text) as typeof message;
     } catch {
       return;
     }
-    if (Array.isArray(ids)) for (const id of ids) running.get(String(id))?.abort();
+    if (!Array.isArray(message?.jobs) || typeof message.secret !== 'string') return;
+    const hash = sha256(message.secret);
+    for (const id of message.jobs) {
+      const job = running.get(String(id));
+      if (job && job.cancel.length === 64 && timingSafeEqual(Buffer.from(job.cancel, 'hex'), hash)) job.controller.abort();
+    }
   });
 
   let closed: Promise<void> | undefined;
@@ -118,36 +250,50 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
     },
     close() {
       closed ??= (async () => {
-        await worker.close();
+        const graceful = worker.close();
+        const localDone = computing === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const bound = localDone.then(() => new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), closeTimeout))));
+        const outcome = await Promise.race([
+          graceful.then(
+            () => 'closed' as const,
+            () => 'closed' as const,
+          ),
+          bound,
+        ]);
+        clearTimeout(timer);
+        if (outcome === 'timeout') {
+          onError(new Error(`close(): Redis did not record the last jobs within ${closeTimeout} ms; they will run again on another host`));
+          void worker.disconnect().catch(() => {});
+        }
         subscriber.disconnect();
+        control.disconnect();
       })();
       return closed;
     },
   };
 }
 
-async function runJob(pool: ServedPool, job: Job<JobData>, signal: AbortSignal): Promise<Encoded> {
-  const data = job.data;
-  if (data?.format !== JOB_FORMAT) {
-    throw new TypeError(
-      `Job ${job.id} is not a wasmpool job of format ${JOB_FORMAT} (got format ${String(data?.format)}); submit it with a QueuePool of the same wasmpool version`,
-    );
-  }
+async function runJob(pool: ServedPool, job: Job<JobData>, data: JobData, signal: AbortSignal, progress: (done: number) => void): Promise<Encoded> {
+  const timeout = typeof data.timeout === 'number' ? { timeout: data.timeout } : {};
   if (data.kind === 'apply') {
-    const args = decode(data.args) as unknown[];
-    const value = await pool.applyAsync(data.kernel, args, { signal, ...(data.timeout !== undefined && { timeout: data.timeout }) }).get();
+    const args = decode(data.args);
+    if (!Array.isArray(args)) throw new TypeError(`Job ${job.id} carries no argument list`);
+    const value = await pool.applyAsync(data.kernel, args, { signal, ...timeout }).get();
     return encode(value, 'result');
   }
-  const items = decode(data.items) as unknown[];
+  const items = decode(data.items);
+  if (!Array.isArray(items)) throw new TypeError(`Job ${job.id} carries no item list`);
   const step = Math.max(1, Math.ceil(items.length / PROGRESS_STEPS));
   let reported = 0;
   const onProgress = (done: number): void => {
     if (done < items.length && done - reported >= step) {
       reported = done;
-      void job.updateProgress(done).catch(() => {});
+      progress(done);
     }
   };
-  const result = data.star ? pool.starmapAsync(data.kernel, items as unknown[][], { onProgress }) : pool.mapAsync(data.kernel, items, { onProgress });
+  const mapOptions = { onProgress, ...timeout };
+  const result = data.star ? pool.starmapAsync(data.kernel, items as unknown[][], mapOptions) : pool.mapAsync(data.kernel, items, mapOptions);
   // A local map cannot be stopped part-way: a cancelled chunk gives up its result here and lets the items finish.
   const values = await new Promise<unknown[]>((resolve, reject) => {
     const onAbort = (): void => reject(Object.assign(new Error('The job was cancelled by its submitter'), { name: 'CancelledError' }));
@@ -158,5 +304,5 @@ async function runJob(pool: ServedPool, job: Job<JobData>, signal: AbortSignal):
       .then(resolve, reject)
       .finally(() => signal.removeEventListener('abort', onAbort));
   });
-  return encode(values, 'result');
+  return encodeList(values, 'result');
 }

@@ -1,6 +1,6 @@
 /**
  * The client thread's books: which BullMQ job belongs to which submission, what each has delivered so far.
- * Delivery is at-least-once (a job whose host died after finishing runs again; an event and a reconcile can
+ * Delivery is at-least-once (a job whose host died after finishing runs again; a reply entry and a reconcile can
  * both report one completion), so every report is checked against these books and a second one for the same
  * job is dropped: each submission settles once, with one value. Owned by the client thread; no Redis here.
  */
@@ -12,33 +12,44 @@ export interface Outbox {
   settled(submission: Settling, ok: false, error: ErrorRecord): void;
   progress(submission: Submission, done: number, total: number): void;
   chunk(submission: Submission, offset: number, values: unknown[]): void;
+  /** How many of the submission's jobs hosts have taken so far, and how many of those have finished. */
+  load(submission: Submission, started: number, done: number): void;
 }
 
-/** What settling needs to know of a submission: its id and completion flag. */
-export type Settling = Pick<Submission, 'id' | 'flag'>;
+/** What settling needs to know of a submission: its id and completion flag, and whether it is a map. */
+export type Settling = Pick<Submission, 'id' | 'flag'> & { kind?: 'apply' | 'map' };
 
 export interface ChunkPlan {
   jobId: string;
   offset: number;
+  /** Items in the chunk; -1 for a reattached map, whose chunks are known only by their job ids. */
   size: number;
 }
+
+type ChunkState = 'queued' | 'running' | 'done';
 
 export class Submission {
   readonly id: number;
   readonly flag: number;
   readonly kernel: string;
   readonly kind: 'apply' | 'map';
+  /** Items of a map (-1 if unknown: reattached). */
   readonly total: number;
   readonly chunks: readonly ChunkPlan[];
   readonly stream: boolean;
   readonly progress: boolean;
-  /** map: the result array, filled chunk by chunk. */
-  readonly #values: unknown[];
+  /** The reply id its hosts answer to. */
+  readonly reply: string;
+  /** The secret a cancel of its jobs must carry (only its SHA-256 is in Redis). Empty if reattached. */
+  readonly secret: string;
+  /** map: each chunk's values (a Float64Array for a chunk of numbers), joined in order when the last arrives. */
+  readonly #values: Array<unknown[] | Float64Array>;
   /** Items finished per chunk (from progress reports, then the whole chunk on completion). */
   readonly #itemsDone: number[];
-  readonly #chunkDone: boolean[];
+  readonly #state: ChunkState[];
   #chunksLeft: number;
   #reportedDone = 0;
+  #started = 0;
 
   constructor(init: {
     id: number;
@@ -49,6 +60,8 @@ export class Submission {
     chunks: ChunkPlan[];
     stream: boolean;
     progress: boolean;
+    reply: string;
+    secret: string;
   }) {
     this.id = init.id;
     this.flag = init.flag;
@@ -58,24 +71,45 @@ export class Submission {
     this.chunks = init.chunks;
     this.stream = init.stream;
     this.progress = init.progress;
-    this.#values = init.kind === 'map' ? new Array(init.total) : [];
+    this.reply = init.reply;
+    this.secret = init.secret;
+    this.#values = new Array(init.chunks.length);
     this.#itemsDone = new Array(init.chunks.length).fill(0);
-    this.#chunkDone = new Array(init.chunks.length).fill(false);
+    this.#state = new Array(init.chunks.length).fill('queued');
     this.#chunksLeft = init.chunks.length;
+  }
+
+  /** A host took chunk `index`. */
+  start(index: number): void {
+    if (this.#state[index] !== 'queued') return;
+    this.#state[index] = 'running';
+    this.#started++;
+  }
+
+  /** Jobs hosts have taken (finished ones included). */
+  get startedJobs(): number {
+    return this.#started;
+  }
+
+  /** Jobs finished. */
+  get doneJobs(): number {
+    return this.chunks.length - this.#chunksLeft;
   }
 
   /** Takes in chunk `index`'s value; returns whether the submission is now complete. A repeat is ignored. */
   complete(index: number, value: unknown, out: Outbox): boolean {
-    if (this.#chunkDone[index]) return false;
-    this.#chunkDone[index] = true;
+    if (this.#state[index] === 'done') return false;
+    if (this.#state[index] === 'queued') this.#started++;
+    this.#state[index] = 'done';
     this.#chunksLeft--;
     if (this.kind === 'apply') {
       out.settled(this, true, value);
       return true;
     }
     const plan = this.chunks[index];
-    const values = Array.isArray(value) ? value : [];
-    if (values.length !== plan.size) {
+    const list = Array.isArray(value) || value instanceof Float64Array;
+    const values = list ? (value as unknown[] | Float64Array) : [];
+    if (!list || (plan.size >= 0 && values.length !== plan.size)) {
       out.settled(this, false, {
         name: 'WorkerCrashError',
         kernel: this.kernel,
@@ -84,18 +118,19 @@ export class Submission {
       });
       return true;
     }
-    for (let i = 0; i < values.length; i++) this.#values[plan.offset + i] = values[i];
-    if (this.stream) out.chunk(this, plan.offset, values);
-    this.#advance(index, plan.size, out);
+    this.#values[index] = values;
+    if (this.stream) out.chunk(this, plan.offset, values instanceof Float64Array ? Array.from(values) : values);
+    this.#advance(index, values.length, out);
     if (this.#chunksLeft > 0) return false;
-    out.settled(this, true, this.#values);
+    out.settled(this, true, joinChunks(this.#values));
     return true;
   }
 
   /** A serving host reported items finished within a running chunk. */
   partial(index: number, done: number, out: Outbox): void {
-    if (this.kind !== 'map' || this.#chunkDone[index] || !Number.isInteger(done)) return;
-    this.#advance(index, Math.min(done, this.chunks[index].size), out);
+    const size = this.chunks[index].size;
+    if (this.kind !== 'map' || this.#state[index] === 'done' || !Number.isInteger(done) || size < 0) return;
+    this.#advance(index, Math.min(done, size), out);
   }
 
   #advance(index: number, done: number, out: Outbox): void {
@@ -107,14 +142,39 @@ export class Submission {
 
   /** The jobs not yet reported finished: what a cancel removes, what a reconcile asks Redis about. */
   unfinishedJobs(): string[] {
-    return this.chunks.filter((_, i) => !this.#chunkDone[i]).map((plan) => plan.jobId);
+    return this.chunks.filter((_, i) => this.#state[i] !== 'done').map((plan) => plan.jobId);
   }
+}
+
+/**
+ * A map's result from its chunks in order: one Float64Array when every chunk was numbers (the submitting thread
+ * turns it into an array; transferring it costs nothing, where cloning a million-item array costs a hundred ms).
+ */
+function joinChunks(chunks: ReadonlyArray<unknown[] | Float64Array>): unknown[] | Float64Array {
+  if (chunks.every((chunk) => chunk instanceof Float64Array)) {
+    const joined = new Float64Array(chunks.reduce((n, chunk) => n + chunk.length, 0));
+    let at = 0;
+    for (const chunk of chunks as Float64Array[]) {
+      joined.set(chunk, at);
+      at += chunk.length;
+    }
+    return joined;
+  }
+  return chunks.flatMap((chunk) => (chunk instanceof Float64Array ? Array.from(chunk) : chunk));
+}
+
+interface JobEntry {
+  submission: Submission;
+  index: number;
+  added: boolean;
 }
 
 /** jobId → (submission, chunk index), for every job whose submission has not settled. */
 export class SubmissionBook {
-  readonly #byJob = new Map<string, { submission: Submission; index: number; added: boolean }>();
+  readonly #byJob = new Map<string, JobEntry>();
   readonly #byId = new Map<number, Submission>();
+  /** Where the reconcile sweep goes on: it looks at a bounded slice of the jobs per round, not all of them. */
+  #cursor: Iterator<[string, JobEntry]> | undefined;
 
   get size(): number {
     return this.#byId.size;
@@ -139,12 +199,22 @@ export class SubmissionBook {
     return this.#byJob.get(jobId)?.submission.kernel ?? '';
   }
 
+  submissionOf(jobId: string): Submission | undefined {
+    return this.#byJob.get(jobId)?.submission;
+  }
+
   get(id: number): Submission | undefined {
     return this.#byId.get(id);
   }
 
   has(jobId: string): boolean {
     return this.#byJob.has(jobId);
+  }
+
+  /** A host took the job. */
+  started(jobId: string): void {
+    const entry = this.#byJob.get(jobId);
+    entry?.submission.start(entry.index);
   }
 
   completed(jobId: string, value: unknown, out: Outbox): void {
@@ -182,6 +252,30 @@ export class SubmissionBook {
   /** Every job still waiting for a report. */
   pendingJobs(): string[] {
     return [...this.#byJob.keys()];
+  }
+
+  /** Up to `limit` jobs Redis has acknowledged, continuing where the last call stopped: one sweep round's slice. */
+  nextSlice(limit: number): string[] {
+    const slice: string[] = [];
+    let wrapped = false;
+    while (slice.length < limit && this.#byJob.size > 0) {
+      this.#cursor ??= this.#byJob.entries();
+      const next = this.#cursor.next();
+      if (next.done) {
+        this.#cursor = undefined;
+        if (wrapped) break;
+        wrapped = true;
+        continue;
+      }
+      const [jobId, entry] = next.value;
+      if (entry.added && this.#byJob.get(jobId) === entry) slice.push(jobId);
+    }
+    return [...new Set(slice)];
+  }
+
+  /** The reply ids of every pending job (a reattached one may answer on another submitter's stream). */
+  replies(): Set<string> {
+    return new Set([...this.#byId.values()].map((s) => s.reply));
   }
 
   all(): Submission[] {

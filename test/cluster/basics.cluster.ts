@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CancelledError, PoolStateError, TaskError, TimeoutError } from 'wasmpool';
 import { QueuePool, RedisConnectionError, serveQueue } from 'wasmpool/bullmq';
 import { rejection, thrown, until } from '../helpers.js';
-import { eventually } from './hosts.js';
+import { eventually, waitingJobs } from './hosts.js';
 import { startHost, type Host } from './hosts.js';
 import { freePort, startRedis, uniqueQueue, type RedisServer } from './redis.js';
 
@@ -21,7 +21,7 @@ const marker = (): string => join(scratch, `marker-${markers++}`);
 
 beforeAll(async () => {
   redis = await startRedis();
-  host = await startHost(QUEUE, redis.port, 2);
+  host = await startHost(QUEUE, redis.port, 2, ['--handoffs=2']);
   pool = new QueuePool({ queue: QUEUE, connection: { host: redis.host, port: redis.port } });
   await pool.waitUntilReady();
 });
@@ -196,17 +196,17 @@ describe('cancelling with a signal', () => {
       // The only worker is held, so this one waits in the queue.
       const queued = new AbortController();
       const waiting = client.applyAsync('add', [1, 2], { signal: queued.signal });
-      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 1);
+      await eventually(async () => (await waitingJobs(queue)) === 1);
       queued.abort();
       expect(await rejection(waiting)).toBeInstanceOf(CancelledError);
-      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 0);
+      await eventually(async () => (await waitingJobs(queue)) === 0);
       // A map's jobs go together: all three chunks wait, one abort removes them all.
       const mapStop = new AbortController();
       const map = client.mapAsync('square', [1, 2, 3], { chunksize: 1, signal: mapStop.signal });
-      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 3);
+      await eventually(async () => (await waitingJobs(queue)) === 3);
       mapStop.abort();
       expect(await rejection(map)).toBeInstanceOf(CancelledError);
-      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 0);
+      await eventually(async () => (await waitingJobs(queue)) === 0);
       running.abort();
       expect(await rejection(held)).toBeInstanceOf(CancelledError);
       // The held kernel never returns by itself: this completes only because its host stopped it.
@@ -246,7 +246,7 @@ describe('closing', () => {
       await closing.close();
       expect(await running).toBe(25);
       const later = client.applyAsync('add', [1, 2]);
-      await eventually(async () => (await queue.getJobCounts('waiting')).waiting === 1);
+      await eventually(async () => (await waitingJobs(queue)) === 1);
       expect(later.ready()).toBe(false);
       const next = await startHost(name, redis.port, 1);
       expect(await later).toBe(3);

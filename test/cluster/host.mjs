@@ -2,16 +2,28 @@
 // tells its parent 'serving' (IPC) once its BullMQ worker is ready, and closes when the parent says 'close'.
 import { Pool } from 'wasmpool';
 import { serveQueue } from 'wasmpool/bullmq';
+import { Cluster } from 'ioredis';
 
 const [queue, port, workers, ...flags] = process.argv.slice(2);
-const pool = new Pool({ workers: Number(workers), module: new URL('./kernels.mjs', import.meta.url) });
+/** The value of a `--name=value` flag. */
+const flag = (name) => flags.find((f) => f.startsWith(`${name}=`))?.slice(name.length + 1);
+const kernels = flag('--module') === 'old' ? './kernels-old.mjs' : './kernels.mjs';
+const pool = new Pool({ workers: Number(workers), module: new URL(kernels, import.meta.url) });
 const server = serveQueue(pool, {
   queue,
-  connection: { host: '127.0.0.1', port: Number(port) },
+  ...(flag('--cluster') !== undefined && { prefix: '{bull}' }),
+  connection:
+    flag('--cluster') !== undefined
+      ? new Cluster([{ host: '127.0.0.1', port: Number(flag('--cluster')) }], { redisOptions: { maxRetriesPerRequest: null } })
+      : flag('--sentinel') !== undefined
+        ? { sentinels: [{ host: '127.0.0.1', port: Number(flag('--sentinel')) }], name: 'mymaster' }
+        : { host: '127.0.0.1', port: Number(port) },
   lockDuration: 2000,
   stalledInterval: 1000,
   onError: () => {},
   ...(flags.includes('--concurrency-1') && { concurrency: 1 }),
+  ...(flag('--handoffs') !== undefined && { maxHandOffs: Number(flag('--handoffs')) }),
+  ...(flag('--close-timeout') !== undefined && { closeTimeout: Number(flag('--close-timeout')) }),
 });
 await server.waitUntilReady();
 process.send?.({ type: 'serving', pid: process.pid });

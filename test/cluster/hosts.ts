@@ -40,6 +40,12 @@ export async function stopAll(hosts: Host[]): Promise<void> {
   await Promise.all(hosts.map((host) => host.kill()));
 }
 
+/** Jobs waiting for a host: QueuePool jobs always carry a BullMQ priority, so they wait as "prioritized". */
+export async function waitingJobs(queue: { getJobCounts(...types: string[]): Promise<Record<string, number>> }): Promise<number> {
+  const counts = await queue.getJobCounts('waiting', 'prioritized');
+  return (counts.waiting ?? 0) + (counts.prioritized ?? 0);
+}
+
 /** Resolves once `condition()` holds: for state only Redis can tell (job counts), asked every 20 ms. */
 export async function eventually(condition: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const giveUp = performance.now() + timeoutMs;

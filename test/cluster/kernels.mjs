@@ -60,3 +60,14 @@ export function failCounting(marker) {
   writeFileSync(marker, 'x', { flag: 'a' });
   throw new Error('always fails');
 }
+
+/** Appends `tag` to `file` as it runs: the order a host ran jobs in. */
+export function note(file, tag) {
+  writeFileSync(file, `${tag}\n`, { flag: 'a' });
+  return tag;
+}
+
+/** Throws an error naming a file of the serving host by its absolute path. */
+export function failWithPath() {
+  throw new Error(`cannot open ${new URL('./secret/own.wasm', import.meta.url).pathname} for reading`);
+}

@@ -16,6 +16,9 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops (SIGKILL, a crash) and starts again on the same port, keeping the data only if `appendonly`. */
   restart(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a Redis that keeps its connections but answers nothing (frozen, swapped out). */
+  freeze(): void;
+  thaw(): void;
 }
 
 /** A loopback port nobody listens on (a moment ago). */
@@ -30,8 +33,8 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function launch(port: number, dir: string, appendonly: boolean): Promise<ChildProcess> {
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', appendonly ? 'yes' : 'no'];
+function launch(port: number, dir: string, appendonly: boolean, extra: string[] = []): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', dir, '--appendonly', appendonly ? 'yes' : 'no', ...extra];
   if (appendonly) args.push('--appendfsync', 'always');
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
@@ -56,8 +59,8 @@ export function uniqueQueue(name: string): string {
  * `restartable`: the test kills and restarts the server, so it must be this file's own even when REDIS_URL is set
  * (nobody else's server can be restarted); that needs redis-server on PATH.
  */
-export async function startRedis(options: { appendonly?: boolean; restartable?: boolean } = {}): Promise<RedisServer> {
-  if (process.env.REDIS_URL && !options.restartable) {
+export async function startRedis(options: { appendonly?: boolean; restartable?: boolean; args?: string[] } = {}): Promise<RedisServer> {
+  if (process.env.REDIS_URL && !options.restartable && !options.args) {
     const url = new URL(process.env.REDIS_URL);
     return {
       host: url.hostname,
@@ -65,14 +68,18 @@ export async function startRedis(options: { appendonly?: boolean; restartable?: 
       owned: false,
       stop: async () => {},
       restart: async () => Promise.reject(new Error('Cannot restart the server at REDIS_URL; restart tests start their own')),
+      freeze: () => {
+        throw new Error('Cannot freeze the server at REDIS_URL');
+      },
+      thaw: () => {},
     };
   }
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'wasmpool-redis-'));
   const appendonly = options.appendonly ?? false;
-  let child = await launch(port, dir, appendonly);
+  let child = await launch(port, dir, appendonly, options.args);
   const kill = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
+    if (child.exitCode !== null || child.signalCode !== null) return;
     child.removeAllListeners('exit');
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
@@ -86,7 +93,9 @@ export async function startRedis(options: { appendonly?: boolean; restartable?: 
     stop: kill,
     async restart() {
       await kill();
-      child = await launch(port, dir, appendonly);
+      child = await launch(port, dir, appendonly, options.args);
     },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
   };
 }

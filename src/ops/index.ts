@@ -1,0 +1,1 @@
+export { Ops, type Complex, type Conv2dOptions, type FftOptions, type MatmulOptions, type OutOptions, type VarianceOptions } from './ops.js';
