@@ -5,8 +5,8 @@
 //
 //   node examples/blur/run.mjs [--size 4096] [--sigma 2] [--reps 5] [--workers 2]
 //
-// Needs `assemblyscript` installed (npm install --save-dev assemblyscript): the first `new Pool` compiles blur.ts
-// (about a second), later ones take the binary from the compile cache.
+// Needs `assemblyscript` installed (npm install --save-dev assemblyscript): the first Pool.create compiles blur.ts
+// without blocking this thread (about a second); later ones take the binary from the compile cache.
 import { Pool } from 'wasmpool';
 import { parseArgs } from 'node:util';
 
@@ -70,8 +70,8 @@ function blurJs(src, tmp, dst, width, height, w) {
 }
 
 /** One pool with its image, scratch and output in its shared memory. */
-function blurPool(count) {
-  const pool = new Pool({ module: new URL('./blur.ts', import.meta.url), workers: count });
+async function blurPool(count) {
+  const pool = await Pool.create({ module: new URL('./blur.ts', import.meta.url), workers: count });
   const src = pool.alloc(Float32Array, size * size);
   const tmp = pool.alloc(Float32Array, size * size);
   const dst = pool.alloc(Float32Array, size * size);
@@ -100,8 +100,8 @@ const src = new Float32Array(size * size);
 const tmp = new Float32Array(size * size);
 const dst = new Float32Array(size * size);
 fillImage(src);
-const one = blurPool(1);
-const many = blurPool(workers);
+const one = await blurPool(1);
+const many = await blurPool(workers);
 try {
   const times = { js: [], one: [], many: [] };
   // Warm-up (JIT, first-touch of the pools' memory), then the three interleaved, so load on a shared machine
