@@ -135,10 +135,11 @@ try {
   const t1 = median(times.one);
   const tn = median(times.many);
   const ms = (t) => `${t.toFixed(1)} ms`;
-  console.log(`Gaussian blur, sigma ${sigma} (${weights.length} taps per pass), ${size}×${size} Float32, median of ${reps}:`);
-  console.log(`  plain JS, this thread   ${ms(js)}`);
-  console.log(`  wasmpool, 1 worker      ${ms(t1)}  (${(js / t1).toFixed(2)}× plain JS)`);
-  console.log(`  wasmpool, ${workers} workers     ${ms(tn)}  (${(js / tn).toFixed(2)}× plain JS, ${(t1 / tn).toFixed(2)}× 1 worker)`);
+  const range = (list) => `(${Math.min(...list).toFixed(1)}–${Math.max(...list).toFixed(1)})`;
+  console.log(`Gaussian blur, sigma ${sigma} (${weights.length} taps per pass), ${size}×${size} Float32, median (min–max) of ${reps}:`);
+  console.log(`  plain JS, this thread   ${ms(js)} ${range(times.js)}`);
+  console.log(`  wasmpool, 1 worker      ${ms(t1)} ${range(times.one)}  ${(js / t1).toFixed(2)}× plain JS`);
+  console.log(`  wasmpool, ${workers} workers     ${ms(tn)} ${range(times.many)}  ${(js / tn).toFixed(2)}× plain JS, ${(t1 / tn).toFixed(2)}× 1 worker`);
   console.log('  both pools bit-identical to plain JS');
 } finally {
   await one.pool.terminate();
