@@ -16,6 +16,8 @@ export default tseslint.config(
       'examples/custom-kernel/build/**',
       'bench/results/**',
       'demo/dist/**',
+      '.stryker-tmp/**',
+      'reports/**',
     ],
   },
   js.configs.recommended,

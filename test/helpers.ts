@@ -5,6 +5,8 @@ export const fixture = (relative: string): string => fileURLToPath(new URL(`./fi
 export const built = (relative: string): string => fileURLToPath(new URL(`../build/${relative}`, import.meta.url));
 
 export const JS_TASKS = fixture('js/tasks.mjs');
+/** Kernels that coordinate with the test through shared memory (test/fixtures/js/handshakes.mjs). */
+export const HANDSHAKES = fixture('js/handshakes.mjs');
 export const FAULTS_WASM = built('fixtures/faults.wasm');
 export const BOUND_WASM = built('fixtures/bound.wasm');
 export const SEED_WASM = built('examples/seed.wasm');

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { NotReadyError, Pool, TaskError, TimeoutError } from 'wasmpool';
-import { JS_TASKS, rejection, thrown } from '../helpers.js';
+import { JS_TASKS, rejection, thrown, until } from '../helpers.js';
 
 let pool: Pool | undefined;
 afterEach(async () => {
@@ -9,16 +9,22 @@ afterEach(async () => {
 });
 
 describe('AsyncResult', () => {
-  it('get(timeout) rejects with TimeoutError after about the timeout, and the task still completes', async () => {
-    pool = new Pool({ workers: 1 });
-    const result = pool.applyAsync<number>('spin', [400]);
+  // Kills: get(ms) waiting several times as long as asked. A tolerance window in CPython's style: at least 0.9
+  // of the timeout, and well under 5 times it; the task is held open by a gate, so it cannot finish first.
+  it('get(100) rejects with TimeoutError after 90 to 500 ms, and the task still completes', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const result = pool.applyAsync<number>('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1);
     const started = performance.now();
-    const error = await rejection(result.get(50));
+    const error = await rejection(result.get(100));
     const waited = performance.now() - started;
     expect(error).toBeInstanceOf(TimeoutError);
-    expect(waited).toBeGreaterThanOrEqual(45);
-    expect(waited).toBeLessThan(2000);
-    expect(await result.get()).toBeGreaterThan(0);
+    expect(error.message).toMatch(/within 100 ms/);
+    expect(waited).toBeGreaterThanOrEqual(90);
+    expect(waited).toBeLessThan(500);
+    Atomics.store(gate, 0, 1);
+    expect(await result.get()).toBe(7);
   });
 
   it('wait(timeout) resolves without a value when time runs out and never rejects for a failed task', async () => {
@@ -38,6 +44,7 @@ describe('AsyncResult', () => {
     const error = thrown(() => result.successful());
     expect(error).toBeInstanceOf(NotReadyError);
     expect(error.name).toBe('NotReadyError');
+    expect(error.message).toMatch(/not ready yet; call successful\(\) after ready\(\) is true or after wait\(\)/);
     await result.wait();
     expect(result.successful()).toBe(true);
     const failed = pool.applyAsync('fail', ['x']);
@@ -82,13 +89,18 @@ describe('AsyncResult', () => {
     }
   });
 
-  it('getSync(timeout) throws TimeoutError and a later getSync still succeeds', () => {
-    pool = new Pool({ workers: 1 });
-    const result = pool.applyAsync<number>('spin', [200]);
+  it('getSync(60) throws TimeoutError after 54 to 300 ms, and a later getSync still succeeds', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const result = pool.applyAsync<number>('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1);
     const started = performance.now();
-    expect(thrown(() => result.getSync(30))).toBeInstanceOf(TimeoutError);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(25);
-    expect(result.getSync()).toBeGreaterThan(0);
+    expect(thrown(() => result.getSync(60))).toBeInstanceOf(TimeoutError);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(54);
+    expect(waited).toBeLessThan(300);
+    Atomics.store(gate, 0, 1);
+    expect(result.getSync()).toBe(7);
   });
 
   it('getSync throws the task error; waitSync only waits', () => {
@@ -102,19 +114,36 @@ describe('AsyncResult', () => {
     expect((error as TaskError).kernel).toBe('fail');
   });
 
-  it('waitSync(timeout) returns after about the timeout when the task is slow', () => {
-    pool = new Pool({ workers: 1 });
-    const result = pool.applyAsync('spin', [300]);
+  it('waitSync(60) returns after 54 to 300 ms when the task is still running', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const result = pool.applyAsync<number>('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1);
     const started = performance.now();
-    result.waitSync(40);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(35);
+    result.waitSync(60);
+    const waited = performance.now() - started;
+    expect(waited).toBeGreaterThanOrEqual(54);
+    expect(waited).toBeLessThan(300);
     expect(result.ready()).toBe(false);
+    Atomics.store(gate, 0, 1);
+    result.waitSync();
+    expect(result.ready()).toBe(true);
   });
 
-  it('rejects a bad timeout at the call', () => {
+  // Kills (Stryker): get(timeout) throwing TimeoutError even when the task finished in time.
+  it('get(timeout) resolves with the value when the task finishes in time', async () => {
+    pool = new Pool({ workers: 1, module: JS_TASKS });
+    expect(await pool.applyAsync('add', [1, 2]).get(10_000)).toBe(3);
+    await expect(pool.applyAsync('fail', ['late']).get(10_000)).rejects.toThrow('late');
+  });
+
+  it('rejects a bad timeout at the call', async () => {
     pool = new Pool({ workers: 1 });
     const result = pool.applyAsync('add', [1, 2]);
     expect(thrown(() => result.getSync(-1))).toBeInstanceOf(RangeError);
     expect(() => result.get(Number.NaN)).toThrow(/`timeout`/);
+    // Kills (Stryker): wait(timeout) without its check. wait() is async, so a bad timeout rejects.
+    await expect(result.wait(-1)).rejects.toThrow(/`timeout`/);
+    expect(thrown(() => result.waitSync(-1))).toBeInstanceOf(RangeError);
   });
 });

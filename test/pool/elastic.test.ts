@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, QueueFullError, TimeoutError, WorkerCrashError } from 'wasmpool';
-import { JS_TASKS, fixture, rejection, thrown, until } from '../helpers.js';
+import { HANDSHAKES, JS_TASKS, fixture, rejection, thrown, until } from '../helpers.js';
 
 let pool: Pool | undefined;
 afterEach(async () => {
@@ -10,14 +10,17 @@ afterEach(async () => {
 
 describe('elastic size', () => {
   it('minWorkers: 0 starts no thread, grows under load up to workers, and shrinks back after idleTimeout', async () => {
-    pool = new Pool({ workers: 2, minWorkers: 0, idleTimeout: 50, module: JS_TASKS });
+    pool = new Pool({ workers: 2, minWorkers: 0, idleTimeout: 50, module: HANDSHAKES, initializer: 'attach', initargs: [new SharedArrayBuffer(4)] });
     expect(pool.stats().workers).toBe(0);
-    const results = Array.from({ length: 20 }, () => pool!.applyAsync<number>('busyThenWho', [5]));
+    // Two items that meet inside the kernel (so one ran on each worker, whatever the start-up order), then load.
+    const met = [0, 1].map(() => pool!.applyAsync<{ threadId: number }>('meetAt', [2]));
+    const rest = Array.from({ length: 18 }, () => pool!.applyAsync<number>('busyFor', [1]));
     expect(pool.stats().workers).toBe(2);
-    const threads = new Set(await Promise.all(results.map((r) => r.get())));
+    const threads = new Set((await Promise.all(met.map((r) => r.get()))).map((r) => r.threadId));
     expect(threads.size).toBe(2);
+    await Promise.all(rest.map((r) => r.get()));
     await until(() => pool!.stats().workers === 0);
-    expect(await pool.apply('add', [1, 2])).toBe(3); // a fresh worker, same module
+    expect(threads.has(await pool.apply<number>('busyFor', [0]))).toBe(false); // a fresh worker, same module
   });
 
   it('getSync() works from synchronous code on a pool with no live worker', () => {
@@ -36,11 +39,26 @@ describe('elastic size', () => {
     expect([...values]).toEqual([2, 4, 6, 8]);
   });
 
-  it('keeps minWorkers when idle', async () => {
-    pool = new Pool({ workers: 2, minWorkers: 1, idleTimeout: 20, module: JS_TASKS });
-    await Promise.all(Array.from({ length: 10 }, () => pool!.apply('busy', [5])));
+  // Kills: idle workers retiring below minWorkers. The worker kept must be one of the two that ran the load (a
+  // pool that retired both and started a fresh one would show a new thread).
+  it('keeps minWorkers when idle: one of the workers that ran the load stays, many idle timeouts later', async () => {
+    pool = new Pool({ workers: 2, minWorkers: 1, idleTimeout: 20, module: HANDSHAKES });
+    const meeting = new SharedArrayBuffer(4);
+    const ran = await pool.starmap<{ threadId: number }>(
+      'meet',
+      [
+        [meeting, 2],
+        [meeting, 2],
+      ],
+      { chunksize: 1 },
+    );
+    const threads = new Set(ran.map((r) => r.threadId));
+    expect(threads.size).toBe(2); // it grew to both workers: the two items met inside the kernel
     await until(() => pool!.stats().workers === 1);
+    // That nothing more retires can only be seen over time: ten idle timeouts (a bound, not a handshake).
+    await new Promise((resolve) => setTimeout(resolve, 200));
     expect(pool.stats().workers).toBe(1);
+    expect(threads.has(await pool.apply<number>('busyFor', [0]))).toBe(true);
   });
 
   it('a crash while the pool is shrinking fails only that task; a timeout on the last live worker heals', async () => {
@@ -121,6 +139,58 @@ describe('backpressure', () => {
     await Promise.all([blocker.get(), ...queued.map((r) => r.get())]);
   });
 
+  // Kills: `size` reported as huge whenever anything is queued (onSizeLessThan(n) would then act as onEmpty).
+  // One worker, eleven gated tasks released one at a time: after task k is done, tasks 0..k (and perhaps k+1)
+  // have been taken, so exactly 10-k or 9-k are queued. onSizeLessThan(5) must not have resolved after task 4
+  // (5 or 6 queued) and must have resolved after task 6 (3 or 4 queued), seeing fewer than 5 but not 0.
+  it('onSizeLessThan(5) resolves when the fifth-last queued unit is taken, not when the queue is empty', async () => {
+    const shared = new SharedArrayBuffer(4 * 2 * 11);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 1, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const tasks = Array.from({ length: 11 }, (_, i) => pool!.applyAsync<number>('gatedAt', [i]));
+    await until(() => Atomics.load(cells, 1) === 1); // task 0 runs: the other ten are queued
+    expect(pool.size).toBe(10);
+    expect(pool.pending).toBe(1);
+    let sizeSeen = -1;
+    const below5 = pool.onSizeLessThan(5).then(() => (sizeSeen = pool!.size));
+    const release = async (k: number) => {
+      Atomics.store(cells, 2 * k, 1);
+      expect(await tasks[k].get()).toBe(k);
+      await new Promise((resolve) => setImmediate(resolve)); // the watchers' promise callbacks run
+    };
+    for (let k = 0; k <= 4; k++) await release(k);
+    expect(sizeSeen).toBe(-1);
+    expect(pool.size).toBeGreaterThanOrEqual(5);
+    await release(5);
+    await release(6);
+    expect(sizeSeen).toBeGreaterThanOrEqual(3);
+    expect(sizeSeen).toBeLessThan(5);
+    for (let k = 7; k <= 10; k++) await release(k);
+    await below5;
+    expect(pool.size + pool.pending).toBe(0);
+  });
+
+  // Kills (Stryker): onIdle() resolving at once when only `pending` (or only `size`) is 0. Before the first
+  // worker has started, the unit is queued and nothing runs; then it runs (held by a gate) and nothing is queued.
+  it('onIdle() waits for a unit queued before any worker started, and for one running with nothing queued', async () => {
+    const shared = new SharedArrayBuffer(8);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 1, minWorkers: 0, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const task = pool.applyAsync<number>('gatedAt', [0]);
+    expect([pool.size, pool.pending]).toEqual([1, 0]); // no worker yet: a thread takes milliseconds to start
+    let idleWhileQueued = false;
+    const first = pool.onIdle().then(() => (idleWhileQueued = true));
+    await until(() => Atomics.load(cells, 1) === 1); // now running, nothing queued
+    expect([pool.size, pool.pending]).toEqual([0, 1]);
+    let idleWhileRunning = false;
+    const second = pool.onIdle().then(() => (idleWhileRunning = true));
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect([idleWhileQueued, idleWhileRunning]).toEqual([false, false]);
+    Atomics.store(cells, 0, 1);
+    expect(await task.get()).toBe(0);
+    await Promise.all([first, second]);
+  });
+
   it('onSizeLessThan, onEmpty and onIdle resolve as the queue drains; size and pending count units', async () => {
     pool = new Pool({ workers: 1, module: JS_TASKS });
     const gate = new Int32Array(new SharedArrayBuffer(8));
@@ -131,7 +201,7 @@ describe('backpressure', () => {
     expect(pool.size).toBe(10);
     const seen: string[] = [];
     const watchers = [
-      pool.onSizeLessThan(5).then(() => seen.push(`below 5 (done ${queued.filter((r) => r.ready()).length})`)),
+      pool.onSizeLessThan(5).then(() => seen.push('below 5')),
       pool.onEmpty().then(() => seen.push('empty')),
       pool.onIdle().then(() => seen.push('idle')),
     ];
@@ -141,8 +211,9 @@ describe('backpressure', () => {
     Atomics.notify(gate, 0);
     await Promise.all(watchers);
     expect(await blocker.get()).toBe(7);
-    expect(seen.slice(-1)).toEqual(['idle']);
-    expect(seen).toContain('empty');
+    expect(await Promise.all(queued.map((r) => r.get()))).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    // The order is fixed: fewer than 5 queued comes no later than empty, and idle (nothing running) last.
+    expect(seen).toEqual(['below 5', 'empty', 'idle']);
     expect(pool.size + pool.pending).toBe(0);
     await pool.onIdle(); // at once when idle
   });
@@ -160,6 +231,46 @@ describe('stats', () => {
     expect(stats.perWorker).toHaveLength(2);
     expect(stats.utilization).toBeGreaterThan(0);
     expect(stats.utilization).toBeLessThanOrEqual(1);
+  });
+
+  // Kills: run time recorded as wait time (or the reverse). One worker holds a gated task for at least 60 ms
+  // while four 2 ms tasks wait behind it: four of five waits are >= 60 ms, four of five runs are short.
+  it('books the time queued as wait time and the time in a worker as run time', async () => {
+    const shared = new SharedArrayBuffer(8);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 1, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const gated = pool.applyAsync('gatedAt', [0]);
+    await until(() => Atomics.load(cells, 1) === 1);
+    const queued = Array.from({ length: 4 }, () => pool!.applyAsync('busyFor', [2]));
+    // A duration to measure, not a wait for another thread: the gated task runs, and the others wait, this long.
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    Atomics.store(cells, 0, 1);
+    await Promise.all([gated.get(), ...queued.map((r) => r.get())]);
+    await pool.onIdle();
+    const { runTime, waitTime } = pool.stats();
+    expect([runTime.count, waitTime.count]).toEqual([5, 5]);
+    expect(waitTime.p50).toBeGreaterThanOrEqual(58);
+    expect(runTime.max).toBeGreaterThanOrEqual(58); // the gated task ran that long
+    expect(runTime.p50).toBeLessThan(40); // the 2 ms tasks (generous: the machine may be shared)
+  });
+
+  // Kills: all busy time booked to one worker. Two items meet (one on each worker), then each stays busy 40 ms.
+  it('books each worker its own busy time', async () => {
+    pool = new Pool({ workers: 2, module: HANDSHAKES, initializer: 'attach', initargs: [new SharedArrayBuffer(4)] });
+    const ran = await Promise.all([pool.apply<{ threadId: number }>('meetAt', [2, 40]), pool.apply<{ threadId: number }>('meetAt', [2, 40])]);
+    expect(new Set(ran.map((r) => r.threadId)).size).toBe(2);
+    // A result that travels by message can arrive before its completion entry (which carries the run time) is
+    // read; onIdle() waits until the pool's own counts show nothing running.
+    await pool.onIdle();
+    const { perWorker, utilization } = pool.stats();
+    expect(perWorker).toHaveLength(2);
+    for (const worker of perWorker) {
+      expect(worker.busyMs).toBeGreaterThanOrEqual(38);
+      expect(worker.utilization).toBeGreaterThan(0);
+      expect(worker.utilization).toBeLessThanOrEqual(1);
+    }
+    expect(new Set(perWorker.map((w) => w.id)).size).toBe(2);
+    expect(utilization).toBeGreaterThan(0);
   });
 });
 

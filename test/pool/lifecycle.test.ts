@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { CancelledError, Pool, PoolStateError } from 'wasmpool';
-import { JS_TASKS, fixture, rejection, thrown } from '../helpers.js';
+import { JS_TASKS, fixture, rejection, thrown, until } from '../helpers.js';
 
 describe('lifecycle', () => {
   it('close() lets queued and running tasks finish, then join() resolves', async () => {
@@ -62,11 +62,35 @@ describe('lifecycle', () => {
     await escaped.join();
   });
 
-  it('join() after terminate() resolves once every worker has exited', async () => {
-    const pool = new Pool({ workers: 2 });
-    await pool.apply('add', [1, 1]);
+  // Kills: join() resolving without awaiting the workers' exits. A unit still running at terminate() keeps its
+  // completion slot until its worker has exited (it may still be writing), so the slot count tells the two apart.
+  it('join() after terminate() resolves once every worker has exited: the slots they held are back', async () => {
+    const pool = new Pool({ workers: 2, module: JS_TASKS });
+    const flags = [new SharedArrayBuffer(4), new SharedArrayBuffer(4)];
+    const running = flags.map((flag) => pool.applyAsync('announceThenLoop', [flag]));
+    await until(() => flags.every((flag) => Atomics.load(new Int32Array(flag), 0) === 1)); // both workers inside a task
+    expect(pool.stats().slotsInUse).toBe(2);
     void pool.terminate();
     await expect(pool.join()).resolves.toBeUndefined();
+    expect(pool.stats().slotsInUse).toBe(0);
+    for (const result of running) expect(await rejection(result)).toBeInstanceOf(CancelledError);
+  });
+
+  // Kills the same mutation on the graceful path: close() lets the running task finish, then stops the workers.
+  it('join() after close() resolves only after the running task has finished and its worker exited', async () => {
+    const pool = new Pool({ workers: 1, module: JS_TASKS });
+    const gate = new Int32Array(new SharedArrayBuffer(8));
+    const held = pool.applyAsync('holdUntilReleased', [gate.buffer]);
+    await until(() => Atomics.load(gate, 1) === 1);
+    pool.close();
+    let joined = false;
+    const join = pool.join().then(() => (joined = true));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve)); // event-loop turns, not a timed wait
+    expect(joined).toBe(false); // the task is still held open by the gate
+    Atomics.store(gate, 0, 1);
+    await join;
+    expect(held.ready() && held.successful()).toBe(true);
+    expect(pool.stats()).toMatchObject({ workers: 0, slotsInUse: 0 });
   });
 
   it('a pool that is never closed keeps the process alive only while it has work', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, TaskError } from 'wasmpool';
-import { JS_TASKS, rejection } from '../helpers.js';
+import { HANDSHAKES, JS_TASKS, rejection, until } from '../helpers.js';
 
 let pool: Pool | undefined;
 afterEach(async () => {
@@ -117,19 +117,56 @@ describe('mapAsync / starmapAsync', () => {
 });
 
 describe('imap / imapUnordered', () => {
-  it('imap yields in input order', async () => {
-    pool = new Pool({ workers: 2, module: JS_TASKS });
-    const out: number[] = [];
-    for await (const v of pool.imap<number>('busy', [40, 5, 20, 1])) out.push(v);
-    expect(out).toEqual([40, 5, 20, 1]);
+  // Kills: imap made unordered. Item 0 and item 1 run at once on the two workers, each held by its own gate;
+  // the test lets item 1 finish first, and the iterator must still give item 0 first.
+  it('imap yields in input order even when a later item finishes first', async () => {
+    const shared = new SharedArrayBuffer(4 * 4);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 2, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const iterator = pool.imap<number>('gatedAt', [0, 1])[Symbol.asyncIterator]();
+    let first: number | undefined;
+    const firstNext = iterator.next().then((r) => (first = r.value as number));
+    await until(() => Atomics.load(cells, 1) === 1 && Atomics.load(cells, 3) === 1); // both items running
+    Atomics.store(cells, 2, 1); // item 1 finishes
+    await until(() => pool!.pending === 1); // its completion is in: only item 0 still runs
+    for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(first).toBeUndefined(); // item 0 has not finished, so nothing can be yielded yet
+    Atomics.store(cells, 0, 1);
+    await firstNext;
+    expect(first).toBe(0);
+    expect((await iterator.next()).value).toBe(1);
+    expect((await iterator.next()).done).toBe(true);
   });
 
-  it('imapUnordered yields every item, in completion order', async () => {
+  // Kills: imap's chunksize default of 1 (Python's) replaced by map's ceil(len / (4 * workers)), here 5.
+  it('imap sends one item per chunk unless told otherwise: progress moves one item at a time', async () => {
     pool = new Pool({ workers: 2, module: JS_TASKS });
+    const progress: number[] = [];
     const out: number[] = [];
-    for await (const v of pool.imapUnordered<number>('busy', [200, 5, 5, 5])) out.push(v);
-    expect([...out].sort((a, b) => a - b)).toEqual([5, 5, 5, 200]);
-    expect(out.at(-1)).toBe(200);
+    for await (const v of pool.imap<number>(
+      'echo',
+      Array.from({ length: 40 }, (_, i) => i),
+      { onProgress: (done) => progress.push(done) },
+    ))
+      out.push(v);
+    expect(out).toEqual(Array.from({ length: 40 }, (_, i) => i));
+    expect(progress).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+  });
+
+  it('imapUnordered yields in completion order: the item finished first comes first', async () => {
+    const shared = new SharedArrayBuffer(4 * 4);
+    const cells = new Int32Array(shared);
+    pool = new Pool({ workers: 2, module: HANDSHAKES, initializer: 'attach', initargs: [shared] });
+    const iterator = pool.imapUnordered<number>('gatedAt', [0, 1])[Symbol.asyncIterator]();
+    let first: number | undefined;
+    void iterator.next().then((r) => (first = r.value as number));
+    await until(() => Atomics.load(cells, 1) === 1 && Atomics.load(cells, 3) === 1);
+    Atomics.store(cells, 2, 1); // item 1 finishes while item 0 is held
+    await until(() => first !== undefined, 5_000); // fails, rather than hangs, if it waited for item 0
+    expect(first).toBe(1);
+    Atomics.store(cells, 0, 1);
+    expect((await iterator.next()).value).toBe(0);
+    expect((await iterator.next()).done).toBe(true);
   });
 
   it("imap throws the failing item's error when iteration reaches it", async () => {

@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Pool, TaskError } from 'wasmpool';
-import { BOUND_WASM, FAULTS_WASM, JS_TASKS, rejection, thrown } from '../helpers.js';
+import { BOUND_WASM, FAULTS_WASM, HANDSHAKES, JS_TASKS, rejection, thrown } from '../helpers.js';
 
 let pool: Pool | undefined;
 afterEach(async () => {
@@ -73,10 +73,24 @@ describe('task modules', () => {
 });
 
 describe('initializer, initargs, maxTasksPerWorker', () => {
-  it('runs the initializer once in every worker before its tasks', async () => {
-    pool = new Pool({ workers: 2, module: JS_TASKS, initializer: 'setup', initargs: [42] });
-    const seen = await pool.map<{ value: number; threadId: number }>('readSetup', [0, 0, 0, 0], { chunksize: 1 });
-    expect(seen.every((s) => s.value === 42)).toBe(true);
+  // Kills: the initializer called twice in a worker, and the initializer sent only to the first worker. The
+  // two items meet inside the kernel (each waits until both run), so each is on its own worker.
+  it('runs the initializer exactly once in every worker, with its initargs, before its tasks', async () => {
+    pool = new Pool({ workers: 2, module: HANDSHAKES, initializer: 'countInit', initargs: [42] });
+    const meeting = new SharedArrayBuffer(4);
+    const seen = await pool.starmap<{ threadId: number; initCalls: number; initValue: number }>(
+      'meet',
+      [
+        [meeting, 2],
+        [meeting, 2],
+      ],
+      { chunksize: 1 },
+    );
+    expect(new Set(seen.map((s) => s.threadId)).size).toBe(2);
+    expect(seen.map((s) => [s.initCalls, s.initValue])).toEqual([
+      [1, 42],
+      [1, 42],
+    ]);
   });
 
   it('an initializer that throws fails the tasks with a clear error instead of respawning forever', async () => {

@@ -2,7 +2,7 @@
 // byte by byte (test/unit/wasm-binary.ts) so each test states exactly what the module declares.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { inspectWasm } from '../../dist/wasm/inspect.js';
+import { inspectWasm } from '../../src/wasm/inspect.js';
 import { built } from '../helpers.js';
 import {
   F32,
@@ -95,6 +95,12 @@ describe('inspectWasm: imported memory limits', () => {
   it('reads initial, maximum and shared from a shared memory import', () => {
     const { memoryImport } = inspectWasm(binary(section(IMPORT, vector([importMemory('env', 'memory', limits(2, 300, true))]))));
     expect(memoryImport).toEqual({ module: 'env', name: 'memory', initial: 2, maximum: 300, shared: true });
+  });
+
+  // Kills: `shared` read from the has-maximum bit (flags & 1) instead of bit 1 (flags & 2).
+  it('reads a non-shared memory with a maximum as not shared', () => {
+    const { memoryImport } = inspectWasm(binary(section(IMPORT, vector([importMemory('env', 'memory', limits(2, 300, false))]))));
+    expect(memoryImport).toEqual({ module: 'env', name: 'memory', initial: 2, maximum: 300, shared: false });
   });
 
   it('reports a memory without a maximum as maximum undefined, not shared', () => {

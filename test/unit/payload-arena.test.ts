@@ -57,8 +57,17 @@ describe('PayloadArena', () => {
     expect(added).toHaveLength(2);
     for (const block of first) a.free(block);
     // The current page still has room: the emptied one waits until it is needed.
-    expect(a.allocate(8).page).toBe(overflow.page);
-    a.free(overflow);
+    const small = a.allocate(8);
+    expect(small.page).toBe(overflow.page);
+    // Kills: #emptyPage() never finding the emptied page (a new page added whenever the current one fills).
+    const rest = [0, 1, 2].map(() => a.allocate(quarter)); // the second page now has 16 + 3 quarters used
+    expect(rest.every((b) => b.page === overflow.page)).toBe(true);
+    const reused = a.allocate(quarter); // does not fit: back to the emptied first page, from its start
+    expect(reused.page).toBe(first[0].page);
+    expect(reused.offset).toBe(0);
+    expect(added).toHaveLength(2);
+    expect(a.byteLength).toBe(2 * ARENA_PAGE_BYTES);
+    for (const block of [overflow, small, ...rest]) a.free(block);
     expect(a.liveBlocks).toBe(1);
   });
 
