@@ -1,7 +1,9 @@
 /**
- * wasmpool for Node: Python's Pool/AsyncResult over WebAssembly workers.
- * Public exports only; the Node platform (worker_threads, fs) is installed here.
+ * wasmpool: Python's Pool/AsyncResult over WebAssembly workers, for Node, Bun and Deno; browsers get the same
+ * exports from its `browser` build. Start at {@link Pool}; the README is the guide.
+ * @module wasmpool
  */
+// Public exports only; the Node platform (worker_threads, fs) is installed here.
 import { installPlatform } from './platform.js';
 import { serializePayload } from './transport/node-codec.js';
 import { nodeTransport } from './transport/node.js';

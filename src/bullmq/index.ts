@@ -1,6 +1,7 @@
 /**
  * wasmpool/bullmq: the Pool API across many machines, on BullMQ and Redis. Hosts serve a queue with
  * serveQueue(pool, ...); any process submits to it through a QueuePool. Node only (bullmq is an optional peer).
+ * @module wasmpool/bullmq
  */
 export { serveQueue, type ServeOptions, type QueueServer } from './serve.js';
 export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapOptions, type QueueAsyncResult, type QueuePoolStats } from './queue-pool.js';

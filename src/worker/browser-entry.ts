@@ -1,6 +1,8 @@
 /**
  * Entry point of a browser module Web Worker. Messages arrive on the worker's
- * own global scope; the task loop is the shared WorkerRuntime.
+ * own global scope; the task loop is the shared WorkerRuntime. An app's own worker script imports it as
+ * `wasmpool/worker` to `registerKernels` (README "Bundlers").
+ * @module wasmpool/worker
  */
 import type { BrowserInit } from '../transport/browser.js';
 import { LOADED, WORKER_KERNELS } from '../transport/browser-signals.js';
