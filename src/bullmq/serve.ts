@@ -79,12 +79,18 @@ function openLike(connection: object): Connection {
 class KernelCatalog {
   #names: Set<string> | undefined;
 
-  constructor(pool: ServedPool) {
-    if (pool.kernels) this.#names = new Set(pool.kernels);
+  constructor(private readonly pool: ServedPool) {
+    this.#adopt();
+  }
+
+  /** The pool's own list, as soon as it has one (a JavaScript module's, once a worker has loaded it). */
+  #adopt(): void {
+    if (this.#names === undefined && this.pool.kernels) this.#names = new Set(this.pool.kernels);
   }
 
   /** False only for a name known not to be there (never passed to the pool, so never stored by it). */
   mayHave(kernel: string): boolean {
+    this.#adopt();
     return this.#names === undefined || this.#names.has(kernel);
   }
 
