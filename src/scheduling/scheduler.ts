@@ -487,7 +487,9 @@ export class Scheduler implements ResultSource {
    * wait out its start-up while a warm worker idles. Only when no worker is ready do starting ones get one each.
    */
   private postToFreeWorkers(): void {
-    let free = this.live.filter((w) => !w.retiring && !w.gone && w.free);
+    // An apply posted earlier is finished once its slot says so, though its notice is unread.
+    const finished = (unit: Unit): boolean => unit.isApply && unit.job.slot >= 0 && this.slots.state(unit.job.slot) >= SlotState.NUMBER;
+    let free = this.live.filter((w) => !w.retiring && !w.gone && w.isFree(finished));
     if (free.length === 0) return;
     const ready = free.filter((w) => w.ready);
     if (ready.length > 0) free = ready;

@@ -64,9 +64,17 @@ export class WorkerNode {
     this.#ready = true;
   }
 
-  /** Holds nothing: no unit posted to it, none taken from the shared queue. */
-  get free(): boolean {
-    return this.posted.size === 0 && this.running === 0;
+  /**
+   * Holds nothing: not inside a unit, and every unit posted to it settled or finished (`finished` says so for a
+   * unit whose notice is unread: a browser thread blocked in getSync() cannot read it). The last unit it took
+   * (LAST_TAKEN) is finished once RUNNING has moved on.
+   */
+  isFree(finished: (unit: Unit) => boolean): boolean {
+    if (this.running !== 0) return false;
+    if (this.posted.size === 0) return true;
+    const last = this.lastTaken;
+    for (const unit of this.posted.values()) if (!unit.settled && unit.id !== last && !finished(unit)) return false;
+    return true;
   }
 
   get exiting(): boolean {

@@ -263,6 +263,8 @@ export class WorkerRuntime {
       }
       // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
       if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return 'stopped';
+      // As for a unit taken from the shared queue: the pool sees this one started (and, once RUNNING moves on, ended).
+      Atomics.store(this.control, WorkerCell.LAST_TAKEN, unit.id);
       this.taken++;
       return { unit, shared: false, inPlace: undefined };
     }
