@@ -23,7 +23,9 @@ const BUNDLERS: Bundler[] = ['vite', 'webpack', 'esbuild', 'rollup'];
 const MINIFIED: Bundler[] = ['vite', 'webpack', 'esbuild'];
 
 /** What the library may add to an app, minified, in bytes (raw / gzip): the main thread's bundle and the worker's. */
-const BUDGET = { main: { raw: 115_000, gzip: 40_000 }, worker: { raw: 22_000, gzip: 8_000 } };
+// The main thread carries the built-in kernels (base64 in the JS): since pool.ops they are a 44 KB module (GEMM,
+// FFT, convolution, reductions), ~60 KB of the main thread's 169 KB.
+const BUDGET = { main: { raw: 190_000, gzip: 66_000 }, worker: { raw: 22_000, gzip: 8_000 } };
 
 let scratch: string;
 let browser: Browser;
