@@ -1196,6 +1196,8 @@ export class Scheduler implements ResultSource {
     }
     this.live.length = 0;
     this.reportQueue(); // nothing is queued or running any more: every watcher resolves
+    // An armed Atomics.waitAsync would hold this scheduler and its buffers for ever (nothing notifies it now).
+    this.releaseCompletionWait();
     return Promise.all(workers.map((w) => w.exited)).then(() => {
       for (const unit of held) {
         if (unit.awaitingCompletion) this.completionDone(unit, true);
@@ -1221,9 +1223,15 @@ export class Scheduler implements ResultSource {
     if (!this.workRemains()) this.finishClose();
   }
 
+  /** Ends a pending Atomics.waitAsync on the pool signal: its wake finds nothing to do and does not re-arm. */
+  private releaseCompletionWait(): void {
+    if (this.waitArmed) Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+  }
+
   private finishClose(): void {
     if (this.closeFinished) return;
     this.closeFinished = true;
+    this.releaseCompletionWait();
     const workers = [...this.live];
     this.live.length = 0;
     for (const worker of workers) {
