@@ -30,7 +30,8 @@ export interface ServeOptions {
   stalledInterval?: number;
   /**
    * Times a job this host cannot run (a kernel it lacks, another job format: a rolling deploy) is handed back to
-   * the queue for another host before it fails for good, naming the kernel. @default 10
+   * the queue for another host before it fails for good, naming the kernel. Each hand-off waits a growing delay
+   * (50 ms doubling, capped at 1 s), so the default bound is about 25 s. @default 30
    */
   maxHandOffs?: number;
   /**
@@ -57,6 +58,10 @@ const FINAL_ERRORS = new Set(['TaskError', 'TimeoutError', 'CancelledError', 'Ty
 /** A kernel name longer than this is refused before it reaches the pool. */
 const MAX_KERNEL_NAME = 256;
 const REPEAT_QUIET_MS = 10_000;
+/** BullMQ's default lock duration. */
+const DEFAULT_LOCK_DURATION_MS = 30_000;
+/** A slot that handed a job back sits out this much longer than the job waits, so the job is due before it fetches again. */
+const SIT_OUT_MARGIN_MS = 50;
 
 type ServedPool = Pick<Pool, 'applyAsync' | 'mapAsync' | 'starmapAsync' | 'workers'> & { kernels?: Iterable<string> };
 type Connection = Redis | Cluster;
@@ -127,7 +132,8 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
   if (opts.closeTimeout !== undefined) checkPositiveInteger('closeTimeout', opts.closeTimeout, 2 ** 31 - 1);
   if (opts.onError !== undefined) checkFunction('onError', opts.onError);
   const prefix = opts.prefix ?? DEFAULT_PREFIX;
-  const maxHandOffs = opts.maxHandOffs ?? 10;
+  const maxHandOffs = opts.maxHandOffs ?? 30;
+  const lockDuration = opts.lockDuration ?? DEFAULT_LOCK_DURATION_MS;
   const closeTimeout = opts.closeTimeout ?? 10_000;
   const report = opts.onError ?? ((error: Error) => console.error(`wasmpool/bullmq serveQueue(${opts.queue}): ${error.message}`));
   // A Redis that is down makes every connection report the same error several times a second: once is enough.
@@ -214,9 +220,28 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
       if (data) return fail(job, data, error, kernel);
       throw new UnrecoverableError(failureReason(error, kernel));
     }
-    await job.moveToDelayed(Date.now() + Math.min(1000, 25 * 2 ** refusals), token);
+    const delay = Math.min(1000, 25 * 2 ** refusals);
+    await job.moveToDelayed(Date.now() + delay, token);
+    // This slot sits out the job's wait: a refuser fetches again at once, so it would be the likeliest to take the
+    // job back when it comes due, and a rolling deploy would fail jobs another host could run. The sit-out stays
+    // under BullMQ's first lock renewal (a quarter of lockDuration), which would fail for a job no longer active.
+    await sitOut(Math.min(delay + SIT_OUT_MARGIN_MS, lockDuration / 4 - SIT_OUT_MARGIN_MS));
     throw new DelayedError(new HandOff(why).message);
   };
+  /** Aborted when close() begins: slots sitting out a hand-off stop waiting (closing waits for every slot). */
+  const closing = new AbortController();
+  /** Resolves after `ms`, or at once when close() begins. */
+  const sitOut = (ms: number): Promise<void> =>
+    new Promise<void>((resolve) => {
+      if (ms <= 0 || closing.signal.aborted) return resolve();
+      const done = (): void => {
+        clearTimeout(timer);
+        closing.signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      closing.signal.addEventListener('abort', done, { once: true });
+    });
 
   const worker = new Worker(opts.queue, processJob, {
     connection: withFailover(opts.connection) as never,
@@ -256,6 +281,7 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
     },
     close() {
       closed ??= (async () => {
+        closing.abort();
         const graceful = worker.close();
         const localDone = computing === 0 ? Promise.resolve() : new Promise<void>((resolve) => (drained = resolve));
         let timer: ReturnType<typeof setTimeout> | undefined;
@@ -298,17 +324,8 @@ async function runJob(pool: ServedPool, job: Job<JobData>, data: JobData, signal
       progress(done);
     }
   };
-  const mapOptions = { onProgress, ...timeout };
+  // The signal stops the chunk's items that have not run: a cancelled chunk frees this host's workers at once.
+  const mapOptions = { onProgress, signal, ...timeout };
   const result = data.star ? pool.starmapAsync(data.kernel, items as unknown[][], mapOptions) : pool.mapAsync(data.kernel, items, mapOptions);
-  // A local map cannot be stopped part-way: a cancelled chunk gives up its result here and lets the items finish.
-  const values = await new Promise<unknown[]>((resolve, reject) => {
-    const onAbort = (): void => reject(Object.assign(new Error('The job was cancelled by its submitter'), { name: 'CancelledError' }));
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    result
-      .get()
-      .then(resolve, reject)
-      .finally(() => signal.removeEventListener('abort', onAbort));
-  });
-  return encodeList(values, 'result');
+  return encodeList(await result.get(), 'result');
 }

@@ -213,6 +213,20 @@ describe('rolling deploys', () => {
     expect(await pool.map('square', [1, 2, 3], { chunksize: 1 })).toEqual([1, 4, 9]);
   });
 
+  it('and while most hosts are old: two hosts without the kernel, one with it, none of 120 jobs fails', async () => {
+    const queue = uniqueQueue('rolling-most');
+    hosts = await Promise.all([
+      startHost(queue, redis.port, 2, ['--module=old']),
+      startHost(queue, redis.port, 2, ['--module=old']),
+      startHost(queue, redis.port, 1),
+    ]);
+    const pool = queuePool(queue);
+    const values = await Promise.all(Array.from({ length: 120 }, (_, i) => pool.apply<number>('square', [i])));
+    expect(values).toEqual(Array.from({ length: 120 }, (_, i) => i * i));
+    // The old hosts still run what they have.
+    expect(await pool.apply('add', [40, 2])).toBe(42);
+  });
+
   it('a job of another format goes back too, and fails only when no host took it within the bound', async () => {
     const queue = uniqueQueue('format');
     hosts = [await startHost(queue, redis.port, 1, ['--handoffs=2'])];
