@@ -18,7 +18,10 @@ export class RedisFullError extends Error {
   override name = 'RedisFullError';
 }
 
-/** A job is gone from Redis before it reported a result: Redis restarted without persistence, or someone removed it. */
+/**
+ * A job is gone from Redis before it reported a result: Redis restarted without persistence, or someone removed it.
+ * Also the error of a job whose id was already taken in Redis by a job this submitter did not create (never adopted).
+ */
 export class JobLostError extends Error {
   override name = 'JobLostError';
   readonly jobId: string;

@@ -83,6 +83,8 @@ export class QueueClient {
   #flushing = false;
   #sweeping = false;
   #reading: Promise<void> | undefined;
+  /** Outcomes read for jobs not yet confirmed as this submitter's own (see #flush), by job id. */
+  readonly #early = new Map<string, Record<string, string>>();
 
   constructor(setup: ClientSetup, out: ClientEvents) {
     this.#setup = setup;
@@ -306,18 +308,32 @@ export class QueueClient {
       this.#outgoing = this.#outgoing.slice(ADD_BATCH);
       if (batch.length === 0) continue;
       try {
+        // Which of these ids exist already, asked on the queue's own connection just before addBulk, so Redis answers
+        // it first: BullMQ keeps an existing job under a reused id and reports it as added. Such a job is not this
+        // submitter's (its ids are random UUIDs nobody sees before they are added), so it is never adopted.
+        const { prefix, queue } = this.#setup;
+        const lookup = this.#queueConnection!.pipeline();
+        for (const { opts } of batch) lookup.exists(jobKey(prefix, queue, opts.jobId));
+        const existed = lookup.exec();
         await this.#queue!.addBulk(batch.map(({ name, data, opts }) => ({ name, data, opts })));
+        const found = await existed;
         this.#silent = false;
-        for (const job of batch) this.#book.markAdded(job.opts.jobId);
+        const foreign = new Set(batch.filter((_, i) => found?.[i]?.[1] === 1).map(({ opts }) => opts.jobId));
+        for (const { opts } of batch) if (!foreign.has(opts.jobId)) this.#book.markAdded(opts.jobId);
+        const refused = new Set(batch.filter(({ opts }) => foreign.has(opts.jobId)).map(({ submission }) => submission));
+        for (const jobId of foreign) this.#refuseForeign(jobId);
+        for (const { opts } of batch) this.#replayEarly(opts.jobId);
         // Cancelled while addBulk was on its way (terminate, a signal): its jobs are in Redis now, so they go again.
         const orphans = new Map<Submission, string[]>();
         for (const { submission, opts } of batch) {
-          if (this.#book.get(submission.id) !== submission) orphans.set(submission, [...(orphans.get(submission) ?? []), opts.jobId]);
+          if (this.#book.get(submission.id) !== submission && !refused.has(submission))
+            orphans.set(submission, [...(orphans.get(submission) ?? []), opts.jobId]);
         }
         for (const [submission, jobIds] of orphans) void this.#removeJobs(jobIds, submission.secret);
       } catch (error) {
         if (isTimeout(error)) this.#unresponsive(error, 'adding jobs');
         const failure = this.#redisError(error, 'adding jobs');
+        for (const { opts } of batch) this.#early.delete(opts.jobId);
         for (const { submission } of batch) {
           if (this.#book.get(submission.id) === submission) void this.#removeJobs(this.#book.fail(submission, failure, this.#out), submission.secret);
         }
@@ -378,6 +394,12 @@ export class QueueClient {
   #onReply(fields: Record<string, string>): void {
     const jobId = fields.job;
     if (typeof jobId !== 'string' || !this.#book.has(jobId)) return;
+    // An outcome before Redis confirmed the job as this submitter's waits for that (a job under a reused id is
+    // someone else's: its outcome must not settle this result).
+    if ((fields.t === 'ok' || fields.t === 'failed') && !this.#book.isAdded(jobId)) {
+      this.#early.set(jobId, fields);
+      return;
+    }
     switch (fields.t) {
       case 'started':
         this.#book.started(jobId);
@@ -396,6 +418,27 @@ export class QueueClient {
         if (typeof fields.r === 'string') this.#onFailed(jobId, fields.r);
         return;
     }
+  }
+
+  /** Handles the outcome that came for `jobId` before addBulk returned, now that the job is known to be this submitter's. */
+  #replayEarly(jobId: string): void {
+    const fields = this.#early.get(jobId);
+    if (fields === undefined) return;
+    this.#early.delete(jobId);
+    if (this.#book.isAdded(jobId)) this.#onReply(fields);
+  }
+
+  /** A job under `jobId` existed before this submitter added its own: the result fails, the other job is left alone. */
+  #refuseForeign(jobId: string): void {
+    this.#early.delete(jobId);
+    const submission = this.#book.submissionOf(jobId);
+    if (!submission) return;
+    const message =
+      `Job ${jobId} (kernel \`${submission.kernel}\`) already existed in Redis at ${this.#where} when this QueuePool added it: ` +
+      `it is somebody else's job, so it was not adopted and this result fails. Job ids are random UUIDs that no one sees before ` +
+      `they are added; an id taken in advance means someone who can write to this Redis wrote a job under it. Submit again.`;
+    const own = this.#book.fail(submission, { name: 'JobLostError', message, jobId }, this.#out).filter((id) => id !== jobId);
+    void this.#removeJobs(own, submission.secret);
   }
 
   /** A reattached job's stream is read only while some pending job answers on it. */

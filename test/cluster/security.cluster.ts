@@ -2,9 +2,10 @@
 // take over another submitter's jobs, cancel them, silence them, stall a host or learn the host's file layout.
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskError } from 'wasmpool';
-import { QueuePool, serveQueue } from 'wasmpool/bullmq';
+import { JobLostError, QueuePool, serveQueue } from 'wasmpool/bullmq';
 import { rejection, thrown, until } from '../helpers.js';
 import { eventually, startHost, type Host } from './hosts.js';
 import { startRedis, uniqueQueue, type RedisServer } from './redis.js';
@@ -54,6 +55,49 @@ describe('job ids', () => {
     expect(await victim.apply('add', [1, 2])).toBe(3);
     expect(await held).toBe(4);
     expect(held.jobId.split('.').every((part) => UUID.test(part))).toBe(true);
+  });
+});
+
+/** A TCP relay to Redis that holds every connection until open(): what a client sends waits in the socket. */
+async function gatedRelay(port: number): Promise<{ port: number; open(): void; close(): Promise<void> }> {
+  const held: Socket[] = [];
+  let opened = false;
+  const relay = (client: Socket): void => {
+    const upstream = createConnection(port, '127.0.0.1');
+    client.pipe(upstream).pipe(client);
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  };
+  const server: Server = createServer((client) => (opened ? relay(client) : held.push(client)));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as { port: number }).port,
+    open() {
+      opened = true;
+      for (const client of held.splice(0)) relay(client);
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe('a job id taken in advance', () => {
+  it("is not adopted: the attacker's job, answered on the victim's own reply stream, fails the result with JobLostError", async () => {
+    const gate = await gatedRelay(redis.port);
+    // The submitter cannot reach Redis until the attacker is done: its id is known here, as if it had been guessed.
+    const late = new QueuePool({ queue: QUEUE, connection: { host: '127.0.0.1', port: gate.port } });
+    const result = late.applyAsync<number>('add', [1, 2]);
+    const [reply, jobId] = result.jobId.split('.');
+    await queue.add('add', { format: 2, kind: 'apply', kernel: 'add', args: [1000, 1000], reply, cancel: '' }, { jobId });
+    // The host has run the squatted job and written its outcome where the victim reads: the worst order.
+    const replyStream = `bull:${QUEUE}:wasmpool:reply:${reply}`;
+    await eventually(async () => (await attacker.xlen(replyStream)) > 0);
+    gate.open();
+    const error = await rejection(result);
+    expect(error).toBeInstanceOf(JobLostError);
+    expect(error.message).toMatch(new RegExp(`Job ${jobId} \\(kernel \`add\`\\) already existed in Redis .*not adopted`));
+    expect(await late.apply('add', [2, 3])).toBe(5);
+    await late.close();
+    await gate.close();
   });
 });
 
