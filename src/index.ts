@@ -19,6 +19,7 @@ export type { KernelMap, KernelName, KernelArgs, KernelItem, KernelResult, Untyp
 export { AsyncResult } from './async-result.js';
 export { TimeoutError, NotReadyError, TaskError, PoolStateError, WorkerCrashError, CancelledError, QueueFullError } from './errors.js';
 export type { PoolOptions, TaskOptions, MapOptions, ModuleSource, WorkerResourceLimits } from './options.js';
+export type { Submitter } from './submission.js';
 export type { MetricsStats, TimingStats, WorkerUtilization } from './scheduling/metrics.js';
 export { splitRange, type ParallelOptions } from './parallel/split.js';
 export { parallelSort } from './parallel/sort.js';

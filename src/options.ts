@@ -213,8 +213,6 @@ const POOL_KEYS = [
   'debug',
 ] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
-const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
-const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority', 'timeout', 'signal', 'readAhead'] as const;
 
 export function validatePoolOptions(value: unknown): PoolOptions {
   const options = readOptions<PoolOptions>('options', value, 'PoolOptions', POOL_KEYS);
@@ -305,46 +303,4 @@ export function resolveElasticOptions(options: PoolOptions, workers: number): El
     maxQueued: options.maxQueued ?? Infinity,
     maxWorkerMemory: options.maxWorkerMemory ?? Infinity,
   };
-}
-
-/** `TaskOptions.priority` / `MapOptions.priority`: any safe integer. */
-function checkPriority(value: unknown): void {
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw new TypeError(expected('priority', 'an integer (larger runs first)', value));
-  if (!Number.isSafeInteger(value))
-    throw new RangeError(expected('priority', `a safe integer, from ${Number.MIN_SAFE_INTEGER} to ${Number.MAX_SAFE_INTEGER}`, value));
-}
-
-export function validateTaskOptions(value: unknown): TaskOptions {
-  const options = readOptions<TaskOptions>('options', value, 'TaskOptions', TASK_KEYS);
-  if (options.callback !== undefined) checkFunction('callback', options.callback);
-  if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
-  checkTimeoutAndSignal(options);
-  if (options.priority !== undefined) checkPriority(options.priority);
-  return options;
-}
-
-/** `timeout` and `signal`, as TaskOptions and MapOptions (and pool.parallel) take them. */
-export function checkTimeoutAndSignal(options: { timeout?: unknown; signal?: unknown }): void {
-  if (options.timeout !== undefined) checkTimerMilliseconds('timeout', options.timeout);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', options.signal));
-}
-
-/** Validates MapOptions; `lazy` for the imap family, the only forms that take `readAhead`. */
-export function validateMapOptions(value: unknown, lazy = false): MapOptions {
-  const options = readOptions<MapOptions>('options', value, 'MapOptions', MAP_KEYS);
-  if (options.readAhead !== undefined) {
-    if (!lazy) {
-      throw new TypeError(
-        '`readAhead` applies only to imap, imapUnordered, istarmap and istarmapUnordered (the other map forms read their whole input at the call)',
-      );
-    }
-    checkPositiveInteger('readAhead', options.readAhead);
-  }
-  checkTimeoutAndSignal(options);
-  if (options.chunksize !== undefined) checkPositiveInteger('chunksize', options.chunksize);
-  if (options.callback !== undefined) checkFunction('callback', options.callback);
-  if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
-  if (options.onProgress !== undefined) checkFunction('onProgress', options.onProgress);
-  if (options.priority !== undefined) checkPriority(options.priority);
-  return options;
 }

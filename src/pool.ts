@@ -1,14 +1,7 @@
 import { AsyncResult } from './async-result.js';
 import { CancelledError, PoolStateError, QueueFullError } from './errors.js';
-import {
-  resolveElasticOptions,
-  validateMapOptions,
-  validatePoolOptions,
-  validateTaskOptions,
-  type MapOptions,
-  type PoolOptions,
-  type TaskOptions,
-} from './options.js';
+import { resolveElasticOptions, validatePoolOptions, type MapOptions, type PoolOptions, type TaskOptions } from './options.js';
+import { settle, validateMapOptions, validateTaskOptions, type Submitter } from './submission.js';
 import type { MetricsStats } from './scheduling/metrics.js';
 import { platform } from './platform.js';
 import type { SpawnOptions } from './transport/types.js';
@@ -29,16 +22,6 @@ import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.j
 import { loadingWasm, stillLoading } from './modules/registry.js';
 import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
 import type { KernelArgs, KernelItem, KernelMap, KernelName, KernelResult, UntypedKernelName, UntypedKernels } from './typed-pool.js';
-
-// Browsers without explicit-resource-management still get a callable dispose method.
-(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
-
-declare global {
-  interface SymbolConstructor {
-    /** Declared here as well, so an app's types need no `esnext.disposable` lib for `await using pool`. */
-    readonly asyncDispose: unique symbol;
-  }
-}
 
 /** Options of `pool.alloc`. */
 export interface AllocOptions {
@@ -79,7 +62,7 @@ export interface PoolStats extends MetricsStats {
  * JavaScript. A facade: it validates every input at the call, then hands the work to its Scheduler, which owns
  * all task state; results are AsyncResults over that state.
  */
-export class Pool<K extends KernelMap = UntypedKernels> {
+export class Pool<K extends KernelMap = UntypedKernels> implements Submitter {
   readonly #scheduler: Scheduler;
   readonly #module: PreparedModule;
   /** The memory the Pool created for a module it had compiled by construction (else the module's own, below). */
@@ -383,7 +366,6 @@ export class Pool<K extends KernelMap = UntypedKernels> {
    * as the loop goes, at most `readAhead` chunks ahead, so an endless generator works; leaving the loop early
    * cancels every item not yet started.
    */
-  /** Results in input order as they become available (chunksize defaults to 1, as in Python). */
   imap<N extends KernelName<K>>(kernel: N, items: Iterable<KernelItem<K, N>>, options?: MapOptions<KernelResult<K, N>>): AsyncIterable<KernelResult<K, N>>;
   imap<T = unknown>(kernel: UntypedKernelName<K>, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T>;
   imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: MapOptions<T>): AsyncIterable<T> {
@@ -391,7 +373,6 @@ export class Pool<K extends KernelMap = UntypedKernels> {
   }
 
   /** imap, in completion order. */
-  /** Results in completion order. */
   imapUnordered<N extends KernelName<K>>(
     kernel: N,
     items: Iterable<KernelItem<K, N>>,
@@ -453,7 +434,7 @@ export class Pool<K extends KernelMap = UntypedKernels> {
 
   #stream<T>(kernel: string, items: Iterable<unknown>, options: MapOptions<T> | undefined, ordered: boolean, star: boolean): AsyncIterable<T> {
     checkKernelName(kernel);
-    const opts = validateMapOptions(options, true) as MapOptions<unknown>;
+    const opts = validateMapOptions(options, 'lazy') as MapOptions<unknown>;
     const reader = new ItemReader(items, star);
     this.#checkOpen();
     const scheduler = this.#scheduler;
@@ -612,13 +593,4 @@ function cancelledBefore(signal: AbortSignal): CancelledError {
 function explain(error: unknown, name: string, list: unknown, star?: boolean, first?: number): never {
   if (error instanceof PoolStateError || error instanceof QueueFullError || error instanceof CancelledError) throw error;
   explainUnreadable(error, name, list, star, first);
-}
-
-/** The Promise forms report bad input by rejecting, not throwing. */
-function settle<T>(submit: () => AsyncResult<T>): Promise<T> {
-  try {
-    return submit().get();
-  } catch (error) {
-    return Promise.reject(error);
-  }
 }

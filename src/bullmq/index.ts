@@ -8,4 +8,5 @@ export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapO
 export type { KeepJobs } from './protocol.js';
 export { RedisConnectionError, RedisFullError, JobLostError } from './errors.js';
 export { AsyncResult } from '../async-result.js';
+export type { Submitter } from '../submission.js';
 export { TaskError, TimeoutError, CancelledError, WorkerCrashError, PoolStateError, NotReadyError, QueueFullError } from '../errors.js';

@@ -9,7 +9,8 @@ import { AsyncResult, ResultState } from '../async-result.js';
 import { CancelledError, PoolStateError, QueueFullError } from '../errors.js';
 import { collectItems } from '../scheduling/map-items.js';
 import { reportCallbackError } from '../scheduling/callback-errors.js';
-import { checkFunction, checkKernelName, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected } from '../validate.js';
+import { settle, validateMapOptions, validateTaskOptions, type Submitter } from '../submission.js';
+import { checkKernelName, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected, MAX_TIMER_MS } from '../validate.js';
 import { encode, isNumberList, type Encoded } from './codec.js';
 import { connectionSpec } from './connection.js';
 import { FlagTable } from './flags.js';
@@ -17,9 +18,6 @@ import { ItemStream } from './item-stream.js';
 import type { ClientSetup, KeepJobs, PlainJobOptions, ToClient } from './protocol.js';
 import { QueueResults, type ResultHooks } from './results.js';
 import { DEFAULT_PREFIX } from './job-data.js';
-
-// Node 20 without explicit-resource-management still gets a callable dispose method.
-(Symbol as { asyncDispose?: symbol }).asyncDispose ??= Symbol.for('Symbol.asyncDispose');
 
 export interface QueuePoolOptions {
   /** The BullMQ queue name the serving hosts serve (no `:`). */
@@ -120,36 +118,17 @@ const POOL_KEYS = [
   'commandTimeout',
   'maxQueued',
 ] as const;
-const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
-const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'signal', 'timeout', 'priority'] as const;
 /** Jobs a map is split into by default. */
 const DEFAULT_MAP_JOBS = 64;
 /** BullMQ's priority for our 0; ours p becomes PRIORITY_ZERO - p (BullMQ runs 1 first, up to 2^21 - 1). */
 const PRIORITY_ZERO = 1 << 20;
 const MAX_PRIORITY = PRIORITY_ZERO - 1;
-const MAX_TIMER_MS = 2 ** 31 - 1;
 /** A result's jobId: `<reply>.<uuid>` for an apply, `<reply>.<uuid>.m<chunks>` for a map. */
 const HANDLE = /^([0-9a-f-]{36})\.([0-9a-f-]{36})(?:\.m([1-9]\d{0,8}))?$/;
 
-function checkSignal(signal: unknown): void {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) throw new TypeError(expected('signal', 'an AbortSignal', signal));
-}
-
-function checkCallbacks(options: { callback?: unknown; errorCallback?: unknown }): void {
-  if (options.callback !== undefined) checkFunction('callback', options.callback);
-  if (options.errorCallback !== undefined) checkFunction('errorCallback', options.errorCallback);
-}
-
-function checkTimeout(timeout: unknown): void {
-  if (timeout === undefined) return;
-  checkMilliseconds('timeout', timeout);
-  if ((timeout as number) > MAX_TIMER_MS) throw new RangeError(expected('timeout', `at most ${MAX_TIMER_MS} ms`, timeout));
-}
-
-/** BullMQ's priority for ours. */
-function bullPriority(priority: unknown): number {
+/** BullMQ's priority for ours (already checked as an integer by the shared option checks). */
+function bullPriority(priority: number | undefined): number {
   if (priority === undefined) return PRIORITY_ZERO;
-  if (typeof priority !== 'number' || !Number.isInteger(priority)) throw new TypeError(expected('priority', 'an integer (larger runs first)', priority));
   if (priority < -MAX_PRIORITY || priority > MAX_PRIORITY) {
     throw new RangeError(expected('priority', `an integer from ${-MAX_PRIORITY} to ${MAX_PRIORITY} (BullMQ's priority range)`, priority));
   }
@@ -182,7 +161,7 @@ export function checkQueueName(queue: unknown): string {
 
 type SubmitWork = Omit<Extract<ToClient, { type: 'submit' }>, 'type' | 'id' | 'flag' | 'uuid' | 'secret'>;
 
-export class QueuePool {
+export class QueuePool implements Submitter {
   readonly #worker: Worker;
   readonly #results: QueueResults;
   readonly #flags: FlagTable;
@@ -248,11 +227,7 @@ export class QueuePool {
   applyAsync<T = unknown>(kernel: string, args: readonly unknown[] = [], options?: QueueTaskOptions<T>): QueueAsyncResult<T> {
     checkKernelName(kernel);
     if (!Array.isArray(args)) throw new TypeError(expected('args', 'an array of arguments', args));
-    const opts = checkOptionsObject('options', options) as QueueTaskOptions<T>;
-    checkKnownKeys('TaskOptions', opts, TASK_KEYS);
-    checkCallbacks(opts);
-    checkSignal(opts.signal);
-    checkTimeout(opts.timeout);
+    const opts = validateTaskOptions(options) as QueueTaskOptions<T>;
     const priority = bullPriority(opts.priority);
     this.#checkOpen();
     this.#checkRoom(1);
@@ -306,6 +281,20 @@ export class QueuePool {
   imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): AsyncIterable<T> {
     const stream = new ItemStream<T>(false);
     this.#map<T>(kernel, items, options, false, stream);
+    return stream;
+  }
+
+  /** imap with argument lists: `kernel(...args)` for every `args` in `items`, results in input order. */
+  istarmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): AsyncIterable<T> {
+    const stream = new ItemStream<T>(true);
+    this.#map<T>(kernel, items, options, true, stream);
+    return stream;
+  }
+
+  /** istarmap, in completion order. */
+  istarmapUnordered<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): AsyncIterable<T> {
+    const stream = new ItemStream<T>(false);
+    this.#map<T>(kernel, items, options, true, stream);
     return stream;
   }
 
@@ -412,13 +401,7 @@ export class QueuePool {
     stream: ItemStream<T> | undefined,
   ): QueueAsyncResult<T[]> {
     checkKernelName(kernel);
-    const opts = checkOptionsObject('options', options) as QueueMapOptions<T>;
-    checkKnownKeys('MapOptions', opts, MAP_KEYS);
-    if (opts.chunksize !== undefined) checkPositiveInteger('chunksize', opts.chunksize);
-    checkCallbacks(opts);
-    if (opts.onProgress !== undefined) checkFunction('onProgress', opts.onProgress);
-    checkSignal(opts.signal);
-    checkTimeout(opts.timeout);
+    const opts = validateMapOptions(options, 'queue') as QueueMapOptions<T>;
     const priority = bullPriority(opts.priority);
     // A string is iterable, but mapping it character by character is never what was meant.
     if (typeof items === 'string') throw new TypeError(expected('items', 'an iterable of items (an array, not a string)', items));
@@ -549,13 +532,5 @@ export class QueuePool {
   #checkRoom(units: number): void {
     const queued = this.#results.queuedJobs;
     if (queued + units > this.#maxQueued) throw new QueueFullError({ maxQueued: this.#maxQueued, queued, units });
-  }
-}
-
-function settle<T>(submit: () => AsyncResult<T>): Promise<T> {
-  try {
-    return submit().get();
-  } catch (error) {
-    return Promise.reject(error);
   }
 }

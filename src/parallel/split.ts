@@ -1,4 +1,4 @@
-import { checkTimeoutAndSignal } from '../options.js';
+import { checkTimeoutAndSignal } from '../submission.js';
 import { checkFunction, describe, expected, readOptions } from '../validate.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_IDLE_TIMEOUT_MS, resolveElasticOptions, validateMapOptions, validatePoolOptions, validateTaskOptions } from '../../src/options.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, resolveElasticOptions, validatePoolOptions } from '../../src/options.js';
+import { validateMapOptions, validateTaskOptions } from '../../src/submission.js';
 import { QueueFullError } from '../../src/errors.js';
 import { thrown } from '../helpers.js';
 

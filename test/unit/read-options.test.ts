@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { validateMapOptions, validatePoolOptions, validateTaskOptions } from '../../src/options.js';
+import { validatePoolOptions } from '../../src/options.js';
+import { validateMapOptions, validateTaskOptions } from '../../src/submission.js';
 import { checkTimerMilliseconds, describe as describeValue, explainUnreadable, readOptions } from '../../src/validate.js';
 import { thrown } from '../helpers.js';
 
