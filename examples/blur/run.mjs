@@ -9,6 +9,7 @@
 // without blocking this thread (about a second); later ones take the binary from the compile cache.
 import { Pool } from 'wasmpool';
 import { parseArgs } from 'node:util';
+import { blurJs, blurOnPool, fillImage, gaussianWeights } from './reference.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -27,47 +28,7 @@ for (const [name, value] of Object.entries({ size, reps, workers })) {
 }
 if (!(sigma > 0)) throw new RangeError(`Expected \`--sigma\` to be a positive number, got ${values.sigma}`);
 
-// Gaussian weights, normalized to sum 1, radius 3 sigma.
-const radius = Math.ceil(3 * sigma);
-const weights = Float64Array.from({ length: 2 * radius + 1 }, (_, k) => Math.exp(-((k - radius) ** 2) / (2 * sigma * sigma)));
-const total = weights.reduce((a, b) => a + b, 0);
-for (let k = 0; k < weights.length; k++) weights[k] /= total;
-
-/** A test image: smooth gradients plus noise from a seeded xorshift, so every run blurs the same pixels. */
-function fillImage(image) {
-  let state = 0x9e3779b9;
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      image[y * size + x] = Math.sin(x / 37) * Math.cos(y / 53) + (state >>> 0) / 2 ** 32;
-    }
-  }
-}
-
-const clamp = (i, n) => (i < 0 ? 0 : i >= n ? n - 1 : i);
-
-/** The same two passes as blur.ts, in plain JavaScript: the same additions in the same order. */
-function blurJs(src, tmp, dst, width, height, w) {
-  const taps = w.length;
-  const r = taps >> 1;
-  for (let y = 0; y < height; y++) {
-    const row = y * width;
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = 0; k < taps; k++) s += w[k] * src[row + clamp(x + k - r, width)];
-      tmp[row + x] = s;
-    }
-  }
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let s = 0;
-      for (let k = 0; k < taps; k++) s += w[k] * tmp[clamp(y + k - r, height) * width + x];
-      dst[y * width + x] = s;
-    }
-  }
-}
+const weights = gaussianWeights(sigma);
 
 /** One pool with its image, scratch and output in its shared memory. */
 async function blurPool(count) {
@@ -77,20 +38,12 @@ async function blurPool(count) {
   const dst = pool.alloc(Float32Array, size * size);
   const w = pool.alloc(Float64Array, weights.length);
   w.set(weights);
-  fillImage(src);
+  fillImage(src, size);
   const parts = count * 4; // more parts than workers: one that finishes early takes the next
   return {
     pool,
     dst,
-    async run() {
-      await pool.parallel('blurRows', {
-        length: size,
-        parts,
-        args: (y0, y1) => [src.subarray(y0 * size, y1 * size), tmp.subarray(y0 * size, y1 * size), size, w],
-      });
-      // Columns in multiples of 16 (64 bytes): no two workers write the same cache line.
-      await pool.parallel('blurCols', { length: size, parts, align: 16, args: (x0, x1) => [tmp, dst, size, x0, x1, w] });
-    },
+    run: () => blurOnPool(pool, { src, tmp, dst, w, size, parts }),
   };
 }
 
@@ -99,7 +52,7 @@ const median = (times) => [...times].sort((a, b) => a - b)[times.length >> 1];
 const src = new Float32Array(size * size);
 const tmp = new Float32Array(size * size);
 const dst = new Float32Array(size * size);
-fillImage(src);
+fillImage(src, size);
 const one = await blurPool(1);
 const many = await blurPool(workers);
 try {
