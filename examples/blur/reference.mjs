@@ -46,6 +46,17 @@ export function blurJs(src, tmp, dst, width, height, w) {
   }
 }
 
+/** The image, its scratch and output, and the weights, in `pool`'s shared memory (no copies), the image filled. */
+export function allocImage(pool, size, weights) {
+  const src = pool.alloc(Float32Array, size * size);
+  const tmp = pool.alloc(Float32Array, size * size);
+  const dst = pool.alloc(Float32Array, size * size);
+  const w = pool.alloc(Float64Array, weights.length);
+  w.set(weights);
+  fillImage(src, size);
+  return { src, tmp, dst, w, size };
+}
+
 /** Splits both passes over `pool`'s workers with pool.parallel: bands of rows, then bands of columns. */
 export async function blurOnPool(pool, { src, tmp, dst, w, size, parts }) {
   await pool.parallel('blurRows', {

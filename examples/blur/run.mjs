@@ -9,7 +9,7 @@
 // without blocking this thread (about a second); later ones take the binary from the compile cache.
 import { Pool } from 'wasmpool';
 import { parseArgs } from 'node:util';
-import { blurJs, blurOnPool, fillImage, gaussianWeights } from './reference.mjs';
+import { allocImage, blurJs, blurOnPool, fillImage, gaussianWeights } from './reference.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -33,17 +33,12 @@ const weights = gaussianWeights(sigma);
 /** One pool with its image, scratch and output in its shared memory. */
 async function blurPool(count) {
   const pool = await Pool.create({ module: new URL('./blur.ts', import.meta.url), workers: count });
-  const src = pool.alloc(Float32Array, size * size);
-  const tmp = pool.alloc(Float32Array, size * size);
-  const dst = pool.alloc(Float32Array, size * size);
-  const w = pool.alloc(Float64Array, weights.length);
-  w.set(weights);
-  fillImage(src, size);
+  const image = allocImage(pool, size, weights);
   const parts = count * 4; // more parts than workers: one that finishes early takes the next
   return {
     pool,
-    dst,
-    run: () => blurOnPool(pool, { src, tmp, dst, w, size, parts }),
+    dst: image.dst,
+    run: () => blurOnPool(pool, { ...image, parts }),
   };
 }
 

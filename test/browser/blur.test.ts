@@ -31,18 +31,13 @@ test('a 512² separable blur on 2 Web Workers over pool.alloc arrays equals plai
   // A string, not a function: vitest would rewrite a dynamic import() in this file's own code.
   const out = (await page.evaluate(`(async () => {
     const { Pool } = window.wasmpool;
-    const { blurJs, blurOnPool, fillImage, gaussianWeights } = await import('/examples/blur/reference.mjs');
+    const { allocImage, blurJs, blurOnPool, gaussianWeights } = await import('/examples/blur/reference.mjs');
     const size = 512;
     const weights = gaussianWeights(2);
     const pool = await Pool.create({ module: '/build/browser/blur.wasm', workers: 2 });
     try {
-      const src = pool.alloc(Float32Array, size * size);
-      const tmp = pool.alloc(Float32Array, size * size);
-      const dst = pool.alloc(Float32Array, size * size);
-      const w = pool.alloc(Float64Array, weights.length);
-      w.set(weights);
-      fillImage(src, size);
-      await blurOnPool(pool, { src, tmp, dst, w, size, parts: 8 });
+      const { src, dst, ...rest } = allocImage(pool, size, weights);
+      await blurOnPool(pool, { src, dst, ...rest, parts: 8 });
       const ref = new Float32Array(size * size);
       blurJs(src, new Float32Array(size * size), ref, size, size, weights);
       const got = new Uint32Array(dst.buffer, dst.byteOffset, dst.length);
