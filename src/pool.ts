@@ -439,7 +439,7 @@ export class Pool<K extends KernelMap = UntypedKernels> implements Submitter {
     this.#checkOpen();
     const scheduler = this.#scheduler;
     const chunksize = opts.chunksize ?? 1;
-    const stream = new ItemStream<T>(
+    const stream = new ItemStream<T, MapJob>(
       {
         submit: (batch, firstItem, listener) => {
           // A started imap goes on after close() (its loop still reads input), not after terminate().

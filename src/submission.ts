@@ -48,13 +48,14 @@ export interface Submitter {
 export const TASK_KEYS = ['callback', 'errorCallback', 'timeout', 'signal', 'priority'] as const;
 /** The keys of MapOptions every pool takes; a local pool's imap family adds `readAhead`. */
 export const MAP_KEYS = ['chunksize', 'callback', 'errorCallback', 'onProgress', 'priority', 'timeout', 'signal'] as const;
-const LOCAL_MAP_KEYS = [...MAP_KEYS, 'readAhead'] as const;
+/** With `readAhead`: every form but a QueuePool's whole map reads it (to say where it applies, when misplaced). */
+const LAZY_MAP_KEYS = [...MAP_KEYS, 'readAhead'] as const;
 
 /**
- * Which map form the options are for: a local map that reads its whole input at the call, a local imap-family
- * iterator (the only form that takes `readAhead`), or a QueuePool map (its items are encoded at the call).
+ * Which map form the options are for: a map that reads its whole input at the call, or an imap-family iterator
+ * (the only forms that take `readAhead`), of a local pool or a QueuePool.
  */
-export type MapForm = 'whole' | 'lazy' | 'queue';
+export type MapForm = 'whole' | 'lazy' | 'queue' | 'queue-lazy';
 
 /** `TaskOptions.priority` / `MapOptions.priority`: any safe integer (a QueuePool narrows it to BullMQ's range). */
 function checkPriority(value: unknown): void {
@@ -85,9 +86,9 @@ export function validateTaskOptions(value: unknown): TaskOptions {
 
 /** MapOptions read once and checked, for the map `form` they are given to. */
 export function validateMapOptions(value: unknown, form: MapForm = 'whole'): MapOptions {
-  const options = readOptions<MapOptions>('options', value, 'MapOptions', form === 'queue' ? MAP_KEYS : LOCAL_MAP_KEYS);
+  const options = readOptions<MapOptions>('options', value, 'MapOptions', LAZY_MAP_KEYS);
   if (options.readAhead !== undefined) {
-    if (form !== 'lazy') {
+    if (form !== 'lazy' && form !== 'queue-lazy') {
       throw new TypeError(
         '`readAhead` applies only to imap, imapUnordered, istarmap and istarmapUnordered (the other map forms read their whole input at the call)',
       );

@@ -4,7 +4,15 @@
  * @module wasmpool/bullmq
  */
 export { serveQueue, type ServeOptions, type QueueServer } from './serve.js';
-export { QueuePool, type QueuePoolOptions, type QueueTaskOptions, type QueueMapOptions, type QueueAsyncResult, type QueuePoolStats } from './queue-pool.js';
+export {
+  QueuePool,
+  type QueuePoolOptions,
+  type QueueTaskOptions,
+  type QueueMapOptions,
+  type QueueLazyMapOptions,
+  type QueueAsyncResult,
+  type QueuePoolStats,
+} from './queue-pool.js';
 export type { KeepJobs } from './protocol.js';
 export { RedisConnectionError, RedisFullError, JobLostError } from './errors.js';
 export { AsyncResult } from '../async-result.js';

@@ -7,16 +7,17 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { AsyncResult, ResultState } from '../async-result.js';
 import { CancelledError, PoolStateError, QueueFullError } from '../errors.js';
-import { collectItems } from '../scheduling/map-items.js';
+import { collectItems, ItemReader } from '../scheduling/map-items.js';
+import { ItemStream, type StreamSubmission } from '../scheduling/iterate.js';
+import type { ChunkListener } from '../scheduling/jobs.js';
 import { reportCallbackError } from '../scheduling/callback-errors.js';
 import { settle, validateMapOptions, validateTaskOptions, type Submitter } from '../submission.js';
 import { checkKernelName, checkKnownKeys, checkMilliseconds, checkOptionsObject, checkPositiveInteger, expected, MAX_TIMER_MS } from '../validate.js';
 import { encode, isNumberList, type Encoded } from './codec.js';
 import { connectionSpec } from './connection.js';
 import { FlagTable } from './flags.js';
-import { ItemStream } from './item-stream.js';
 import type { ClientSetup, KeepJobs, PlainJobOptions, ToClient } from './protocol.js';
-import { QueueResults, type ResultHooks } from './results.js';
+import { QueueResults, type ChunkSink, type ResultHooks } from './results.js';
 import { DEFAULT_PREFIX } from './job-data.js';
 
 export interface QueuePoolOptions {
@@ -84,6 +85,21 @@ export interface QueueMapOptions<T = unknown> {
   timeout?: number;
   /** Queue order of every job of the map, as `QueueTaskOptions.priority`. @default 0 */
   priority?: number;
+}
+
+/** Options of the imap family (`imap`, `imapUnordered`, `istarmap`, `istarmapUnordered`). */
+export interface QueueLazyMapOptions<T = unknown> extends QueueMapOptions<T> {
+  /**
+   * Items per job. @default for an array, as `mapAsync` (ceil(items / 64)); for any other iterable 1, as Python's
+   * imap (it may be endless): pass a larger one for throughput, since every job is a Redis round trip
+   */
+  chunksize?: number;
+  /**
+   * The most jobs (chunks) read from `items` and not yet handed to the loop: the input is read as room frees up,
+   * so an endless or huge generator streams through the hosts in constant memory. A positive integer.
+   * @default 64 chunks, and at least 256 items
+   */
+  readAhead?: number;
 }
 
 /** A QueuePool result: an AsyncResult that also names its job, so `queuePool.result(jobId)` can find it again. */
@@ -161,6 +177,33 @@ export function checkQueueName(queue: unknown): string {
 
 type SubmitWork = Omit<Extract<ToClient, { type: 'submit' }>, 'type' | 'id' | 'flag' | 'uuid' | 'secret'>;
 
+/** An imap batch as the shared ItemStream tracks it. */
+interface QueueSubmission extends StreamSubmission {
+  cancel(error: Error): void;
+}
+
+/** Items an imap reads ahead at least, by default (as the local pool's). */
+const DEFAULT_READ_AHEAD_ITEMS = 256;
+
+/** A map's submission: numbers only (the common numeric map) as one Float64Array packed per chunk, else each item encoded here. */
+function mapWork(
+  kernel: string,
+  list: readonly unknown[],
+  star: boolean,
+  chunksize: number,
+  timeout: number | undefined,
+  priority: number,
+  report: { stream: boolean; progress: boolean },
+): SubmitWork {
+  let encoded: Encoded[] | Float64Array;
+  if (!star && isNumberList(list as unknown[])) encoded = Float64Array.from(list as number[]);
+  else {
+    encoded = new Array<Encoded>(list.length);
+    for (let i = 0; i < list.length; i++) encoded[i] = encode(list[i], 'items');
+  }
+  return { kernel, kind: 'map', args: null, items: encoded, star, chunksize, timeout, priority, ...report };
+}
+
 export class QueuePool implements Submitter {
   readonly #worker: Worker;
   readonly #results: QueueResults;
@@ -171,6 +214,10 @@ export class QueuePool implements Submitter {
   readonly #byHandle = new Map<string, QueueAsyncResult<unknown>>();
   #nextId = 1;
   #state: 'open' | 'closing' | 'closed' = 'open';
+  #terminated = false;
+  /** imap iterators that still have input to read: close() waits for them before it waits for the results. */
+  #holds = 0;
+  #holdsReleased: Array<() => void> = [];
   #closed: Promise<void> | undefined;
   readonly #exited: Promise<void>;
   readonly #counts = { submitted: 0, succeeded: 0, failed: 0 };
@@ -245,17 +292,17 @@ export class QueuePool implements Submitter {
       stream: false,
       progress: false,
     };
-    return this.#submit<T>(work, 1, opts, {});
+    return this.#submit<T>(work, 1, opts, {}).result;
   }
 
   /** Runs `kernel(item)` for every item, in jobs of `chunksize` items spread over the serving hosts; results in input order. */
   mapAsync<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): QueueAsyncResult<T[]> {
-    return this.#map<T>(kernel, items, options, false, undefined);
+    return this.#map<T>(kernel, items, options, false);
   }
 
   /** Runs `kernel(...args)` for every argument list in `items`. */
   starmapAsync<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): QueueAsyncResult<T[]> {
-    return this.#map<T>(kernel, items, options, true, undefined);
+    return this.#map<T>(kernel, items, options, true);
   }
 
   apply<T = unknown>(kernel: string, args?: readonly unknown[], options?: QueueTaskOptions<T>): Promise<T> {
@@ -271,31 +318,23 @@ export class QueuePool implements Submitter {
   }
 
   /** Results in input order as their jobs finish. */
-  imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): AsyncIterable<T> {
-    const stream = new ItemStream<T>(true);
-    this.#map<T>(kernel, items, options, false, stream);
-    return stream;
+  imap<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueLazyMapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, true, false);
   }
 
   /** Results in completion order. */
-  imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueMapOptions<T>): AsyncIterable<T> {
-    const stream = new ItemStream<T>(false);
-    this.#map<T>(kernel, items, options, false, stream);
-    return stream;
+  imapUnordered<T = unknown>(kernel: string, items: Iterable<unknown>, options?: QueueLazyMapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, false, false);
   }
 
   /** imap with argument lists: `kernel(...args)` for every `args` in `items`, results in input order. */
-  istarmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): AsyncIterable<T> {
-    const stream = new ItemStream<T>(true);
-    this.#map<T>(kernel, items, options, true, stream);
-    return stream;
+  istarmap<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueLazyMapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, true, true);
   }
 
   /** istarmap, in completion order. */
-  istarmapUnordered<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueMapOptions<T>): AsyncIterable<T> {
-    const stream = new ItemStream<T>(false);
-    this.#map<T>(kernel, items, options, true, stream);
-    return stream;
+  istarmapUnordered<T = unknown>(kernel: string, items: Iterable<readonly unknown[]>, options?: QueueLazyMapOptions<T>): AsyncIterable<T> {
+    return this.#stream<T>(kernel, items, options, false, true);
   }
 
   /**
@@ -362,6 +401,7 @@ export class QueuePool implements Submitter {
     if (this.#closed) return this.#closed;
     this.#state = 'closing';
     this.#closed = (async () => {
+      if (this.#holds > 0) await new Promise<void>((resolve) => this.#holdsReleased.push(resolve));
       await this.#results.whenIdle();
       this.#worker.ref();
       this.#send({ type: 'close' });
@@ -378,6 +418,7 @@ export class QueuePool implements Submitter {
   terminate(): Promise<void> {
     if (this.#state === 'closed') return this.#closed ?? Promise.resolve();
     this.#state = 'closing';
+    this.#terminated = true;
     const reason = 'The task was cancelled: its QueuePool was terminated';
     this.#results.failAll(new CancelledError(reason));
     this.#worker.ref();
@@ -393,13 +434,7 @@ export class QueuePool implements Submitter {
     return this.close();
   }
 
-  #map<T>(
-    kernel: string,
-    items: Iterable<unknown>,
-    options: QueueMapOptions<T> | undefined,
-    star: boolean,
-    stream: ItemStream<T> | undefined,
-  ): QueueAsyncResult<T[]> {
+  #map<T>(kernel: string, items: Iterable<unknown>, options: QueueMapOptions<T> | undefined, star: boolean): QueueAsyncResult<T[]> {
     checkKernelName(kernel);
     const opts = validateMapOptions(options, 'queue') as QueueMapOptions<T>;
     const priority = bullPriority(opts.priority);
@@ -408,46 +443,101 @@ export class QueuePool implements Submitter {
     const list = collectItems(items, star);
     this.#checkOpen();
     const chunksize = opts.chunksize ?? Math.max(1, Math.ceil(list.length / DEFAULT_MAP_JOBS));
-    const hooks: ResultHooks = { onProgress: opts.onProgress, stream: stream as ItemStream<unknown> | undefined };
     if (list.length === 0) {
       const state = new ResultState<T[]>();
       const result = this.#resultOf(state, `${this.#reply}.${randomUUID()}.m1`);
       this.#callbacks(state, opts);
       state.settle(true, []);
-      stream?.end(undefined);
       return result;
     }
     const units = Math.ceil(list.length / chunksize);
     this.#checkRoom(units);
-    // Numbers only (the common numeric map): one Float64Array, packed per chunk; else each item encoded here.
-    let encoded: Encoded[] | Float64Array;
-    if (!star && isNumberList(list)) encoded = Float64Array.from(list as number[]);
-    else {
-      encoded = new Array<Encoded>(list.length);
-      for (let i = 0; i < list.length; i++) encoded[i] = encode(list[i], 'items');
-    }
-    return this.#submit<T[]>(
+    const work = mapWork(kernel, list, star, chunksize, opts.timeout, priority, { stream: false, progress: opts.onProgress !== undefined });
+    return this.#submit<T[]>(work, units, opts, { onProgress: opts.onProgress }).result;
+  }
+
+  /**
+   * The imap family: the local pool's ItemStream (one implementation for both pools) over this QueuePool. It reads
+   * the input as the loop consumes results, `readAhead` chunks ahead, and submits what it read as maps of
+   * `chunksize`-item jobs, so an endless generator streams through the hosts in bounded memory.
+   */
+  #stream<T>(kernel: string, items: Iterable<unknown>, options: QueueLazyMapOptions<T> | undefined, ordered: boolean, star: boolean): AsyncIterable<T> {
+    checkKernelName(kernel);
+    const opts = validateMapOptions(options, 'queue-lazy') as QueueLazyMapOptions<unknown>;
+    const priority = bullPriority(opts.priority);
+    const reader = new ItemReader(items, star);
+    this.#checkOpen();
+    // An array's size is known: the same jobs as map. Any other iterable may be endless: Python's 1 per job.
+    const chunksize = opts.chunksize ?? (reader.length !== undefined ? Math.max(1, Math.ceil(reader.length / DEFAULT_MAP_JOBS)) : 1);
+    return new ItemStream<T, QueueSubmission>(
       {
-        kernel,
-        kind: 'map',
-        args: null,
-        items: encoded,
-        star,
-        chunksize,
-        timeout: opts.timeout,
-        priority,
-        stream: stream !== undefined,
-        progress: opts.onProgress !== undefined,
+        submit: (batch, _firstItem, listener) => {
+          if (this.#terminated) throw new CancelledError('The QueuePool was terminated before these items were read');
+          const units = Math.ceil(batch.length / chunksize);
+          this.#checkRoom(units);
+          const work = mapWork(kernel, batch, star, chunksize, opts.timeout, priority, { stream: true, progress: false });
+          return this.#submitBatch(work, units, chunksize, listener);
+        },
+        cancelJob: (submission, error) => submission.cancel(error),
+        holdOpen: () => this.#holdOpen(),
+        room: () => this.#maxQueued - this.#results.queuedJobs,
+        onRoom: () => this.#results.whenLoad(() => this.#results.queuedJobs < this.#maxQueued),
       },
-      units,
-      opts,
-      hooks,
+      reader,
+      {
+        ordered,
+        chunksize,
+        readAhead: opts.readAhead ?? Math.max(DEFAULT_MAP_JOBS, Math.ceil(DEFAULT_READ_AHEAD_ITEMS / chunksize)),
+        signal: opts.signal,
+        callback: opts.callback,
+        errorCallback: opts.errorCallback,
+        onProgress: opts.onProgress,
+      },
     );
   }
 
-  #resultOf<T>(state: ResultState<T>, jobId: string): QueueAsyncResult<T> {
+  /** One map of an imap's batch: its chunks go to `listener` (a failure at the first chunk not yet delivered). */
+  #submitBatch(work: SubmitWork, units: number, chunksize: number, listener: ChunkListener): QueueSubmission {
+    const delivered = new Set<number>();
+    const sink: ChunkSink = {
+      chunk(offset, values) {
+        const index = offset / chunksize;
+        delivered.add(index);
+        listener.chunk(index, offset, true, values);
+      },
+      end(error) {
+        if (!error) return;
+        let index = 0;
+        while (delivered.has(index)) index++;
+        listener.chunk(index, index * chunksize, false, error);
+      },
+    };
+    const { state, id } = this.#submit<unknown[]>(work, units, {}, { stream: sink }, false);
+    return {
+      whenSettled: (callback) => state.onSettled(callback),
+      cancel: (error) => {
+        this.#results.failNow(state as ResultState, error);
+        this.#send({ type: 'cancel', id, reason: error.message });
+      },
+    };
+  }
+
+  /** Keeps close() waiting (an imap still has input to read) until the returned function is called. */
+  #holdOpen(): () => void {
+    this.#holds++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--this.#holds === 0) for (const resolve of this.#holdsReleased.splice(0)) resolve();
+    };
+  }
+
+  /** `counted`: a result handed to the caller (an imap's internal batches are not: its items are). */
+  #resultOf<T>(state: ResultState<T>, jobId: string, counted = true): QueueAsyncResult<T> {
     const result = new AsyncResult<T>(state, this.#results);
     Object.defineProperty(result, 'jobId', { value: jobId, enumerable: true });
+    if (!counted) return result as QueueAsyncResult<T>;
     this.#counts.submitted++;
     state.onSettled(() => {
       if (state.fulfilled) this.#counts.succeeded++;
@@ -461,19 +551,20 @@ export class QueuePool implements Submitter {
     units: number,
     opts: { callback?: (value: T) => void; errorCallback?: (error: Error) => void; signal?: AbortSignal },
     hooks: ResultHooks,
-  ): QueueAsyncResult<T> {
+    counted = true,
+  ): { result: QueueAsyncResult<T>; state: ResultState<T>; id: number } {
     const uuid = randomUUID();
     const handle = work.kind === 'apply' ? `${this.#reply}.${uuid}` : `${this.#reply}.${uuid}.m${units}`;
     const state = new ResultState<T>();
-    const result = this.#resultOf(state, handle);
+    const result = this.#resultOf(state, handle, counted);
     this.#callbacks(state, opts);
+    const id = this.#nextId++;
     if (opts.signal?.aborted) {
       const error = new CancelledError('The task was cancelled: its AbortSignal had already fired when it was submitted', { cause: opts.signal.reason });
       hooks.stream?.end(error);
       state.settle(false, error);
-      return result;
+      return { result, state, id };
     }
-    const id = this.#nextId++;
     const flag = this.#flags.allocate();
     const secret = randomBytes(18).toString('base64url');
     try {
@@ -499,7 +590,7 @@ export class QueuePool implements Submitter {
       // Everything a task takes is given back when it settles: here, the abort listener.
       state.onSettled(() => signal.removeEventListener('abort', onAbort));
     }
-    return result;
+    return { result, state, id };
   }
 
   #track<T>(id: number, flag: number, state: ResultState<T>, hooks: ResultHooks, units: number, handle: string, result: QueueAsyncResult<T>): void {

@@ -8,12 +8,17 @@ import { receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import type { ResultSource, ResultState } from '../async-result.js';
 import { errorOf } from './errors.js';
 import type { FlagTable } from './flags.js';
-import type { ItemStream } from './item-stream.js';
 import type { FromClient } from './protocol.js';
+
+/** Where a map's chunks go as their jobs finish (an imap batch): each chunk's values by offset, then the outcome. */
+export interface ChunkSink {
+  chunk(offset: number, values: unknown[]): void;
+  end(error: Error | undefined): void;
+}
 
 export interface ResultHooks {
   onProgress?: (done: number, total: number) => void;
-  stream?: ItemStream<unknown>;
+  stream?: ChunkSink;
 }
 
 interface Entry {

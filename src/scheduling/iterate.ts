@@ -1,17 +1,26 @@
 import { CancelledError } from '../errors.js';
 import { reportCallbackError } from './callback-errors.js';
-import type { ChunkListener, Job } from './jobs.js';
+import type { ChunkListener } from './jobs.js';
 import type { ItemReader } from './map-items.js';
 
-/** What an ItemStream needs from the pool (kept narrow, so this file imports neither Pool nor Scheduler). */
-export interface StreamHost {
+/** One submitted map of an ItemStream, as its pool tracks it (a local Job, a QueuePool submission). */
+export interface StreamSubmission {
+  /** Calls `callback` once the map has settled (at once if it has). */
+  whenSettled(callback: () => void): void;
+}
+
+/**
+ * What an ItemStream needs from the pool (kept narrow, so this file imports neither Pool nor Scheduler): a local
+ * Pool and a QueuePool each provide one, and share this one implementation of the imap family.
+ */
+export interface StreamHost<S extends StreamSubmission = StreamSubmission> {
   /**
    * Lowers and queues `items` (input indices from `firstItem`) as one map of `chunksize` chunks reporting to
    * `listener`. Throws for an item no worker can receive, a full queue or a terminated pool; then nothing is queued.
    */
-  submit(items: unknown[], firstItem: number, listener: ChunkListener): Job;
+  submit(items: unknown[], firstItem: number, listener: ChunkListener): S;
   /** Cancels what of `job` has not run (running units too when `stopRunning`) and settles it with `error`. */
-  cancelJob(job: Job, error: Error, stopRunning: boolean): void;
+  cancelJob(job: S, error: Error, stopRunning: boolean): void;
   /** Keeps close() from finishing (the stream still has input to read) until the returned function is called. */
   holdOpen(): () => void;
   /** Units the queue takes now before `maxQueued` (Infinity without a limit). */
@@ -46,8 +55,8 @@ const dropped = new FinalizationRegistry<() => void>((release) => release());
  * completion order. A failed chunk throws when the iteration reaches it, as in Python; leaving the loop early
  * (break, return, throw) cancels every chunk that has not started and stops reading the input.
  */
-export class ItemStream<T> implements AsyncIterable<T> {
-  readonly #host: StreamHost;
+export class ItemStream<T, S extends StreamSubmission = StreamSubmission> implements AsyncIterable<T> {
+  readonly #host: StreamHost<S>;
   readonly #reader: ItemReader;
   readonly #options: StreamOptions;
   /** Chunks submitted (the next one's index) and chunks handed to the loop. */
@@ -58,7 +67,7 @@ export class ItemStream<T> implements AsyncIterable<T> {
   readonly #early = new Map<number, Chunk>();
   #nextInOrder = 0;
   /** Submitted maps not yet settled. */
-  readonly #jobs = new Set<Job>();
+  readonly #jobs = new Set<S>();
   /** Thrown once `#failAt` chunks have been handed out: the input failed there, or the signal fired. */
   #failure: Error | undefined;
   #failAt = Infinity;
@@ -76,7 +85,7 @@ export class ItemStream<T> implements AsyncIterable<T> {
   #iterated = false;
   readonly #onAbort = (): void => this.#abort();
 
-  constructor(host: StreamHost, reader: ItemReader, options: StreamOptions) {
+  constructor(host: StreamHost<S>, reader: ItemReader, options: StreamOptions) {
     this.#host = host;
     this.#reader = reader;
     this.#options = options;
@@ -151,7 +160,7 @@ export class ItemStream<T> implements AsyncIterable<T> {
     const items = reader.read(room * chunksize);
     if (items.length > 0) {
       const first = this.#submitted;
-      let job: Job;
+      let job: S;
       try {
         job = this.#host.submit(items, first * chunksize, { chunk: (index, _offset, ok, values) => this.#chunkDone(first + index, ok, values) });
       } catch (error) {

@@ -127,6 +127,71 @@ describe('QueuePool over a served queue', () => {
     expect(error.message).toContain('broken item');
   });
 
+  it('imap over an endless generator streams: it reads only as results are taken, and leaving the loop stops the reading', async () => {
+    let read = 0;
+    function* naturals(): Generator<number> {
+      try {
+        for (let i = 1; ; i++) {
+          read++;
+          yield i;
+        }
+      } finally {
+        read = -read; // the generator was closed: its finally ran
+      }
+    }
+    const squares: number[] = [];
+    for await (const value of pool.imap<number>('square', naturals(), { chunksize: 4, readAhead: 3 })) {
+      squares.push(value);
+      if (squares.length === 30) break;
+    }
+    expect(squares).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) ** 2));
+    // At most the read-ahead (3 chunks of 4) beyond the chunks handed to the loop (30 items: 8), and the generator
+    // closed at the break.
+    expect(read).toBeLessThan(0);
+    expect(-read).toBeLessThanOrEqual((Math.ceil(30 / 4) + 3) * 4);
+    await until(() => pool.size === 0 && pool.pending === 0);
+    expect(pool.stats().unsettled).toBe(0);
+  });
+
+  it('istarmap and istarmapUnordered take argument lists; an item that is no list fails the loop at its place', async () => {
+    const sums: number[] = [];
+    for await (const value of pool.istarmap<number>(
+      'add',
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { chunksize: 1 },
+    ))
+      sums.push(value);
+    expect(sums).toEqual([3, 7, 11]);
+    const unordered: number[] = [];
+    for await (const value of pool.istarmapUnordered<number>(
+      'add',
+      (function* () {
+        for (let i = 0; i < 10; i++) yield [i, i];
+      })(),
+      { chunksize: 3 },
+    ))
+      unordered.push(value);
+    expect(unordered.sort((a, b) => a - b)).toEqual(Array.from({ length: 10 }, (_, i) => 2 * i));
+    const got: number[] = [];
+    const loop = async (): Promise<void> => {
+      for await (const value of pool.istarmap<number>(
+        'add',
+        (function* () {
+          yield [1, 1];
+          yield 5 as never;
+        })(),
+        { chunksize: 1 },
+      ))
+        got.push(value);
+    };
+    expect((await rejection(loop())).message).toMatch(/^Expected `items\[1\]` to be an array of arguments, got 5/);
+    expect(got).toEqual([2]);
+  });
+
   it("a kernel's error arrives as TaskError with the kernel's message, once, without retries", async () => {
     const error = await rejection(pool.apply('fail', ['matrix is singular']));
     expect(error).toBeInstanceOf(TaskError);
@@ -232,6 +297,44 @@ describe('closing', () => {
     expect(results.every((r) => r.ready())).toBe(true);
     expect(await results[0]).toBe(9);
     expect(await results[1]).toEqual([1, 4, 9]);
+  });
+
+  it('close() during an imap lets the loop read and get the rest of its input; terminate() fails it', async () => {
+    const client = new QueuePool({ queue: QUEUE, connection: { host: redis.host, port: redis.port } });
+    const values: number[] = [];
+    let closed: Promise<void> | undefined;
+    for await (const value of client.imap<number>(
+      'square',
+      (function* () {
+        for (let i = 0; i < 40; i++) yield i;
+      })(),
+      { chunksize: 2, readAhead: 2 },
+    )) {
+      values.push(value);
+      if (values.length === 3) {
+        closed = client.close();
+      }
+    }
+    await closed;
+    // The loop went on reading its generator after close(): every item arrived.
+    expect(values).toEqual(Array.from({ length: 40 }, (_, i) => i * i));
+
+    const other = new QueuePool({ queue: QUEUE, connection: { host: redis.host, port: redis.port } });
+    const loop = async (): Promise<number> => {
+      let seen = 0;
+      for await (const value of other.imap<number>(
+        'square',
+        (function* () {
+          for (let i = 0; ; i++) yield i;
+        })(),
+        { chunksize: 2, readAhead: 2 },
+      )) {
+        expect(value).toBe(seen * seen);
+        if (++seen === 5) void other.terminate();
+      }
+      return seen;
+    };
+    expect(await rejection(loop())).toBeInstanceOf(CancelledError);
   });
 
   it("serveQueue's close() lets the running job finish and takes no more", async () => {
