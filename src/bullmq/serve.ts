@@ -197,8 +197,22 @@ export function serveQueue(pool: ServedPool, options: ServeOptions): QueueServer
       bullSignal?.removeEventListener('abort', stop);
       if (--computing === 0) drained?.();
     }
-    // Written before the job completes: once BullMQ removes the job, its result is already on the reply stream.
-    await reply(data, ['t', 'ok', 'job', id, 'v', JSON.stringify(value)], true);
+    // The result goes out on the connection BullMQ completes the job on, and is not waited for: Redis runs one
+    // connection's commands in order, so once the job is complete (and removed) its result is on the reply stream,
+    // a round trip sooner than awaiting the write first. A write that fails (a full Redis) is reported here; the
+    // submitter then finds the job gone without a result (JobLostError) instead of waiting.
+    const key = replyKey(prefix, opts.queue, data.reply);
+    // BullMQ's client is its proxy over the ioredis instance it made; its pipeline is ioredis' own.
+    const client = (await worker.getBackend().client) as unknown as Redis | Cluster;
+    void client
+      .pipeline()
+      .xadd(key, '*', 't', 'ok', 'job', id, 'v', JSON.stringify(value))
+      .pexpire(key, REPLY_TTL_MS)
+      .exec()
+      .then((replies) => {
+        const failed = replies?.find(([error]) => error)?.[0];
+        if (failed) onError(new Error(`The result of job ${id} could not be written: ${failed.message}`));
+      }, onError);
     return null;
   };
 
