@@ -2,14 +2,18 @@
 //   image  [h][w][cin]       kernel [kh][kw][cin][cout]       out [oh][ow][cout]
 // Output pixel (oy, ox) reads input (oy - padTop + dy, ox - padLeft + dx) for every tap (dy, dx); taps that
 // fall outside the image are skipped (zero padding that adds nothing). Every output is summed over dy, then
-// dx, then ci, in ascending order, each product and sum rounded to f32 (no fused multiply-add), so the result
-// is bit-identical to the JS twin and does not depend on how rows are split among workers: a call computes
-// output rows [r0, r1) and reads whatever input rows they need.
+// dx, then ci, in ascending order. In the baseline build each product and sum is rounded to f32 (no fused
+// multiply-add), so the result is bit-identical to the JS twin; in the relaxed-SIMD build the vector paths use
+// madd (fused where the CPU has FMA) and the scalar ones (borders, channel tails) stay unfused. Either way the
+// result does not depend on how rows are split among workers: a call computes output rows [r0, r1) and reads
+// whatever input rows they need.
 //
 // Three paths: one channel in and out is vectorised along x (four outputs per f32x4; a 3×3 kernel is unrolled
 // with its nine weights in registers: the fast path); more channels are vectorised along the output channels
 // in tiles of 4 pixels × 8 channels (a GEMM micro-kernel over the taps), borders one pixel × 8 channels at a
 // time; channel tails (channelsOut not a multiple of 8) go one value at a time.
+
+import { madd } from "./madd";
 
 /** Output (oy, ox0 .. ox0+3) of a one-channel kernel, all taps in range horizontally; rows dy0 .. dy1-1 only. */
 // @ts-ignore: decorator
@@ -18,7 +22,7 @@
   for (let dy = dy0; dy < dy1; dy++) {
     const row = img + (<usize>((iy0 + dy) * w + ix0) << 2);
     const krow = kern + (<usize>(dy * kw) << 2);
-    for (let dx = 0; dx < kw; dx++) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(krow + (<usize>dx << 2)), v128.load(row + (<usize>dx << 2))));
+    for (let dx = 0; dx < kw; dx++) acc = madd<f32>(v128.load32_splat(krow + (<usize>dx << 2)), v128.load(row + (<usize>dx << 2)), acc);
   }
   return acc;
 }
@@ -59,15 +63,15 @@ function singleChannel(img: usize, w: i32, h: i32, kern: usize, kh: i32, kw: i32
       const a = img + (<usize>(iy0 * w - padLeft) << 2), b = a + (<usize>w << 2), c = b + (<usize>w << 2);
       for (; ox + 4 <= xin1; ox += 4) {
         const o = <usize>ox << 2;
-        let acc = f32x4.add(f32x4.splat(0), f32x4.mul(k0, v128.load(a + o))); // 0 + p, as the twin: -0 becomes +0
-        acc = f32x4.add(acc, f32x4.mul(k1, v128.load(a + o, 4)));
-        acc = f32x4.add(acc, f32x4.mul(k2, v128.load(a + o, 8)));
-        acc = f32x4.add(acc, f32x4.mul(k3, v128.load(b + o)));
-        acc = f32x4.add(acc, f32x4.mul(k4, v128.load(b + o, 4)));
-        acc = f32x4.add(acc, f32x4.mul(k5, v128.load(b + o, 8)));
-        acc = f32x4.add(acc, f32x4.mul(k6, v128.load(c + o)));
-        acc = f32x4.add(acc, f32x4.mul(k7, v128.load(c + o, 4)));
-        acc = f32x4.add(acc, f32x4.mul(k8, v128.load(c + o, 8)));
+        let acc = madd<f32>(k0, v128.load(a + o), f32x4.splat(0)); // 0 + p, as the twin: -0 becomes +0
+        acc = madd<f32>(k1, v128.load(a + o, 4), acc);
+        acc = madd<f32>(k2, v128.load(a + o, 8), acc);
+        acc = madd<f32>(k3, v128.load(b + o), acc);
+        acc = madd<f32>(k4, v128.load(b + o, 4), acc);
+        acc = madd<f32>(k5, v128.load(b + o, 8), acc);
+        acc = madd<f32>(k6, v128.load(c + o), acc);
+        acc = madd<f32>(k7, v128.load(c + o, 4), acc);
+        acc = madd<f32>(k8, v128.load(c + o, 8), acc);
         v128.store(orow + o, acc);
       }
     } else {
@@ -89,13 +93,13 @@ function singleChannel(img: usize, w: i32, h: i32, kern: usize, kh: i32, kw: i32
       for (let ci = 0; ci < cin; ci++) {
         const b0 = v128.load(kp), b1 = v128.load(kp, 16);
         let a = v128.load32_splat(px);
-        c00 = f32x4.add(c00, f32x4.mul(a, b0)); c01 = f32x4.add(c01, f32x4.mul(a, b1));
+        c00 = madd<f32>(a, b0, c00); c01 = madd<f32>(a, b1, c01);
         a = v128.load32_splat(px + step);
-        c10 = f32x4.add(c10, f32x4.mul(a, b0)); c11 = f32x4.add(c11, f32x4.mul(a, b1));
+        c10 = madd<f32>(a, b0, c10); c11 = madd<f32>(a, b1, c11);
         a = v128.load32_splat(px + 2 * step);
-        c20 = f32x4.add(c20, f32x4.mul(a, b0)); c21 = f32x4.add(c21, f32x4.mul(a, b1));
+        c20 = madd<f32>(a, b0, c20); c21 = madd<f32>(a, b1, c21);
         a = v128.load32_splat(px + 3 * step);
-        c30 = f32x4.add(c30, f32x4.mul(a, b0)); c31 = f32x4.add(c31, f32x4.mul(a, b1));
+        c30 = madd<f32>(a, b0, c30); c31 = madd<f32>(a, b1, c31);
         px += 4;
         kp += <usize>cout << 2;
       }
@@ -119,8 +123,8 @@ function singleChannel(img: usize, w: i32, h: i32, kern: usize, kh: i32, kw: i32
       let kp = kern + (<usize>((dy * kw + dx) * cin * cout + co) << 2);
       for (let ci = 0; ci < cin; ci++) {
         const a = v128.load32_splat(px);
-        c0 = f32x4.add(c0, f32x4.mul(a, v128.load(kp)));
-        c1 = f32x4.add(c1, f32x4.mul(a, v128.load(kp, 16)));
+        c0 = madd<f32>(a, v128.load(kp), c0);
+        c1 = madd<f32>(a, v128.load(kp, 16), c1);
         px += 4;
         kp += <usize>cout << 2;
       }

@@ -7,6 +7,7 @@ import { FftPlans } from './fft-plans.js';
 import type { FloatArray } from './reference.js';
 import { runOp, type OpSteps, type Stage } from './run.js';
 import { Workspace, type OpsHost } from './workspace.js';
+import type { KernelBuild } from '../modules/relaxed-simd.js';
 
 /** `out` of the operations that return an array: where to write the result (a plain array or a pool.alloc view). */
 export interface OutOptions<A extends FloatArray = FloatArray> {
@@ -94,6 +95,15 @@ export class Ops {
   constructor(host: OpsHost) {
     this.#host = host;
     this.#plans = new FftPlans(host);
+  }
+
+  /**
+   * The build of the GEMM and convolution kernels this pool loaded: `'relaxed'` (relaxed-SIMD multiply-adds,
+   * fused where the CPU has FMA) where the runtime validates relaxed SIMD and `PoolOptions.relaxedSimd` is not
+   * false, else `'baseline'` (SIMD128, bit-identical to the plain loops). The other operations are the same in both.
+   */
+  get simd(): KernelBuild {
+    return this.#host.build();
   }
 
   /**
@@ -211,7 +221,8 @@ export class Ops {
 
   /**
    * The matrix product `a · b` (m×k times k×n, row-major), Float32Array or Float64Array. Split over the workers
-   * by row panels; bit-identical to the plain i-j-k loop (each entry summed in ascending k, no fused multiply-add).
+   * by row panels, each entry summed in ascending k: with the baseline build (`simd`) bit-identical to the plain
+   * i-j-k loop (no fused multiply-add); with the relaxed one each step is fused where the CPU has FMA.
    */
   matmul<A extends FloatArray>(a: A, b: A, options: MatmulOptions<A>): AsyncResult<A> {
     checkFloatArray('a', a);
@@ -253,7 +264,8 @@ export class Ops {
   /**
    * 2-D convolution (cross-correlation, as TensorFlow's and ONNX's conv), Float32Array, channels-last: image
    * [height][width][channelsIn], kernel [kernelHeight][kernelWidth][channelsIn][channelsOut], output
-   * [outHeight][outWidth][channelsOut]. Split over the workers by bands of output rows.
+   * [outHeight][outWidth][channelsOut]. Split over the workers by bands of output rows. With the baseline build
+   * (`simd`) bit-identical to the direct loop; with the relaxed one the vector paths fuse their multiply-adds.
    */
   conv2d(image: Float32Array, kernel: Float32Array, options: Conv2dOptions): AsyncResult<Float32Array> {
     if (!(image instanceof Float32Array)) throw new TypeError(expected('image', 'a Float32Array', image));
