@@ -8,6 +8,7 @@ import { fmt } from './lib/format.mjs';
 import { convModel, matmulModel } from './lib/onnx-model.mjs';
 import {
   DIRECT,
+  DIRECT_RELAXED,
   compare,
   directKernels,
   disposeAll,
@@ -92,6 +93,7 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
         const [pa, pb, pc] = [d.copy(views[0].a), d.copy(views[0].b), d.reserve(n * n * type.BYTES_PER_ELEMENT)];
         const scratch = d.reserve(200_000 * 8);
         contenders[DIRECT] = () => d.exports[`opsMatmul${f32 ? 'F32' : 'F64'}`](pa, pb, pc, n, n, n, 0, n, scratch, 200_000);
+        if (d.relaxed) contenders[DIRECT_RELAXED] = () => d.relaxed[`opsMatmul${f32 ? 'F32' : 'F64'}`](pa, pb, pc, n, n, n, 0, n, scratch, 200_000);
       }
       const cleanups = [];
       if (anchors.tf && f32) {
@@ -139,6 +141,20 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
           ctx.ratio(results[anchors.tf.name].time, thread.time),
           `${fmt(thread.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
         );
+      }
+      const fused = results[DIRECT_RELAXED];
+      if (n === size.gemm[0] && f32) {
+        const label = `${what}: ≥ 40 GFLOP/s with relaxed-SIMD FMA (one thread)`;
+        if (fused) ctx.target(`ops.gemm.f32.${n}.relaxed`, label, { op: '>=', value: 40 }, fused.rate, `${fmt(fused.rate.median)} GFLOP/s`);
+        else
+          ctx.target(
+            `ops.gemm.f32.${n}.relaxed`,
+            label,
+            { op: '>=', value: 40 },
+            undefined,
+            'relaxed SIMD does not validate in this Node (Node 20: run it with --experimental-wasm-relaxed-simd)',
+            'skipped',
+          );
       }
       if (n === size.gemm[0] && !f32) {
         const share = { min: thread.rate.min / limits.f64, median: thread.rate.median / limits.f64, max: thread.rate.max / limits.f64 };
@@ -272,6 +288,7 @@ async function conv(ctx, size, pools, anchors, limits) {
       d.reset();
       const args = [d.copy(views[0].image), w, h, cin, d.copy(views[0].kernel), 3, 3, cout, d.reserve(h * w * cout * 4), w, 1, 1, 0, h];
       contenders[DIRECT] = () => d.exports.opsConv2dF32(...args);
+      if (d.relaxed) contenders[DIRECT_RELAXED] = () => d.relaxed.opsConv2dF32(...args);
     }
     const cleanups = [];
     if (anchors.tf) {
