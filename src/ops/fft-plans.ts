@@ -18,6 +18,17 @@ export interface FftPlan {
   readonly filter?: { re: Float32Array | Float64Array; im: Float32Array | Float64Array };
   users: number;
   readonly views: SharedTypedArray[];
+  /** The four-step split of a large power of two (src/ops/four-step.ts), made on its first use. */
+  fourStep?: FourStepTables;
+}
+
+/** A four-step plan's own table: W_n^(l·k1) at k1·PW + l, l < PW (one cache line of lanes), k1 < n1. */
+export interface FourStepTables {
+  readonly n1: number;
+  readonly n2: number;
+  readonly panel: number;
+  readonly tpr: Float32Array | Float64Array;
+  readonly tpi: Float32Array | Float64Array;
 }
 
 /** Plans kept per pool (twiddles of 2^20 take ~40 ms of Math.cos/sin to build; a plan is reused by later calls). */
@@ -44,6 +55,25 @@ export class FftPlans {
     plan.users++;
     this.#evict();
     return plan;
+  }
+
+  /** The four-step tables of a power-of-two plan (n = n1·n2, n1 = 2^⌊log2(n)/2⌋), made once and kept with it. */
+  fourStep(plan: FftPlan, type: FloatConstructor): FourStepTables {
+    if (plan.fourStep) return plan.fourStep;
+    const n1 = 2 ** Math.floor(Math.log2(plan.n) / 2);
+    const panel = 64 / type.BYTES_PER_ELEMENT;
+    const tpr = this.#host.alloc(type, n1 * panel);
+    const tpi = this.#host.alloc(type, n1 * panel);
+    plan.views.push(tpr, tpi);
+    for (let k1 = 0; k1 < n1; k1++) {
+      for (let l = 0; l < panel; l++) {
+        const angle = (2 * Math.PI * ((l * k1) % plan.n)) / plan.n;
+        tpr[k1 * panel + l] = Math.cos(angle);
+        tpi[k1 * panel + l] = -Math.sin(angle);
+      }
+    }
+    plan.fourStep = { n1, n2: plan.n / n1, panel, tpr, tpi };
+    return plan.fourStep;
   }
 
   release(plan: FftPlan): void {
