@@ -5,12 +5,15 @@ import type { Workspace } from './workspace.js';
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
 /**
- * Powers of two from this length on are split over the workers by the four-step plan, when there are two or
- * more. Below it, and on one worker, the one-worker Stockham is faster: the four-step plan does the same work
- * plus a twiddle pass and two passes over memory in cache-line panels (measured on one thread, AMD EPYC: 1.2–1.6×
- * the Stockham's time for f32 at 2^16–2^20, 1.25–1.65× for f64), and its two stages cost two round trips.
+ * Powers of two from FOUR_STEP_MIN on are split over the workers by the four-step plan on pools of at least
+ * FOUR_STEP_WORKERS; below them the one-worker Stockham is used. The four-step plan does the Stockham's work plus
+ * a twiddle pass and two passes over memory in cache-line panels: on one thread (AMD EPYC, Node 20) it took
+ * 1.2–1.6× the Stockham's time for f32 at 2^16–2^20 (1.25–1.65× for f64, 2.4× at f64 2^18), so w workers can at
+ * best gain w/1.6 less two round trips; on two workers of this shared 2-core machine 2^20 f32 measured 0.91× of
+ * one worker (6.35 against 5.79 ms; GEMM 512² scaled 1.74× in the same minute), so two workers keep the Stockham.
  */
 export const FOUR_STEP_MIN = 2 ** 18;
+export const FOUR_STEP_WORKERS = 3;
 
 /** What the two stages read and write: the input, the output, and the transform's direction. */
 export interface FourStepArgs {

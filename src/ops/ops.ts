@@ -4,7 +4,7 @@ import { checkKnownKeys, checkOptionsObject, expected } from '../validate.js';
 import { checkApart, checkComplexOut, checkDimension, checkFloatArray, checkNonEmpty, checkNumber, checkOut, sameKind, suffix } from './checks.js';
 import { blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
 import { FftPlans } from './fft-plans.js';
-import { FOUR_STEP_MIN, fourStepFft } from './four-step.js';
+import { FOUR_STEP_MIN, FOUR_STEP_WORKERS, fourStepFft } from './four-step.js';
 import type { FloatArray } from './reference.js';
 import { runOp, type OpSteps, type Stage } from './run.js';
 import { Workspace, type OpsHost } from './workspace.js';
@@ -110,8 +110,8 @@ export class Ops {
   /**
    * The discrete Fourier transform X_k = Σ_j x_j·e^(-2πijk/n) of a complex array of any length n >= 1 (`im`
    * omitted: real input), Float32Array or Float64Array, as `{ re, im }`. Radix-4 Stockham for powers of two,
-   * Bluestein's algorithm for other lengths. One transform runs on one worker, but for powers of two from 2^18
-   * on a pool of two or more workers, where a four-step plan splits it over them.
+   * Bluestein's algorithm for other lengths. One transform runs on one worker, except powers of two from 2^18
+   * on a pool of three or more workers, where a four-step plan splits it over them.
    */
   fft<A extends FloatArray>(re: A, im?: A, options?: FftOptions<A>): AsyncResult<Complex<A>> {
     checkFloatArray('re', re);
@@ -170,7 +170,7 @@ export class Ops {
         const yr = half ? { ptr: half.re.byteOffset, result: () => half.re.subarray(0, keep) as A } : ws.output<A>(type, n, out?.re, 'out.re');
         const yi = half ? { ptr: half.im.byteOffset, result: () => half.im.subarray(0, keep) as A } : ws.output<A>(type, n, out?.im, 'out.im');
         const suffixed = suffix(re);
-        if (plan.pow2 && n >= FOUR_STEP_MIN && workers > 1) {
+        if (plan.pow2 && n >= FOUR_STEP_MIN && workers >= FOUR_STEP_WORKERS) {
           yield* fourStepFft(ws, plans, plan, { type, xr: pr, xi: pi, yr: yr.ptr, yi: yi.ptr, inverse }, fftNs(n));
         } else if (plan.pow2) {
           const s = ws.scratch(type, 2 * n);

@@ -2,7 +2,8 @@
 // error bound, for powers of two (radix-4 Stockham, with and without the radix-2 stage) and every other kind of
 // length (Bluestein): 1, primes, odd and even non-powers. The f64 kernel equals its JS twin bit for bit. Large
 // powers of two on several workers: the four-step plan, against the f64 twin.
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool } from '../../dist/index.js';
 import * as twin from '../../dist/ops/reference.js';
 import { U, firstDifference, randomArray, seeded, usePools } from './helpers.js';
 
@@ -67,10 +68,18 @@ describe.each([Float64Array, Float32Array])('pool.ops.fft on %o', (type) => {
 
 describe.each([Float64Array, Float32Array])('pool.ops.fft of a large power of two, split over the workers (four-step) on %o', (type) => {
   const u = type === Float32Array ? 2 ** -24 : U;
+  // Pools of 3 and 4 workers run the four-step plan (src/ops/four-step.ts: from 2^18 on 3+ workers), in 3 and 4
+  // parts; the pools of 1 and 2 the Stockham FFT (the twin's bits for f64, tested above).
+  const more = [3, 4].map((workers) => {
+    let pool: Pool | undefined;
+    return () => (pool ??= new Pool({ workers }));
+  });
+  afterAll(async () => {
+    await Promise.all(more.map((pool) => pool().terminate()));
+  });
 
-  // 2^18: n1 = n2 = 512; 2^19: 512 × 1024. One worker runs the Stockham FFT (the twin's bits, tested above);
-  // two and four the four-step plan, whose panels are computed alike on any split.
-  it.each([2 ** 18, 2 ** 19])('n = %i: within the bound on 1, 2 and 4 workers, the same bits on 2 and 4', async (n) => {
+  // 2^18: n1 = n2 = 512; 2^19: 512 × 1024.
+  it.each([2 ** 18, 2 ** 19])('n = %i: within the bound on 1, 2, 3 and 4 workers, the same bits on 3 and 4', async (n) => {
     const { re, im, norm } = signal(type, n);
     for (const inverse of [false, true]) {
       // The f64 Stockham twin as the reference (the exact DFT is O(n²)): both it and the result are within the bound of the exact one.
@@ -80,14 +89,16 @@ describe.each([Float64Array, Float32Array])('pool.ops.fft of a large power of tw
       const xNorm = inverse ? norm / Math.sqrt(n) : norm * Math.sqrt(n);
       const bound = tolerance(n, u, xNorm) + tolerance(n, U, xNorm);
       const results = [];
-      for (const [, pool] of pools) {
+      for (const pool of [pools[0][1], pools[1][1], ...more]) {
         const got = await pool().ops.fft(re, im, { inverse });
         let worst = 0;
         for (let k = 0; k < n; k++) worst = Math.max(worst, Math.hypot(got.re[k] - want.re[k] * scale, got.im[k] - sign * want.im[k] * scale));
         expect(worst).toBeLessThanOrEqual(bound);
         results.push(got);
       }
-      expect([firstDifference(results[1].re, results[2].re), firstDifference(results[1].im, results[2].im)]).toEqual([-1, -1]);
+      expect([firstDifference(results[2].re, results[3].re), firstDifference(results[2].im, results[3].im)]).toEqual([-1, -1]);
+      // The four-step plan really ran: its bits are not the Stockham's.
+      expect(firstDifference(results[1].re, results[3].re)).not.toBe(-1);
     }
   });
 });
