@@ -9,6 +9,7 @@ import { convModel, matmulModel } from './lib/onnx-model.mjs';
 import {
   DIRECT,
   DIRECT_RELAXED,
+  FOUR_STEP_DIRECT,
   compare,
   directKernels,
   disposeAll,
@@ -33,6 +34,7 @@ export async function run(ctx) {
   const quick = ctx.quick;
   const { Pool } = await import('../dist/index.js');
   const twin = await import('../dist/ops/reference.js');
+  const fourStep = await import('../dist/ops/four-step.js');
   const size = {
     gemm: quick ? [96] : [512, 1024],
     fft: quick ? [10, 12] : [12, 16, 20],
@@ -56,6 +58,7 @@ export async function run(ctx) {
   const direct = directKernels();
   pools.direct = direct;
   pools.twin = twin;
+  pools.fourStep = fourStep;
   try {
     await gemm(ctx, size, pools, anchors, numpy, limits, twin);
     await conv(ctx, size, pools, anchors, limits);
@@ -204,6 +207,26 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         args.push(d.copy(type.from(tw.re)), d.copy(type.from(tw.im)), 0);
         contenders[DIRECT] = () => d.exports[`opsFftPow2${f32 ? 'F32' : 'F64'}`](...args);
       }
+      if (n >= 2 ** 16) {
+        // The four-step plan's two stages, each over its whole range, on this thread: its one-thread cost against
+        // the Stockham's is what decides from how many workers pool.ops uses it (src/ops/four-step.ts).
+        const d = pools.direct;
+        const { fourStepShape, panelTwiddles } = pools.fourStep;
+        const { n1, n2, panel } = fourStepShape(n, type.BYTES_PER_ELEMENT);
+        const table = (tw) => [d.copy(type.from(tw.re)), d.copy(type.from(tw.im))];
+        const [t1r, t1i] = table(pools.twin.kernelTwiddles(n1 * panel));
+        const [t2r, t2i] = table(pools.twin.kernelTwiddles(n2 * panel));
+        const [tpr, tpi] = table(panelTwiddles(n, n1, panel));
+        const [twr, twi] = table(pools.twin.kernelTwiddles(n));
+        const [xr, xi] = [d.copy(views[0].re), d.copy(views[0].im)];
+        const [zr, zi, yr, yi] = [0, 1, 2, 3].map(() => d.reserve(n * type.BYTES_PER_ELEMENT));
+        const buf = d.reserve(4 * Math.max(n1, n2) * panel * type.BYTES_PER_ELEMENT);
+        const suffix = f32 ? 'F32' : 'F64';
+        contenders[FOUR_STEP_DIRECT] = () => {
+          d.exports[`opsFftColumns${suffix}`](n1, n2, xr, xi, zr, zi, 0, n2, buf, t1r, t1i, twr, twi, tpr, tpi, 0);
+          d.exports[`opsFftRows${suffix}`](n1, n2, zr, zi, yr, yi, 0, n1, buf, t2r, t2i, 0);
+        };
+      }
       const cleanups = [];
       if (anchors.pffft && f32) {
         const m = anchors.pffft.module;
@@ -255,7 +278,7 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         const [w1, w2] = [results['wasmpool pool.ops, 1 worker'].time, results['wasmpool pool.ops, 2 workers'].time];
         ctx.target(
           `ops.fft.scaling`,
-          `${what}: 2 workers vs 1 (one transform runs on one worker)`,
+          `${what}: 2 workers vs 1 (one transform runs on one worker below 3 workers; see the four-step row)`,
           { op: '>=', value: 1.9 },
           ctx.ratio(w1, w2),
           `${fmt(w2.median)} vs ${fmt(w1.median)} ms`,

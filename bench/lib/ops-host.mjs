@@ -123,6 +123,8 @@ export function writeCharts(ctx, machine) {
 export const DIRECT = 'wasmpool kernel on this thread (no pool, no dispatch)';
 /** The same, the relaxed-SIMD build (where the engine validates it). */
 export const DIRECT_RELAXED = 'wasmpool relaxed-SIMD kernel on this thread (no pool, no dispatch)';
+/** The FFT's four-step plan, both stages in one part, on this thread. */
+export const FOUR_STEP_DIRECT = 'wasmpool four-step kernels on this thread (both stages, one part)';
 
 export function slug(name) {
   return name

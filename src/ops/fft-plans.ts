@@ -1,6 +1,7 @@
 import type { SharedTypedArray } from '../shared/typed-arrays.js';
 import { bluesteinFilter, bluesteinLength, chirp, kernelTwiddles } from './reference.js';
 import type { OpsHost } from './workspace.js';
+import { fourStepShape, panelTwiddles } from './four-step.js';
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -60,19 +61,15 @@ export class FftPlans {
   /** The four-step tables of a power-of-two plan (n = n1·n2, n1 = 2^⌊log2(n)/2⌋), made once and kept with it. */
   fourStep(plan: FftPlan, type: FloatConstructor): FourStepTables {
     if (plan.fourStep) return plan.fourStep;
-    const n1 = 2 ** Math.floor(Math.log2(plan.n) / 2);
-    const panel = 64 / type.BYTES_PER_ELEMENT;
-    const tpr = this.#host.alloc(type, n1 * panel);
-    const tpi = this.#host.alloc(type, n1 * panel);
-    plan.views.push(tpr, tpi);
-    for (let k1 = 0; k1 < n1; k1++) {
-      for (let l = 0; l < panel; l++) {
-        const angle = (2 * Math.PI * ((l * k1) % plan.n)) / plan.n;
-        tpr[k1 * panel + l] = Math.cos(angle);
-        tpi[k1 * panel + l] = -Math.sin(angle);
-      }
-    }
-    plan.fourStep = { n1, n2: plan.n / n1, panel, tpr, tpi };
+    const { n1, n2, panel } = fourStepShape(plan.n, type.BYTES_PER_ELEMENT);
+    const table = panelTwiddles(plan.n, n1, panel);
+    const [tpr, tpi] = [table.re, table.im].map((values) => {
+      const view = this.#host.alloc(type, values.length);
+      plan.views.push(view);
+      view.set(values);
+      return view;
+    });
+    plan.fourStep = { n1, n2, panel, tpr, tpi };
     return plan.fourStep;
   }
 

@@ -15,6 +15,26 @@ type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 export const FOUR_STEP_MIN = 2 ** 18;
 export const FOUR_STEP_WORKERS = 3;
 
+/** How the plan cuts n: n1 rows of n2 columns, n1 = 2^⌊log2(n)/2⌋; panels of one 64-byte cache line of elements. */
+export function fourStepShape(n: number, bytesPerElement: number): { n1: number; n2: number; panel: number } {
+  const n1 = 2 ** Math.floor(Math.log2(n) / 2);
+  return { n1, n2: n / n1, panel: 64 / bytesPerElement };
+}
+
+/** The panel twiddles W_n^(l·k1) at k1·panel + l (cos, -sin), for l < panel, k1 < n1. */
+export function panelTwiddles(n: number, n1: number, panel: number): { re: Float64Array; im: Float64Array } {
+  const re = new Float64Array(n1 * panel);
+  const im = new Float64Array(n1 * panel);
+  for (let k1 = 0; k1 < n1; k1++) {
+    for (let l = 0; l < panel; l++) {
+      const angle = (2 * Math.PI * ((l * k1) % n)) / n;
+      re[k1 * panel + l] = Math.cos(angle);
+      im[k1 * panel + l] = -Math.sin(angle);
+    }
+  }
+  return { re, im };
+}
+
 /** What the two stages read and write: the input, the output, and the transform's direction. */
 export interface FourStepArgs {
   type: FloatConstructor;
