@@ -172,26 +172,39 @@
     st<T>(yi, 0, sgn * ld<T>(xi, 0));
     return;
   }
+  if (n == 2) {
+    radix2Last<T>(n, xr, xi, yr, yi, sgn);
+    return;
+  }
   const log = 31 - clz(n);
-  const stages = (log >> 1) + (log & 1);
-  // Stage k writes to y when (stages - 1 - k) is even, else to the scratch: the last stage lands in y.
-  let fromR = xr, fromI = xi;
-  let k = 0;
-  let s = 1;
-  let toR = (stages - 1 - k) & 1 ? sr : yr, toI = (stages - 1 - k) & 1 ? si : yi;
-  if (n >= 4) {
-    radix4First<T>(n, fromR, fromI, toR, toI, twr, twi, sgn);
-    s = 4;
-    k = 1;
-    fromR = toR; fromI = toI;
-    sgn = <T>1;
-  }
-  for (; s * 4 <= n; s *= 4, k++) {
-    toR = (stages - 1 - k) & 1 ? sr : yr; toI = (stages - 1 - k) & 1 ? si : yi;
+  const count = (log >> 1) + (log & 1);
+  // The stages alternate between y and the scratch: the first goes to whichever makes the last land in y.
+  const odd = ((count - 1) & 1) != 0;
+  const ar = odd ? sr : yr, ai = odd ? si : yi, br = odd ? yr : sr, bi = odd ? yi : si;
+  radix4First<T>(n, xr, xi, ar, ai, twr, twi, sgn);
+  stages<T>(n, 4, ar, ai, br, bi, twr, twi);
+}
+
+/**
+ * The radix-4 stages of stride s0, 4·s0, ... of a length-n transform (while 4·s <= n), then a radix-2 one when
+ * a factor 2 is left, alternating from (ar, ai) to (br, bi) and back: true when the result ended in (br, bi).
+ * Not inlined: the power-of-two FFT and both four-step stages share one copy per type.
+ */
+function stages<T>(n: i32, s0: i32, ar: usize, ai: usize, br: usize, bi: usize, twr: usize, twi: usize): bool {
+  let fromR = ar, fromI = ai, toR = br, toI = bi;
+  let inB = false;
+  let s = s0;
+  for (; s * 4 <= n; s *= 4) {
     radix4<T>(n, s, fromR, fromI, toR, toI, twr, twi);
-    fromR = toR; fromI = toI;
+    const r = fromR, i = fromI;
+    fromR = toR; fromI = toI; toR = r; toI = i;
+    inB = !inB;
   }
-  if (s < n) radix2Last<T>(n, fromR, fromI, yr, yi, sgn);
+  if (s < n) {
+    radix2Last<T>(n, fromR, fromI, toR, toI, <T>1);
+    inB = !inB;
+  }
+  return inB;
 }
 
 /** y = conj(y)·scale when inverse (the second half of the conjugation trick), else y·scale. */
@@ -284,21 +297,7 @@ export function opsFftBluesteinF32(n: i32, m: i32, xr: usize, xi: usize, yr: usi
  */
 // @ts-ignore: decorator
 @inline function batched<T>(len: i32, ar: usize, ai: usize, br: usize, bi: usize, twr: usize, twi: usize): bool {
-  const N = len * panel<T>();
-  let fromR = ar, fromI = ai, toR = br, toI = bi;
-  let inB = false;
-  let s = panel<T>();
-  for (; s * 4 <= N; s *= 4) {
-    radix4<T>(N, s, fromR, fromI, toR, toI, twr, twi);
-    const r = fromR, i = fromI;
-    fromR = toR; fromI = toI; toR = r; toI = i;
-    inB = !inB;
-  }
-  if (s < N) {
-    radix2Last<T>(N, fromR, fromI, toR, toI, <T>1);
-    inB = !inB;
-  }
-  return inB;
+  return stages<T>(len * panel<T>(), panel<T>(), ar, ai, br, bi, twr, twi);
 }
 
 /** Stage one, column panels [c0, c1) (multiples of PW): x → z, both n1 × n2. buf: 4·n1·PW elements. tw1: W_(n1·PW)^j; tw: W_n^j; tp: W_n^(l·k1) at k1·PW + l. */
