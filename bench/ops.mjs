@@ -8,6 +8,8 @@ import { fmt } from './lib/format.mjs';
 import { convModel, matmulModel } from './lib/onnx-model.mjs';
 import {
   DIRECT,
+  DIRECT_RELAXED,
+  FOUR_STEP_DIRECT,
   compare,
   directKernels,
   disposeAll,
@@ -32,6 +34,7 @@ export async function run(ctx) {
   const quick = ctx.quick;
   const { Pool } = await import('../dist/index.js');
   const twin = await import('../dist/ops/reference.js');
+  const fourStep = await import('../dist/ops/four-step.js');
   const size = {
     gemm: quick ? [96] : [512, 1024],
     fft: quick ? [10, 12] : [12, 16, 20],
@@ -55,6 +58,7 @@ export async function run(ctx) {
   const direct = directKernels();
   pools.direct = direct;
   pools.twin = twin;
+  pools.fourStep = fourStep;
   try {
     await gemm(ctx, size, pools, anchors, numpy, limits, twin);
     await conv(ctx, size, pools, anchors, limits);
@@ -92,6 +96,7 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
         const [pa, pb, pc] = [d.copy(views[0].a), d.copy(views[0].b), d.reserve(n * n * type.BYTES_PER_ELEMENT)];
         const scratch = d.reserve(200_000 * 8);
         contenders[DIRECT] = () => d.exports[`opsMatmul${f32 ? 'F32' : 'F64'}`](pa, pb, pc, n, n, n, 0, n, scratch, 200_000);
+        if (d.relaxed) contenders[DIRECT_RELAXED] = () => d.relaxed[`opsMatmul${f32 ? 'F32' : 'F64'}`](pa, pb, pc, n, n, n, 0, n, scratch, 200_000);
       }
       const cleanups = [];
       if (anchors.tf && f32) {
@@ -140,6 +145,20 @@ async function gemm(ctx, size, pools, anchors, numpy, limits, twin) {
           `${fmt(thread.time.median)} vs ${fmt(results[anchors.tf.name].time.median)} ms`,
         );
       }
+      const fused = results[DIRECT_RELAXED];
+      if (n === size.gemm[0] && f32) {
+        const label = `${what}: ≥ 40 GFLOP/s with relaxed-SIMD FMA (one thread)`;
+        if (fused) ctx.target(`ops.gemm.f32.${n}.relaxed`, label, { op: '>=', value: 40 }, fused.rate, `${fmt(fused.rate.median)} GFLOP/s`);
+        else
+          ctx.target(
+            `ops.gemm.f32.${n}.relaxed`,
+            label,
+            { op: '>=', value: 40 },
+            undefined,
+            'relaxed SIMD does not validate in this Node (Node 20: run it with --experimental-wasm-relaxed-simd)',
+            'skipped',
+          );
+      }
       if (n === size.gemm[0] && !f32) {
         const share = { min: thread.rate.min / limits.f64, median: thread.rate.median / limits.f64, max: thread.rate.max / limits.f64 };
         ctx.target(
@@ -187,6 +206,26 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         const args = [n, d.copy(views[0].re), d.copy(views[0].im), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8), d.reserve(n * 8)];
         args.push(d.copy(type.from(tw.re)), d.copy(type.from(tw.im)), 0);
         contenders[DIRECT] = () => d.exports[`opsFftPow2${f32 ? 'F32' : 'F64'}`](...args);
+      }
+      if (n >= 2 ** 16) {
+        // The four-step plan's two stages, each over its whole range, on this thread: its one-thread cost against
+        // the Stockham's is what decides from how many workers pool.ops uses it (src/ops/four-step.ts).
+        const d = pools.direct;
+        const { fourStepShape, panelTwiddles } = pools.fourStep;
+        const { n1, n2, panel } = fourStepShape(n, type.BYTES_PER_ELEMENT);
+        const table = (tw) => [d.copy(type.from(tw.re)), d.copy(type.from(tw.im))];
+        const [t1r, t1i] = table(pools.twin.kernelTwiddles(n1 * panel));
+        const [t2r, t2i] = table(pools.twin.kernelTwiddles(n2 * panel));
+        const [tpr, tpi] = table(panelTwiddles(n, n1, panel));
+        const [twr, twi] = table(pools.twin.kernelTwiddles(n));
+        const [xr, xi] = [d.copy(views[0].re), d.copy(views[0].im)];
+        const [zr, zi, yr, yi] = [0, 1, 2, 3].map(() => d.reserve(n * type.BYTES_PER_ELEMENT));
+        const buf = d.reserve(4 * Math.max(n1, n2) * panel * type.BYTES_PER_ELEMENT);
+        const suffix = f32 ? 'F32' : 'F64';
+        contenders[FOUR_STEP_DIRECT] = () => {
+          d.exports[`opsFftColumns${suffix}`](n1, n2, xr, xi, zr, zi, 0, n2, buf, t1r, t1i, twr, twi, tpr, tpi, 0);
+          d.exports[`opsFftRows${suffix}`](n1, n2, zr, zi, yr, yi, 0, n1, buf, t2r, t2i, 0);
+        };
       }
       const cleanups = [];
       if (anchors.pffft && f32) {
@@ -239,7 +278,7 @@ async function fft(ctx, size, pools, anchors, numpy, limits) {
         const [w1, w2] = [results['wasmpool pool.ops, 1 worker'].time, results['wasmpool pool.ops, 2 workers'].time];
         ctx.target(
           `ops.fft.scaling`,
-          `${what}: 2 workers vs 1 (one transform runs on one worker)`,
+          `${what}: 2 workers vs 1 (one transform runs on one worker below 3 workers; see the four-step row)`,
           { op: '>=', value: 1.9 },
           ctx.ratio(w1, w2),
           `${fmt(w2.median)} vs ${fmt(w1.median)} ms`,
@@ -272,6 +311,7 @@ async function conv(ctx, size, pools, anchors, limits) {
       d.reset();
       const args = [d.copy(views[0].image), w, h, cin, d.copy(views[0].kernel), 3, 3, cout, d.reserve(h * w * cout * 4), w, 1, 1, 0, h];
       contenders[DIRECT] = () => d.exports.opsConv2dF32(...args);
+      if (d.relaxed) contenders[DIRECT_RELAXED] = () => d.relaxed.opsConv2dF32(...args);
     }
     const cleanups = [];
     if (anchors.tf) {

@@ -24,6 +24,7 @@ const outputs = [
   'dist/browser.js',
   'dist/modules/builtin-kernels.js',
   'build/kernels.wasm',
+  'build/kernels-relaxed.wasm',
   'build/examples/seed.wasm',
   'build/fixtures/faults.wasm',
 ];

@@ -2,12 +2,14 @@
 // The built-in kernels use asconfig.json's `kernels` target; the rest are listed here. asc reads
 // ./asconfig.json for every build, so its shared-memory settings live in that target, not in `options`.
 import asc from 'assemblyscript/asc';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 
 const own = ['-O3', '--runtime', 'stub'];
 const builds = [
   // Shared memory across workers: pointer-only kernels, no allocation (no AS runtime is thread-safe).
   ['assembly/index.ts', '--config', 'asconfig.json', '--target', 'kernels'],
+  // Their GEMM and convolution with relaxed SIMD's madd, loaded beside them where the runtime validates it.
+  ['assembly/relaxed.ts', '--config', 'asconfig.json', '--target', 'kernelsRelaxed'],
   // Each worker's own memory: the tutorial's task builds strings, which needs an allocator.
   ['assembly/examples/seed.ts', ...own, '-o', 'build/examples/seed.wasm'],
   ['test/fixtures/assembly/faults.ts', ...own, '--debug', '-o', 'build/fixtures/faults.wasm'],
@@ -37,4 +39,32 @@ for (const args of builds) {
     process.exit(1);
   }
 }
+// The relaxed build is instantiated over the baseline's memory: a data segment would be written over the
+// baseline's own (both start at the same offset), so it must have none (asconfig.json builds it with noAssert).
+if (hasDataSection(readFileSync('build/kernels-relaxed.wasm'))) {
+  console.error(
+    "build/kernels-relaxed.wasm has a data section: it would overwrite the baseline kernels' data; keep strings and tables out of assembly/relaxed.ts",
+  );
+  process.exit(1);
+}
 console.log(`built ${builds.length} WebAssembly modules into build/`);
+
+/** Whether a WebAssembly binary has a data section (id 11): walks the section headers. */
+function hasDataSection(bytes) {
+  let at = 8;
+  const leb = () => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const byte = bytes[at++];
+      value += (byte & 0x7f) * 2 ** shift;
+      if (byte < 0x80) return value;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    if (id === 11) return true;
+    at += size;
+  }
+  return false;
+}

@@ -23,5 +23,5 @@ export type { Submitter } from './submission.js';
 export type { MetricsStats, TimingStats, WorkerUtilization } from './scheduling/metrics.js';
 export { splitRange, type ParallelOptions } from './parallel/split.js';
 export { parallelSort } from './parallel/sort.js';
-export type { Ops, Complex, Conv2dOptions, FftOptions, MatmulOptions, OutOptions, VarianceOptions } from './ops/index.js';
+export type { Ops, Complex, Conv2dOptions, FftOptions, KernelBuild, MatmulOptions, OutOptions, VarianceOptions } from './ops/index.js';
 export type { SharedArrayConstructor, SharedTypedArray } from './shared/typed-arrays.js';

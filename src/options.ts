@@ -114,6 +114,18 @@ export interface PoolOptions {
    * @default false
    */
   debug?: boolean;
+  /**
+   * Which build of the built-in kernels' GEMM and convolution (`pool.ops.matmul`, `pool.ops.conv2d`) to load.
+   * Left out, the relaxed-SIMD build (its multiply-adds fused where the CPU has FMA: faster, and within the same
+   * error bounds, but not bit-identical to the JS twins or across CPUs) where the runtime validates relaxed SIMD,
+   * else the baseline SIMD128 build. `false`: always the baseline (results bit-identical to the plain loops on
+   * every machine). `true`: the relaxed build, or a TypeError at construction where the runtime lacks it (Node 20
+   * needs `--experimental-wasm-relaxed-simd`). Only for the built-in kernels (a pool without `module`);
+   * `pool.ops.simd` says which build a pool loaded.
+   * @default undefined (relaxed where validated, else baseline)
+   * @example new Pool({ relaxedSimd: false }) // reproducible to the bit on any CPU
+   */
+  relaxedSimd?: boolean;
 }
 
 /** Per-worker heap limits in MB (Node's `ResourceLimits`). */
@@ -211,6 +223,7 @@ const POOL_KEYS = [
   'maxWorkerMemory',
   'kernelHeapSize',
   'debug',
+  'relaxedSimd',
 ] as const;
 const LIMIT_KEYS = ['maxOldGenerationSizeMb', 'maxYoungGenerationSizeMb', 'codeRangeSizeMb', 'stackSizeMb'] as const;
 
@@ -268,6 +281,12 @@ export function validatePoolOptions(value: unknown): PoolOptions {
     }
   }
   if (options.debug !== undefined && typeof options.debug !== 'boolean') throw new TypeError(expected('debug', 'a boolean', options.debug));
+  if (options.relaxedSimd !== undefined) {
+    if (typeof options.relaxedSimd !== 'boolean') throw new TypeError(expected('relaxedSimd', 'a boolean', options.relaxedSimd));
+    if (options.module !== undefined) {
+      throw new TypeError('`relaxedSimd` chooses a build of the built-in kernels; it does not apply to a pool given a `module`');
+    }
+  }
   if (options.kernelHeapSize !== undefined) {
     const { min, max } = KERNEL_HEAP;
     if (typeof options.kernelHeapSize !== 'number' || !Number.isInteger(options.kernelHeapSize)) {

@@ -18,6 +18,7 @@ import { runParallel, type ParallelOptions } from './parallel/split.js';
 import type { WasmModuleInfo } from './wasm/inspect.js';
 import { Ops } from './ops/ops.js';
 import { createHostImports } from './wasm/host-imports.js';
+import { instantiateSpec } from './wasm/instantiate.js';
 import { createSharedMemory, type PreparedModule } from './wasm/prepare-module.js';
 import { loadingWasm, stillLoading } from './modules/registry.js';
 import { createKernelHeaps, KERNEL_HEAP, releaseKernelHeap } from './wasm/kernel-heaps.js';
@@ -86,7 +87,7 @@ export class Pool<K extends KernelMap = UntypedKernels> implements Submitter {
         `\`${valid.workerUrl !== undefined ? 'workerUrl' : 'createWorker'}\` is for browsers; this runtime starts wasmpool's own worker threads`,
       );
     }
-    this.#module = prepareModule(valid.module, { kind: valid.moduleType, debug: valid.debug });
+    this.#module = prepareModule(valid.module, { kind: valid.moduleType, debug: valid.debug, relaxedSimd: valid.relaxedSimd });
     this.#memory = createSharedMemory(this.#module.info, this.#module.label);
     this.#deferred = loadingWasm(this.#module);
     this.#arrays = new SharedArrays(
@@ -139,6 +140,7 @@ export class Pool<K extends KernelMap = UntypedKernels> implements Submitter {
       free: (view) => this.#arrays.free(view),
       starmapAsync: (kernel, items) => (this as unknown as Pool).starmapAsync(kernel, items, { chunksize: 1 }),
       local: () => this.#localKernels(),
+      build: () => (this.#module.spec.kind === 'wasm' && this.#module.spec.overrides ? 'relaxed' : 'baseline'),
       onIdle: () => this.onIdle(),
     });
   }
@@ -226,7 +228,7 @@ export class Pool<K extends KernelMap = UntypedKernels> implements Submitter {
       try {
         const memory = this.memory!;
         const imports = createHostImports(() => memory, { writeLine: (line) => console.log(line) });
-        this.#local = spec.kind === 'wasm' ? (new WebAssembly.Instance(spec.module, { ...imports, env: { ...imports.env, memory } }).exports as never) : null;
+        this.#local = spec.kind === 'wasm' ? (instantiateSpec(spec, { ...imports, env: { ...imports.env, memory } }).exports as never) : null;
       } catch {
         this.#local = null; // e.g. a browser's main thread refusing a synchronous instantiation: every call goes to the workers
       }

@@ -18,6 +18,7 @@ describe('the published package', () => {
     const [{ filename, files }] = JSON.parse(stdout) as Array<{ filename: string; files: Array<{ path: string }> }>;
     const paths = files.map((f) => f.path);
     expect(paths).toContain('build/kernels.wasm');
+    expect(paths).toContain('build/kernels-relaxed.wasm'); // read by Node where the runtime validates relaxed SIMD
     expect(paths).toContain('dist/index.d.ts');
     expect(paths).toContain('dist/worker/node-entry.js');
     expect(paths).toContain('dist/cli/main.js');

@@ -172,26 +172,39 @@
     st<T>(yi, 0, sgn * ld<T>(xi, 0));
     return;
   }
+  if (n == 2) {
+    radix2Last<T>(n, xr, xi, yr, yi, sgn);
+    return;
+  }
   const log = 31 - clz(n);
-  const stages = (log >> 1) + (log & 1);
-  // Stage k writes to y when (stages - 1 - k) is even, else to the scratch: the last stage lands in y.
-  let fromR = xr, fromI = xi;
-  let k = 0;
-  let s = 1;
-  let toR = (stages - 1 - k) & 1 ? sr : yr, toI = (stages - 1 - k) & 1 ? si : yi;
-  if (n >= 4) {
-    radix4First<T>(n, fromR, fromI, toR, toI, twr, twi, sgn);
-    s = 4;
-    k = 1;
-    fromR = toR; fromI = toI;
-    sgn = <T>1;
-  }
-  for (; s * 4 <= n; s *= 4, k++) {
-    toR = (stages - 1 - k) & 1 ? sr : yr; toI = (stages - 1 - k) & 1 ? si : yi;
+  const count = (log >> 1) + (log & 1);
+  // The stages alternate between y and the scratch: the first goes to whichever makes the last land in y.
+  const odd = ((count - 1) & 1) != 0;
+  const ar = odd ? sr : yr, ai = odd ? si : yi, br = odd ? yr : sr, bi = odd ? yi : si;
+  radix4First<T>(n, xr, xi, ar, ai, twr, twi, sgn);
+  stages<T>(n, 4, ar, ai, br, bi, twr, twi);
+}
+
+/**
+ * The radix-4 stages of stride s0, 4·s0, ... of a length-n transform (while 4·s <= n), then a radix-2 one when
+ * a factor 2 is left, alternating from (ar, ai) to (br, bi) and back: true when the result ended in (br, bi).
+ * Not inlined: the power-of-two FFT and both four-step stages share one copy per type.
+ */
+function stages<T>(n: i32, s0: i32, ar: usize, ai: usize, br: usize, bi: usize, twr: usize, twi: usize): bool {
+  let fromR = ar, fromI = ai, toR = br, toI = bi;
+  let inB = false;
+  let s = s0;
+  for (; s * 4 <= n; s *= 4) {
     radix4<T>(n, s, fromR, fromI, toR, toI, twr, twi);
-    fromR = toR; fromI = toI;
+    const r = fromR, i = fromI;
+    fromR = toR; fromI = toI; toR = r; toI = i;
+    inB = !inB;
   }
-  if (s < n) radix2Last<T>(n, fromR, fromI, yr, yi, sgn);
+  if (s < n) {
+    radix2Last<T>(n, fromR, fromI, toR, toI, <T>1);
+    inB = !inB;
+  }
+  return inB;
 }
 
 /** y = conj(y)·scale when inverse (the second half of the conjugation trick), else y·scale. */
@@ -264,4 +277,118 @@ export function opsFftBluesteinF64(n: i32, m: i32, xr: usize, xi: usize, yr: usi
 }
 export function opsFftBluesteinF32(n: i32, m: i32, xr: usize, xi: usize, yr: usize, yi: usize, cr: usize, ci: usize, br: usize, bi: usize, scratch: usize, twr: usize, twi: usize, inverse: i32): void {
   bluestein<f32>(n, m, xr, xi, yr, yi, cr, ci, br, bi, scratch, twr, twi, inverse);
+}
+
+// Four-step FFT of a large power of two n = n1·n2 (both multiples of a panel), split over the workers in two
+// stages, each a range of panels: PW adjacent columns (one cache line of each row) at a time, so every access
+// to the big arrays is a whole line, and each panel's length-n1 (or n2) transforms run on a contiguous copy in
+// cache, PW of them at once, one per lane (`batched`).
+//   columns: z[k1][j2] = W_n^(j2·k1) · Σ_j1 W_n1^(j1·k1) x[j1][j2]      (x read as n1 rows × n2 columns)
+//   rows:    X[k1 + n1·k2] = Σ_j2 W_n2^(j2·k2) z[k1][j2]
+
+/** Elements of one panel row: 64 bytes, one cache line. */
+// @ts-ignore: decorator
+@inline function panel<T>(): i32 { return 64 / sizeof<T>(); }
+
+/**
+ * The length-len FFTs of PW interleaved sequences (element j·PW + lane) in (ar, ai), by the Stockham stages of
+ * stride >= PW of a length-len·PW transform (their twiddles W_(len·PW)^(p·s) are those of the length-len one):
+ * returns true when the result ended in (br, bi), false when in (ar, ai). tw: W_(len·PW)^j.
+ */
+// @ts-ignore: decorator
+@inline function batched<T>(len: i32, ar: usize, ai: usize, br: usize, bi: usize, twr: usize, twi: usize): bool {
+  return stages<T>(len * panel<T>(), panel<T>(), ar, ai, br, bi, twr, twi);
+}
+
+/** Stage one, column panels [c0, c1) (multiples of PW): x → z, both n1 × n2. buf: 4·n1·PW elements. tw1: W_(n1·PW)^j; tw: W_n^j; tp: W_n^(l·k1) at k1·PW + l. */
+// @ts-ignore: decorator
+@inline function fourStepColumns<T>(n1: i32, n2: i32, xr: usize, xi: usize, zr: usize, zi: usize, c0: i32, c1: i32, buf: usize, tw1r: usize, tw1i: usize, twr: usize, twi: usize, tpr: usize, tpi: usize, inverse: i32): void {
+  const P = panel<T>(), L = 16 / sizeof<T>();
+  const bytes = <usize>(n1 * P) << alignof<T>();
+  const ar = buf, ai = buf + bytes, br = ai + bytes, bi = br + bytes;
+  const vs = v128.splat<T>(inverse ? <T>-1 : <T>1);
+  for (let j2 = c0; j2 < c1; j2 += P) {
+    for (let j1 = 0; j1 < n1; j1++) {
+      const from = j1 * n2 + j2, to = j1 * P;
+      for (let l = 0; l < P; l += L) {
+        vst<T>(ar, to + l, vld<T>(xr, from + l));
+        vst<T>(ai, to + l, v128.mul<T>(vs, vld<T>(xi, from + l)));
+      }
+    }
+    const inB = batched<T>(n1, ar, ai, br, bi, tw1r, tw1i);
+    const yr = inB ? br : ar, yi = inB ? bi : ai;
+    // W_n^((j2 + l)·k1) = W_n^(j2·k1) · W_n^(l·k1): a scalar of the big table times a vector of the panel's.
+    for (let k1 = 0; k1 < n1; k1++) {
+      const to = k1 * n2 + j2, from = k1 * P;
+      const t = j2 * k1; // < n1·n2
+      const gr = v128.splat<T>(ld<T>(twr, t)), gi = v128.splat<T>(ld<T>(twi, t));
+      for (let l = 0; l < P; l += L) {
+        const pr = vld<T>(tpr, from + l), pi = vld<T>(tpi, from + l);
+        const wr = v128.sub<T>(v128.mul<T>(gr, pr), v128.mul<T>(gi, pi)), wi = v128.add<T>(v128.mul<T>(gr, pi), v128.mul<T>(gi, pr));
+        const vr = vld<T>(yr, from + l), vi = vld<T>(yi, from + l);
+        vst<T>(zr, to + l, v128.sub<T>(v128.mul<T>(vr, wr), v128.mul<T>(vi, wi)));
+        vst<T>(zi, to + l, v128.add<T>(v128.mul<T>(vr, wi), v128.mul<T>(vi, wr)));
+      }
+    }
+  }
+}
+
+/** dst[to + c·dstride + r] = src[from + r·sstride + c] for r, c < L: one L×L block transposed. */
+// @ts-ignore: decorator
+@inline function transposeInto<T>(dst: usize, to: i32, dstride: i32, src: usize, from: i32, sstride: i32): void {
+  if (sizeof<T>() == 8) {
+    const a = vld<T>(src, from), b = vld<T>(src, from + sstride);
+    vst<T>(dst, to, v128.shuffle<f64>(a, b, 0, 2));
+    vst<T>(dst, to + dstride, v128.shuffle<f64>(a, b, 1, 3));
+  } else {
+    const a = vld<T>(src, from), b = vld<T>(src, from + sstride), c = vld<T>(src, from + 2 * sstride), d = vld<T>(src, from + 3 * sstride);
+    const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5), t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+    const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5), t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+    vst<T>(dst, to, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+    vst<T>(dst, to + dstride, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+    vst<T>(dst, to + 2 * dstride, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+    vst<T>(dst, to + 3 * dstride, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+  }
+}
+
+/** Stage two, row panels [r0, r1) (multiples of PW) of z (n1 × n2) → y (n): conjugated and scaled by 1/n when inverse. buf: 4·n2·PW elements. tw2: W_(n2·PW)^j. */
+// @ts-ignore: decorator
+@inline function fourStepRows<T>(n1: i32, n2: i32, zr: usize, zi: usize, yr: usize, yi: usize, r0: i32, r1: i32, buf: usize, tw2r: usize, tw2i: usize, inverse: i32): void {
+  const P = panel<T>(), L = 16 / sizeof<T>();
+  const bytes = <usize>(n2 * P) << alignof<T>();
+  const ar = buf, ai = buf + bytes, br = ai + bytes, bi = br + bytes;
+  const scale: T = inverse ? <T>1 / (<T>n1 * <T>n2) : <T>1;
+  const sr = v128.splat<T>(scale), si = v128.splat<T>(inverse ? -scale : scale);
+  for (let k1 = r0; k1 < r1; k1 += P) {
+    // P rows into the lanes of the copy, L rows at a time by L×L transposes in registers.
+    for (let l = 0; l < P; l += L) {
+      const from = (k1 + l) * n2;
+      for (let j2 = 0; j2 < n2; j2 += L) {
+        transposeInto<T>(ar, j2 * P + l, P, zr, from + j2, n2);
+        transposeInto<T>(ai, j2 * P + l, P, zi, from + j2, n2);
+      }
+    }
+    const inB = batched<T>(n2, ar, ai, br, bi, tw2r, tw2i);
+    const vr = inB ? br : ar, vi = inB ? bi : ai;
+    for (let k2 = 0; k2 < n2; k2++) {
+      const to = k2 * n1 + k1, from = k2 * P;
+      for (let l = 0; l < P; l += L) {
+        vst<T>(yr, to + l, v128.mul<T>(sr, vld<T>(vr, from + l)));
+        vst<T>(yi, to + l, v128.mul<T>(si, vld<T>(vi, from + l)));
+      }
+    }
+  }
+}
+
+export function opsFftColumnsF64(n1: i32, n2: i32, xr: usize, xi: usize, zr: usize, zi: usize, c0: i32, c1: i32, buf: usize, tw1r: usize, tw1i: usize, twr: usize, twi: usize, tpr: usize, tpi: usize, inverse: i32): void {
+  fourStepColumns<f64>(n1, n2, xr, xi, zr, zi, c0, c1, buf, tw1r, tw1i, twr, twi, tpr, tpi, inverse);
+}
+export function opsFftColumnsF32(n1: i32, n2: i32, xr: usize, xi: usize, zr: usize, zi: usize, c0: i32, c1: i32, buf: usize, tw1r: usize, tw1i: usize, twr: usize, twi: usize, tpr: usize, tpi: usize, inverse: i32): void {
+  fourStepColumns<f32>(n1, n2, xr, xi, zr, zi, c0, c1, buf, tw1r, tw1i, twr, twi, tpr, tpi, inverse);
+}
+export function opsFftRowsF64(n1: i32, n2: i32, zr: usize, zi: usize, yr: usize, yi: usize, r0: i32, r1: i32, buf: usize, tw2r: usize, tw2i: usize, inverse: i32): void {
+  fourStepRows<f64>(n1, n2, zr, zi, yr, yi, r0, r1, buf, tw2r, tw2i, inverse);
+}
+export function opsFftRowsF32(n1: i32, n2: i32, zr: usize, zi: usize, yr: usize, yi: usize, r0: i32, r1: i32, buf: usize, tw2r: usize, tw2i: usize, inverse: i32): void {
+  fourStepRows<f32>(n1, n2, zr, zi, yr, yi, r0, r1, buf, tw2r, tw2i, inverse);
 }

@@ -6,10 +6,13 @@
 // of c in MR·2 v128 registers and, for every k, loads two vectors of b's panel and one value of a per row.
 // Panels are padded with zeros, so edge tiles run the same micro-kernel on a copy of their part of c.
 //
-// Every c[i][j] is c = ((0 + a[i][0]·b[0][j]) + a[i][1]·b[1][j]) + ...: products and sums each rounded, in
-// ascending k (the tile is loaded from c between k slices, never summed apart), with no fused multiply-add.
-// So the result is bit-identical to the plain i-j-k loop of the JS twin, on any split of the rows: a worker
-// computes rows [r0, r1) of c and packs the slices of b it needs itself.
+// Every c[i][j] is c = ((0 + a[i][0]·b[0][j]) + a[i][1]·b[1][j]) + ...: in ascending k (the tile is loaded from
+// c between k slices, never summed apart). In the baseline build products and sums are each rounded, with no
+// fused multiply-add, so the result is bit-identical to the plain i-j-k loop of the JS twin; in the relaxed-SIMD
+// build each step is one madd (fused where the CPU has FMA: one rounding instead of two). Either way the order
+// is the same on any split of the rows: a worker computes rows [r0, r1) of c and packs the slices of b it needs.
+
+import { madd } from "./madd";
 
 // @ts-ignore: decorator
 @inline const MR = 4;
@@ -88,13 +91,13 @@
   for (let kk = 0; kk < kc; kk++) {
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     let a = splat<T>(ap);
-    c00 = v128.add<T>(c00, v128.mul<T>(a, b0)); c01 = v128.add<T>(c01, v128.mul<T>(a, b1));
+    c00 = madd<T>(a, b0, c00); c01 = madd<T>(a, b1, c01);
     a = splat<T>(ap + s);
-    c10 = v128.add<T>(c10, v128.mul<T>(a, b0)); c11 = v128.add<T>(c11, v128.mul<T>(a, b1));
+    c10 = madd<T>(a, b0, c10); c11 = madd<T>(a, b1, c11);
     a = splat<T>(ap + 2 * s);
-    c20 = v128.add<T>(c20, v128.mul<T>(a, b0)); c21 = v128.add<T>(c21, v128.mul<T>(a, b1));
+    c20 = madd<T>(a, b0, c20); c21 = madd<T>(a, b1, c21);
     a = splat<T>(ap + 3 * s);
-    c30 = v128.add<T>(c30, v128.mul<T>(a, b0)); c31 = v128.add<T>(c31, v128.mul<T>(a, b1));
+    c30 = madd<T>(a, b0, c30); c31 = madd<T>(a, b1, c31);
     ap += <usize>MR * s;
     bp += <usize>NR * s;
   }

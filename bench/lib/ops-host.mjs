@@ -26,6 +26,9 @@ export function directKernels() {
     },
     wasmpool: { now: () => performance.now(), log: noop, logNumber: noop, sleep: noop, random: Math.random },
   });
+  // The relaxed-SIMD GEMM and convolution, on the same memory, where this engine validates them (as the pool does).
+  const relaxedBytes = readFileSync(new URL('../../build/kernels-relaxed.wasm', import.meta.url));
+  const relaxed = WebAssembly.validate(relaxedBytes) ? new WebAssembly.Instance(new WebAssembly.Module(relaxedBytes), { env: { memory } }).exports : undefined;
   let top = 65536;
   const reserve = (bytes) => {
     const at = top;
@@ -35,6 +38,7 @@ export function directKernels() {
   };
   return {
     exports,
+    relaxed,
     reset: () => (top = 65536),
     copy: (x) => {
       const at = reserve(x.byteLength);
@@ -117,6 +121,10 @@ export function writeCharts(ctx, machine) {
 }
 
 export const DIRECT = 'wasmpool kernel on this thread (no pool, no dispatch)';
+/** The same, the relaxed-SIMD build (where the engine validates it). */
+export const DIRECT_RELAXED = 'wasmpool relaxed-SIMD kernel on this thread (no pool, no dispatch)';
+/** The FFT's four-step plan, both stages in one part, on this thread. */
+export const FOUR_STEP_DIRECT = 'wasmpool four-step kernels on this thread (both stages, one part)';
 
 export function slug(name) {
   return name
@@ -157,7 +165,7 @@ export async function probeLimits(ctx, size) {
   });
   const relaxed = WebAssembly.validate(relaxedProbe());
   ctx.note(
-    `relaxed SIMD ${relaxed ? 'validates' : 'does not validate'} in Node ${process.version} (V8 ${process.versions.v8}); pool.ops has no relaxed build yet`,
+    `relaxed SIMD ${relaxed ? 'validates' : 'does not validate'} in Node ${process.version} (V8 ${process.versions.v8}): pool.ops loads its ${relaxed ? 'relaxed-SIMD' : 'baseline SIMD128'} GEMM and convolution${relaxed ? '' : ' (run `node --experimental-wasm-relaxed-simd bench/run.mjs --only ops` on Node 20 for the relaxed build)'}`,
   );
   return { f32, f64, bandwidth };
 }

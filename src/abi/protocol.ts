@@ -15,6 +15,12 @@ export type ModuleSpec =
       bindingsUrl?: string;
       /** Where each worker's AssemblyScript heap lives, for modules built with wasmpool's runtime (src/wasm/kernel-heaps.ts). */
       kernelHeaps?: KernelHeapSpec;
+      /**
+       * A second module, instantiated over the same imports, whose exports replace the module's of the same names:
+       * the built-in kernels' relaxed-SIMD GEMM and convolution (src/modules/relaxed-simd.ts). It has no data
+       * segments, so instantiating it writes nothing into the shared memory.
+       */
+      overrides?: WebAssembly.Module;
     };
 
 /** Byte offsets in the pool's shared memory of the kernel-heap table and regions (src/wasm/kernel-heaps.ts). */

@@ -4,6 +4,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { compileAssemblyScript } from '../compile/compile.js';
 import { fileProblem } from '../compile/files.js';
 import type { ModuleReader } from './prepare.js';
+import type { KernelBuild } from './relaxed-simd.js';
 
 function toPath(source: string | URL): string {
   if (source === '') throw new TypeError('Expected `module` to be a path or URL, got an empty string');
@@ -16,11 +17,12 @@ function toPath(source: string | URL): string {
   return resolve(source);
 }
 
-/** The built-in kernels, beside dist/ in the package. */
+/** The built-in kernels, beside dist/ in the package: the baseline module and the relaxed-SIMD one loaded beside it. */
 export const BUILTIN_KERNELS = new URL('../../build/kernels.wasm', import.meta.url);
+export const RELAXED_KERNELS = new URL('../../build/kernels-relaxed.wasm', import.meta.url);
 
 /** Read on the first Pool that uses them. */
-export const readBuiltinKernels = (): Uint8Array => readFileSync(BUILTIN_KERNELS);
+export const readBuiltinKernels = (build: KernelBuild = 'baseline'): Uint8Array => readFileSync(build === 'relaxed' ? RELAXED_KERNELS : BUILTIN_KERNELS);
 
 /** Node reads synchronously, so the Pool constructor validates every module before it returns. */
 export const nodeReader: ModuleReader = {

@@ -19,6 +19,7 @@ import {
 } from '../wasm/prepare-module.js';
 import { WORKER_KERNELS } from '../transport/browser-signals.js';
 import { deferSpec } from './registry.js';
+import { chooseKernelBuild, type KernelBuild } from './relaxed-simd.js';
 
 /** A value now (Node) or later (a browser's fetch): one code path serves both. */
 export type Later<T> = T | Promise<T>;
@@ -59,9 +60,11 @@ export interface SourceOptions {
   debug?: boolean;
 }
 
-/** What the Pool says about its module besides the module itself: its kind (PoolOptions.moduleType) and debug. */
+/** What the Pool says about its module besides the module itself: its kind (PoolOptions.moduleType), debug and relaxedSimd. */
 export interface PrepareOptions extends SourceOptions {
   kind?: 'wasm' | 'js';
+  /** PoolOptions.relaxedSimd: which build of the built-in kernels (src/modules/relaxed-simd.ts). */
+  relaxedSimd?: boolean;
 }
 
 const BUILTIN_LABEL = 'wasmpool built-in kernels';
@@ -124,12 +127,14 @@ export interface ModulePreparer {
 }
 
 /**
- * `builtinBytes` gives the built-in kernels' binary, read on the first Pool that uses them (never at import):
- * Node reads build/kernels.wasm; the browser build carries the bytes inside its JavaScript, so there is no
- * file for a bundler to copy or an app to serve, and `new Pool()` stays synchronous.
+ * `builtinBytes` gives the built-in kernels' binaries (the baseline module, or the relaxed-SIMD GEMM and
+ * convolution loaded beside it), read on the first Pool that uses them (never at import): Node reads build/;
+ * the browser build carries the bytes inside its JavaScript, so there is no file for a bundler to copy or an
+ * app to serve, and `new Pool()` stays synchronous.
  */
-export function createModulePreparer(reader: ModuleReader, builtinBytes: () => Uint8Array): ModulePreparer {
-  let builtin: PreparedModule | Error | undefined;
+export function createModulePreparer(reader: ModuleReader, builtinBytes: (build: KernelBuild) => Uint8Array): ModulePreparer {
+  /** Each build of the built-in kernels, compiled once (or the error that stopped it, reported to every Pool). */
+  const builtins = new Map<KernelBuild, PreparedModule | Error>();
 
   const fromCompiled = (compiled: CompiledWasm, label: string, bindingsUrl: string | undefined): PreparedModule => {
     checkImports(compiled.module, label, bindingsUrl !== undefined);
@@ -186,20 +191,39 @@ export function createModulePreparer(reader: ModuleReader, builtinBytes: () => U
     return fromContent(url, label);
   };
 
+  /** Each build compiled once; what stopped one is kept and reported to every Pool that asks for it. */
+  const load = (build: KernelBuild): PreparedModule | Error => {
+    let prepared = builtins.get(build);
+    if (prepared === undefined) {
+      try {
+        prepared = compileBuiltin(build);
+      } catch (error) {
+        prepared = error as Error;
+      }
+      builtins.set(build, prepared);
+    }
+    return prepared;
+  };
+
+  /** The relaxed build is the baseline module with `overrides`: its GEMM and convolution, on the same memory. */
+  const compileBuiltin = (build: KernelBuild): PreparedModule => {
+    if (build === 'baseline') return fromCompiled(compileWasm(builtinBytes('baseline'), BUILTIN_LABEL), BUILTIN_LABEL, undefined);
+    const baseline = load('baseline');
+    if (baseline instanceof Error) throw baseline;
+    const overrides = compileWasm(builtinBytes('relaxed'), `${BUILTIN_LABEL} (relaxed SIMD)`).module;
+    return { ...baseline, spec: { ...(baseline.spec as Extract<ModuleSpec, { kind: 'wasm' }>), overrides } };
+  };
+
+  const builtin = (build: KernelBuild): PreparedModule => {
+    const prepared = load(build);
+    if (prepared instanceof Error) throw new TypeError(`The built-in kernels could not be loaded: ${prepared.message}`, { cause: prepared });
+    return { ...prepared };
+  };
+
   return {
     prepare(source, options = {}) {
       const kind = options.kind;
-      if (source === undefined) {
-        if (builtin instanceof Error) throw new TypeError(`The built-in kernels could not be loaded: ${builtin.message}`, { cause: builtin });
-        if (builtin) return { ...builtin };
-        try {
-          builtin = fromCompiled(compileWasm(builtinBytes(), BUILTIN_LABEL), BUILTIN_LABEL, undefined);
-        } catch (error) {
-          builtin = error as Error;
-          return this.prepare(undefined);
-        }
-        return { ...builtin };
-      }
+      if (source === undefined) return builtin(chooseKernelBuild(options.relaxedSimd));
       if (source instanceof WebAssembly.Module) {
         return { spec: { kind: 'wasm', module: source }, info: checkCompiledModule(source), label: 'given as a WebAssembly.Module' };
       }

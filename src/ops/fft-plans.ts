@@ -1,6 +1,7 @@
 import type { SharedTypedArray } from '../shared/typed-arrays.js';
 import { bluesteinFilter, bluesteinLength, chirp, kernelTwiddles } from './reference.js';
 import type { OpsHost } from './workspace.js';
+import { fourStepShape, panelTwiddles } from './four-step.js';
 
 type FloatConstructor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -18,6 +19,17 @@ export interface FftPlan {
   readonly filter?: { re: Float32Array | Float64Array; im: Float32Array | Float64Array };
   users: number;
   readonly views: SharedTypedArray[];
+  /** The four-step split of a large power of two (src/ops/four-step.ts), made on its first use. */
+  fourStep?: FourStepTables;
+}
+
+/** A four-step plan's own table: W_n^(l·k1) at k1·PW + l, l < PW (one cache line of lanes), k1 < n1. */
+export interface FourStepTables {
+  readonly n1: number;
+  readonly n2: number;
+  readonly panel: number;
+  readonly tpr: Float32Array | Float64Array;
+  readonly tpi: Float32Array | Float64Array;
 }
 
 /** Plans kept per pool (twiddles of 2^20 take ~40 ms of Math.cos/sin to build; a plan is reused by later calls). */
@@ -44,6 +56,21 @@ export class FftPlans {
     plan.users++;
     this.#evict();
     return plan;
+  }
+
+  /** The four-step tables of a power-of-two plan (n = n1·n2, n1 = 2^⌊log2(n)/2⌋), made once and kept with it. */
+  fourStep(plan: FftPlan, type: FloatConstructor): FourStepTables {
+    if (plan.fourStep) return plan.fourStep;
+    const { n1, n2, panel } = fourStepShape(plan.n, type.BYTES_PER_ELEMENT);
+    const table = panelTwiddles(plan.n, n1, panel);
+    const [tpr, tpi] = [table.re, table.im].map((values) => {
+      const view = this.#host.alloc(type, values.length);
+      plan.views.push(view);
+      view.set(values);
+      return view;
+    });
+    plan.fourStep = { n1, n2, panel, tpr, tpi };
+    return plan.fourStep;
   }
 
   release(plan: FftPlan): void {

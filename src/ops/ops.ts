@@ -4,9 +4,11 @@ import { checkKnownKeys, checkOptionsObject, expected } from '../validate.js';
 import { checkApart, checkComplexOut, checkDimension, checkFloatArray, checkNonEmpty, checkNumber, checkOut, sameKind, suffix } from './checks.js';
 import { blockCount, joinExtrema, pairwiseMoments, pairwiseSum, scanOffsets } from './blocks.js';
 import { FftPlans } from './fft-plans.js';
+import { FOUR_STEP_MIN, FOUR_STEP_WORKERS, fourStepFft } from './four-step.js';
 import type { FloatArray } from './reference.js';
 import { runOp, type OpSteps, type Stage } from './run.js';
 import { Workspace, type OpsHost } from './workspace.js';
+import type { KernelBuild } from '../modules/relaxed-simd.js';
 
 /** `out` of the operations that return an array: where to write the result (a plain array or a pool.alloc view). */
 export interface OutOptions<A extends FloatArray = FloatArray> {
@@ -97,9 +99,19 @@ export class Ops {
   }
 
   /**
+   * The build of the GEMM and convolution kernels this pool loaded: `'relaxed'` (relaxed-SIMD multiply-adds,
+   * fused where the CPU has FMA) where the runtime validates relaxed SIMD and `PoolOptions.relaxedSimd` is not
+   * false, else `'baseline'` (SIMD128, bit-identical to the plain loops). The other operations are the same in both.
+   */
+  get simd(): KernelBuild {
+    return this.#host.build();
+  }
+
+  /**
    * The discrete Fourier transform X_k = Σ_j x_j·e^(-2πijk/n) of a complex array of any length n >= 1 (`im`
    * omitted: real input), Float32Array or Float64Array, as `{ re, im }`. Radix-4 Stockham for powers of two,
-   * Bluestein's algorithm for other lengths. One transform runs on one worker.
+   * Bluestein's algorithm for other lengths. One transform runs on one worker, except powers of two from 2^18
+   * on a pool of three or more workers, where a four-step plan splits it over them.
    */
   fft<A extends FloatArray>(re: A, im?: A, options?: FftOptions<A>): AsyncResult<Complex<A>> {
     checkFloatArray('re', re);
@@ -140,6 +152,7 @@ export class Ops {
     if (n > 2 ** 26) throw new RangeError(`Expected at most 2^26 elements for the ${what}, got ${n}`);
     const type = re.constructor as Float64ArrayConstructor;
     const plans = this.#plans;
+    const workers = this.#host.workers();
     return this.#run(function* (ws) {
       const plan = plans.acquire(type, n);
       try {
@@ -157,7 +170,9 @@ export class Ops {
         const yr = half ? { ptr: half.re.byteOffset, result: () => half.re.subarray(0, keep) as A } : ws.output<A>(type, n, out?.re, 'out.re');
         const yi = half ? { ptr: half.im.byteOffset, result: () => half.im.subarray(0, keep) as A } : ws.output<A>(type, n, out?.im, 'out.im');
         const suffixed = suffix(re);
-        if (plan.pow2) {
+        if (plan.pow2 && n >= FOUR_STEP_MIN && workers >= FOUR_STEP_WORKERS) {
+          yield* fourStepFft(ws, plans, plan, { type, xr: pr, xi: pi, yr: yr.ptr, yi: yi.ptr, inverse }, fftNs(n));
+        } else if (plan.pow2) {
           const s = ws.scratch(type, 2 * n);
           const args = [
             n,
@@ -211,7 +226,8 @@ export class Ops {
 
   /**
    * The matrix product `a · b` (m×k times k×n, row-major), Float32Array or Float64Array. Split over the workers
-   * by row panels; bit-identical to the plain i-j-k loop (each entry summed in ascending k, no fused multiply-add).
+   * by row panels, each entry summed in ascending k: with the baseline build (`simd`) bit-identical to the plain
+   * i-j-k loop (no fused multiply-add); with the relaxed one each step is fused where the CPU has FMA.
    */
   matmul<A extends FloatArray>(a: A, b: A, options: MatmulOptions<A>): AsyncResult<A> {
     checkFloatArray('a', a);
@@ -253,7 +269,8 @@ export class Ops {
   /**
    * 2-D convolution (cross-correlation, as TensorFlow's and ONNX's conv), Float32Array, channels-last: image
    * [height][width][channelsIn], kernel [kernelHeight][kernelWidth][channelsIn][channelsOut], output
-   * [outHeight][outWidth][channelsOut]. Split over the workers by bands of output rows.
+   * [outHeight][outWidth][channelsOut]. Split over the workers by bands of output rows. With the baseline build
+   * (`simd`) bit-identical to the direct loop; with the relaxed one the vector paths fuse their multiply-adds.
    */
   conv2d(image: Float32Array, kernel: Float32Array, options: Conv2dOptions): AsyncResult<Float32Array> {
     if (!(image instanceof Float32Array)) throw new TypeError(expected('image', 'a Float32Array', image));

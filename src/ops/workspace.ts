@@ -4,6 +4,7 @@ import type { Lowered } from '../shared/shared-arrays.js';
 import type { SharedArrayConstructor, SharedTypedArray } from '../shared/typed-arrays.js';
 import { splitRange } from '../parallel/split.js';
 import type { FloatArray } from './reference.js';
+import type { KernelBuild } from '../modules/relaxed-simd.js';
 
 /** What pool.ops needs from its Pool (built in pool.ts, so ops never reaches into the pool's private state). */
 export interface OpsHost {
@@ -20,6 +21,8 @@ export interface OpsHost {
   alloc<C extends SharedArrayConstructor>(type: C, length: number): InstanceType<C>;
   free(view: SharedTypedArray): void;
   starmapAsync(kernel: string, items: unknown[][]): AsyncResult<unknown[]>;
+  /** Which build of the built-in GEMM and convolution the pool loaded (src/modules/relaxed-simd.ts). */
+  build(): KernelBuild;
   /** The kernels instantiated on the calling thread, on the same shared memory, or undefined where that fails. */
   local(): Record<string, (...args: number[]) => unknown> | undefined;
   onIdle(): Promise<void>;

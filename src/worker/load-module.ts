@@ -1,5 +1,6 @@
 import type { ModuleSpec } from '../abi/protocol.js';
 import { createHostImports, type HostServices } from '../wasm/host-imports.js';
+import { instantiateSpec } from '../wasm/instantiate.js';
 import { claimKernelHeap } from '../wasm/kernel-heaps.js';
 import { locateTrap, SourceMap } from '../wasm/source-map.js';
 
@@ -124,9 +125,9 @@ export async function loadModule(
       }
       // Synchronous on purpose (no async function, no Promise): the module is already compiled, and a sync
       // reload after a trap keeps the task loop synchronous.
-      const instance = new WebAssembly.Instance(spec.module, imports);
+      const { instance, exports } = instantiateSpec(spec, imports);
       memory = spec.memory ?? (instance.exports.memory as WebAssembly.Memory | undefined);
-      loaded.kernels = wrapKernels(functionsOf(instance.exports), instance, spec.module, context.initializer);
+      loaded.kernels = wrapKernels(functionsOf(exports), instance, spec.module, context.initializer);
       return undefined;
     },
   };

@@ -2,69 +2,24 @@
 // and 4 workers, for the one-channel paths (3×3 unrolled, any size) and the multi-channel tiles, both paddings.
 import { describe, expect, it } from 'vitest';
 import * as twin from '../../dist/ops/reference.js';
-import { exactSum, firstDifference, randomArray, seeded, usePools } from './helpers.js';
+import { CONV_CASES, convGeometry, expectConvBound, firstDifference, randomArray, seeded, usePools } from './helpers.js';
 
 const pools = usePools();
 
-/** width, height, kernelWidth, kernelHeight, channelsIn, channelsOut, padding: 1, primes, tails of the 4×8 tile. */
-const CASES: Array<[number, number, number, number, number, number, 'same' | 'valid']> = [
-  [1, 1, 3, 3, 1, 1, 'same'],
-  [7, 5, 3, 3, 1, 1, 'same'],
-  [67, 41, 3, 3, 1, 1, 'same'],
-  [67, 41, 3, 3, 1, 1, 'valid'],
-  [31, 17, 5, 2, 1, 1, 'same'],
-  [31, 17, 4, 4, 1, 1, 'valid'],
-  [13, 11, 3, 3, 3, 8, 'same'],
-  [13, 11, 4, 3, 5, 11, 'same'],
-  [19, 9, 1, 1, 16, 16, 'valid'],
-  [5, 5, 5, 5, 2, 3, 'valid'],
-  [23, 29, 3, 3, 7, 1, 'same'],
-  [2, 3, 7, 7, 2, 9, 'same'],
-];
-
-function geometry(w: number, h: number, kw: number, kh: number, cin: number, cout: number, padding: 'same' | 'valid'): twin.ConvShape {
-  const same = padding === 'same';
-  return {
-    width: w,
-    height: h,
-    kernelWidth: kw,
-    kernelHeight: kh,
-    channelsIn: cin,
-    channelsOut: cout,
-    outWidth: same ? w : w - kw + 1,
-    outHeight: same ? h : h - kh + 1,
-    padTop: same ? Math.floor((kh - 1) / 2) : 0,
-    padLeft: same ? Math.floor((kw - 1) / 2) : 0,
-  };
-}
-
 describe('pool.ops.conv2d', () => {
-  it.each(CASES)('%i×%i image, %i×%i kernel, %i → %i channels, %s: the twin bit for bit on every worker count', async (w, h, kw, kh, cin, cout, padding) => {
-    const random = seeded(w * h + kw * 7 + cin * 13 + cout);
-    const image = randomArray(Float32Array, w * h * cin, random) as Float32Array;
-    const kernel = randomArray(Float32Array, kw * kh * cin * cout, random) as Float32Array;
-    const g = geometry(w, h, kw, kh, cin, cout, padding);
-    const expected = twin.conv2d(image, kernel, g);
-    const options = { width: w, height: h, kernelWidth: kw, kernelHeight: kh, channelsIn: cin, channelsOut: cout, padding };
-    for (const [, pool] of pools) expect(firstDifference(await pool().ops.conv2d(image, kernel, options), expected)).toBe(-1);
-    // Against an exact sum of the taps: a dot product of kh·kw·cin f32 terms, |error| <= γ_t · Σ|terms| (u = 2^-24).
-    const t = kh * kw * cin;
-    const u = 2 ** -24;
-    for (let s = 0; s < 10; s++) {
-      const oy = Math.floor(random() * g.outHeight);
-      const ox = Math.floor(random() * g.outWidth);
-      const co = Math.floor(random() * cout);
-      const terms: number[] = [];
-      for (let dy = 0; dy < kh; dy++)
-        for (let dx = 0; dx < kw; dx++)
-          for (let ci = 0; ci < cin; ci++) {
-            const [iy, ix] = [oy - g.padTop + dy, ox - g.padLeft + dx];
-            if (iy >= 0 && iy < h && ix >= 0 && ix < w) terms.push(image[(iy * w + ix) * cin + ci] * kernel[((dy * kw + dx) * cin + ci) * cout + co]);
-          }
-      const exact = exactSum(terms);
-      expect(Math.abs(expected[(oy * g.outWidth + ox) * cout + co] - exact.sum)).toBeLessThanOrEqual(((t * u) / (1 - t * u)) * exact.abs);
-    }
-  });
+  it.each(CONV_CASES)(
+    '%i×%i image, %i×%i kernel, %i → %i channels, %s: the twin bit for bit on every worker count',
+    async (w, h, kw, kh, cin, cout, padding) => {
+      const random = seeded(w * h + kw * 7 + cin * 13 + cout);
+      const image = randomArray(Float32Array, w * h * cin, random) as Float32Array;
+      const kernel = randomArray(Float32Array, kw * kh * cin * cout, random) as Float32Array;
+      const g = convGeometry(w, h, kw, kh, cin, cout, padding);
+      const expected = twin.conv2d(image, kernel, g);
+      const options = { width: w, height: h, kernelWidth: kw, kernelHeight: kh, channelsIn: cin, channelsOut: cout, padding };
+      for (const [, pool] of pools) expect(firstDifference(await pool().ops.conv2d(image, kernel, options), expected)).toBe(-1);
+      expectConvBound(expected, image, kernel, g, random);
+    },
+  );
 
   it('uses pool.alloc views in place and writes into `out`', async () => {
     const pool = pools[2][1]();
@@ -75,7 +30,7 @@ describe('pool.ops.conv2d', () => {
     image.set(randomArray(Float32Array, w * h, seeded(5)));
     kernel.set([1, 2, 1, 0, 0, 0, -1, -2, -1]);
     expect(await pool.ops.conv2d(image, kernel, { width: w, height: h, kernelWidth: 3, kernelHeight: 3, out })).toBe(out);
-    expect(firstDifference(out, twin.conv2d(image, kernel, geometry(w, h, 3, 3, 1, 1, 'same')))).toBe(-1);
+    expect(firstDifference(out, twin.conv2d(image, kernel, convGeometry(w, h, 3, 3, 1, 1, 'same')))).toBe(-1);
     for (const view of [image, kernel, out]) pool.free(view);
   });
 

@@ -1,7 +1,9 @@
 // pool.ops.fft / rfft: against the DFT by its definition (f64, exact angles) with a tolerance from the FFT's
 // error bound, for powers of two (radix-4 Stockham, with and without the radix-2 stage) and every other kind of
-// length (Bluestein): 1, primes, odd and even non-powers. The f64 kernel equals its JS twin bit for bit.
-import { describe, expect, it } from 'vitest';
+// length (Bluestein): 1, primes, odd and even non-powers. The f64 kernel equals its JS twin bit for bit. Large
+// powers of two on several workers: the four-step plan, against the f64 twin.
+import { afterAll, describe, expect, it } from 'vitest';
+import { Pool } from '../../dist/index.js';
 import * as twin from '../../dist/ops/reference.js';
 import { U, firstDifference, randomArray, seeded, usePools } from './helpers.js';
 
@@ -17,16 +19,21 @@ function tolerance(n: number, u: number, norm: number): number {
   return (8 * Math.max(1, Math.log2(m)) + 16) * u * norm;
 }
 
+/** A seeded complex signal of length n and its 2-norm. */
+function signal(type: Float32ArrayConstructor | Float64ArrayConstructor, n: number) {
+  const random = seeded(n);
+  const re = randomArray(type, n, random);
+  const im = randomArray(type, n, random);
+  let norm = 0;
+  for (let k = 0; k < n; k++) norm += re[k] ** 2 + im[k] ** 2;
+  return { re, im, norm: Math.sqrt(norm) };
+}
+
 describe.each([Float64Array, Float32Array])('pool.ops.fft on %o', (type) => {
   const u = type === Float32Array ? 2 ** -24 : U;
 
   it.each(LENGTHS)('n = %i: forward and inverse within the bound of the exact DFT, on every worker count', async (n) => {
-    const random = seeded(n);
-    const re = randomArray(type, n, random);
-    const im = randomArray(type, n, random);
-    let norm = 0;
-    for (let k = 0; k < n; k++) norm += re[k] ** 2 + im[k] ** 2;
-    norm = Math.sqrt(norm);
+    const { re, im, norm } = signal(type, n);
     for (const inverse of [false, true]) {
       const want = twin.dft(re, im, inverse);
       const bound = tolerance(n, u, inverse ? norm / Math.sqrt(n) : norm * Math.sqrt(n)); // ‖X‖₂ = √n·‖x‖₂ (inverse: ÷√n)
@@ -55,6 +62,43 @@ describe.each([Float64Array, Float32Array])('pool.ops.fft on %o', (type) => {
       expect(half.re.length).toBe(Math.floor(n / 2) + 1);
       expect(firstDifference(half.re, full.re.subarray(0, half.re.length))).toBe(-1);
       expect(firstDifference(half.im, full.im.subarray(0, half.im.length))).toBe(-1);
+    }
+  });
+});
+
+describe.each([Float64Array, Float32Array])('pool.ops.fft of a large power of two, split over the workers (four-step) on %o', (type) => {
+  const u = type === Float32Array ? 2 ** -24 : U;
+  // Pools of 3 and 4 workers run the four-step plan (src/ops/four-step.ts: from 2^18 on 3+ workers), in 3 and 4
+  // parts; the pools of 1 and 2 the Stockham FFT (the twin's bits for f64, tested above).
+  const more = [3, 4].map((workers) => {
+    let pool: Pool | undefined;
+    return () => (pool ??= new Pool({ workers }));
+  });
+  afterAll(async () => {
+    await Promise.all(more.map((pool) => pool().terminate()));
+  });
+
+  // 2^18: n1 = n2 = 512; 2^19: 512 × 1024.
+  it.each([2 ** 18, 2 ** 19])('n = %i: within the bound on 1, 2, 3 and 4 workers, the same bits on 3 and 4', async (n) => {
+    const { re, im, norm } = signal(type, n);
+    for (const inverse of [false, true]) {
+      // The f64 Stockham twin as the reference (the exact DFT is O(n²)): both it and the result are within the bound of the exact one.
+      const want = twin.fftPow2(re, inverse ? im.map((v) => -v) : im);
+      const scale = inverse ? 1 / n : 1;
+      const sign = inverse ? -1 : 1;
+      const xNorm = inverse ? norm / Math.sqrt(n) : norm * Math.sqrt(n);
+      const bound = tolerance(n, u, xNorm) + tolerance(n, U, xNorm);
+      const results = [];
+      for (const pool of [pools[0][1], pools[1][1], ...more]) {
+        const got = await pool().ops.fft(re, im, { inverse });
+        let worst = 0;
+        for (let k = 0; k < n; k++) worst = Math.max(worst, Math.hypot(got.re[k] - want.re[k] * scale, got.im[k] - sign * want.im[k] * scale));
+        expect(worst).toBeLessThanOrEqual(bound);
+        results.push(got);
+      }
+      expect([firstDifference(results[2].re, results[3].re), firstDifference(results[2].im, results[3].im)]).toEqual([-1, -1]);
+      // The four-step plan really ran: its bits are not the Stockham's.
+      expect(firstDifference(results[1].re, results[3].re)).not.toBe(-1);
     }
   });
 });

@@ -2,41 +2,18 @@
 // summed in ascending k, no fused multiply-add), and within the dot-product bound of an exact reference.
 import { describe, expect, it } from 'vitest';
 import * as twin from '../../dist/ops/reference.js';
-import { U, exactSum, firstDifference, randomArray, seeded, usePools } from './helpers.js';
+import { MATMUL_SHAPES, expectMatmulBound, firstDifference, randomArray, seeded, usePools } from './helpers.js';
 
 const pools = usePools();
 
-/** Shapes: 1, primes, non-multiples of the 4-row tile and of the 8/4-column tile, more than one 256-deep k slice. */
-const SHAPES: Array<[number, number, number]> = [
-  [1, 1, 1],
-  [1, 7, 1],
-  [2, 3, 5],
-  [7, 11, 13],
-  [4, 8, 8],
-  [17, 257, 9],
-  [33, 300, 31],
-  [64, 64, 64],
-  [129, 31, 130],
-  [257, 513, 67],
-  [3, 0, 5],
-];
-
 describe.each([Float64Array, Float32Array])('pool.ops.matmul on %o', (type) => {
-  it.each(SHAPES)('%i×%i times %i columns: the twin bit for bit on every worker count', async (m, k, n) => {
+  it.each(MATMUL_SHAPES)('%i×%i times %i columns: the twin bit for bit on every worker count', async (m, k, n) => {
     const random = seeded(m * 1000 + k * 10 + n);
     const a = randomArray(type, m * k, random);
     const b = randomArray(type, k * n, random);
     const expected = twin.matmul(a, b, m, k, n);
     for (const [, pool] of pools) expect(firstDifference(await pool().ops.matmul(a, b, { m, k, n }), expected)).toBe(-1);
-    // Recursive dot products of length k: |error| <= γ_k · Σ|a_ip·b_pj| (u of the element type).
-    const u = type === Float32Array ? 2 ** -24 : U;
-    for (let t = 0; t < 20; t++) {
-      const i = Math.floor(random() * m);
-      const j = Math.floor(random() * n);
-      const terms = Array.from({ length: k }, (_, p) => a[i * k + p] * b[p * n + j]);
-      const exact = exactSum(terms);
-      expect(Math.abs(expected[i * n + j] - exact.sum)).toBeLessThanOrEqual(((k * u) / (1 - k * u)) * exact.abs + (type === Float32Array ? 2 ** -150 : 0));
-    }
+    expectMatmulBound(expected, a, b, [m, k, n], random);
   });
 });
 

@@ -180,6 +180,7 @@ describe('where the platforms differ: when a file is read', () => {
       vi.stubGlobal('fetch', fetched.getMockImplementation());
     }
     expect(builtinKernelBytes()).toEqual(new Uint8Array(readFileSync(built('kernels.wasm'))));
+    expect(builtinKernelBytes('relaxed')).toEqual(new Uint8Array(readFileSync(built('kernels-relaxed.wasm'))));
   });
 
   it('a failed built-in load is kept and reported by every Pool that needs it', () => {
