@@ -18,12 +18,22 @@ const pool = new Pool({
 });
 
 async function estimatePi(samples, priority) {
-  // Backpressure: wait until there is room, so the queue never holds more than MAX_QUEUED units. Waiting
-  // here holds only this request's socket; the work itself is not created until it can be queued.
-  await pool.onSizeLessThan(MAX_QUEUED);
   const seed = (Math.random() * 2 ** 32) >>> 0;
-  const hits = await pool.apply('monteCarloPi', [samples, seed], { priority, timeout: 10_000 });
-  return (4 * hits) / samples;
+  // Backpressure: wait until there is room, so the queue never holds more than MAX_QUEUED units. Waiting
+  // here holds only this request's socket; the work itself is not created until it can be queued. Every
+  // waiter wakes when room frees up, and the first ones take it: the others (applyAsync throws QueueFullError
+  // at the call, before anything is queued) wait again.
+  for (;;) {
+    await pool.onSizeLessThan(MAX_QUEUED);
+    let result;
+    try {
+      result = pool.applyAsync('monteCarloPi', [samples, seed], { priority, timeout: 10_000 });
+    } catch (error) {
+      if (error instanceof QueueFullError) continue;
+      throw error;
+    }
+    return (4 * (await result.get())) / samples;
+  }
 }
 
 function reply(response, status, body) {
@@ -40,8 +50,6 @@ const server = createServer(async (request, response) => {
     const priority = Number(url.searchParams.get('priority') ?? 0);
     reply(response, 200, { pi: await estimatePi(samples, priority) });
   } catch (error) {
-    // Another request may have filled the queue between onSizeLessThan and apply: tell the client to retry.
-    if (error instanceof QueueFullError) return reply(response, 503, { error: error.message });
     // Bad samples/priority are TypeError/RangeError from the pool's validation: the client's fault.
     const status = error instanceof TypeError || error instanceof RangeError ? 400 : 500;
     reply(response, status, { error: String(error?.message ?? error) });
