@@ -518,8 +518,7 @@ export class Scheduler implements ResultSource {
     const claim = (unit: Unit) => {
       unit.place = Place.POSTED;
       unit.worker = worker.serial;
-      worker.posted.set(unit.id, unit);
-      worker.postedCount++;
+      worker.holdPosted(unit);
       this.units.set(unit.id, unit);
     };
     try {
@@ -545,7 +544,7 @@ export class Scheduler implements ResultSource {
     // A worker parked in Atomics.wait on the shared queue reads its port only once woken.
     this.ring?.wakeAll();
     const max = this.config.maxTasksPerWorker;
-    if (max !== undefined && worker.postedCount >= max && !this.ring) worker.retiring = true;
+    if (max !== undefined && worker.postedCount >= max && !this.ring) worker.markRetiring();
   }
 
   // ---- cancelling ----------------------------------------------------------------------------------------
@@ -688,7 +687,7 @@ export class Scheduler implements ResultSource {
       unit.awaitingCompletion = true;
       unit.job.owed++;
     }
-    if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
+    if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.releasePosted(unit.id);
     unit.place = Place.RETURNED;
     unit.job.outstanding--;
     if (unit.block) {
@@ -753,7 +752,7 @@ export class Scheduler implements ResultSource {
     this.ring!.completed(read);
     if (read > 0) {
       // Proof the worker started: its death later is not a start-up crash.
-      worker.provedAlive = true;
+      worker.markProvedAlive();
       this.startupCrashes = 0;
     }
     return byMessage ? -1 : read;
@@ -763,7 +762,7 @@ export class Scheduler implements ResultSource {
     const unit = this.units.get(id);
     if (!unit) return;
     if (outcome !== Outcome.SKIPPED) {
-      worker.provedAlive = true;
+      worker.markProvedAlive();
       this.metrics.recordRun(runMs, now);
       this.metrics.recordWait(Math.max(0, ((clockUsOfEpoch(startedAt) - unit.submittedUs) | 0) / 1000), now);
       this.metrics.reportBusy(worker.serial, runMs, now);
@@ -811,7 +810,7 @@ export class Scheduler implements ResultSource {
     switch (message.type) {
       case 'result':
       case 'error': {
-        worker.provedAlive = true;
+        worker.markProvedAlive();
         this.startupCrashes = 0;
         const unit = this.units.get(message.id);
         if (!unit) break;
@@ -824,7 +823,7 @@ export class Scheduler implements ResultSource {
         break;
       }
       case 'done': {
-        worker.provedAlive = true;
+        worker.markProvedAlive();
         this.startupCrashes = 0;
         for (const id of message.ids) {
           const unit = this.units.get(id);
@@ -841,7 +840,7 @@ export class Scheduler implements ResultSource {
       }
       case 'retired':
         if (worker.gone) return; // stopped for a timeout or a cancel: already let go
-        worker.retiring = true;
+        worker.markRetiring();
         this.drain();
         this.retire(worker);
         return;
@@ -849,7 +848,7 @@ export class Scheduler implements ResultSource {
         // Above minWorkers, an idle worker goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more;
         // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
         if (!worker.retiring && worker.posted.size === 0 && this.activeWorkers > this.config.minWorkers && worker.stopIfRunning(0)) {
-          worker.retiring = true;
+          worker.markRetiring();
           this.ring?.wakeAll();
         }
         return;
@@ -986,19 +985,21 @@ export class Scheduler implements ResultSource {
     const worker = new WorkerNode(this.nextSerial++, this.config.shared);
     this.exits.push(worker.exited);
     const ring = this.ring;
-    worker.handle = this.config.transport.spawn(
-      {
-        message: (message) => {
-          this.outbox.enter();
-          try {
-            this.onMessage(worker, message);
-          } finally {
-            this.outbox.leave();
-          }
+    worker.attach(
+      this.config.transport.spawn(
+        {
+          message: (message) => {
+            this.outbox.enter();
+            try {
+              this.onMessage(worker, message);
+            } finally {
+              this.outbox.leave();
+            }
+          },
+          exit: (exit) => this.step(() => this.onExit(worker, exit)),
         },
-        exit: (exit) => this.step(() => this.onExit(worker, exit)),
-      },
-      this.config.spawnOptions,
+        this.config.spawnOptions,
+      ),
     );
     worker.handle.post({
       type: 'init',
@@ -1030,8 +1031,7 @@ export class Scheduler implements ResultSource {
 
   /** A worker is finished with: take in what it completed, blame the unit it was inside, requeue what it never started. */
   private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit): void {
-    if (worker.gone) return;
-    worker.gone = true;
+    if (!worker.markGone()) return;
     this.live.splice(this.live.indexOf(worker), 1);
     worker.handle.drainSync();
     if (worker.completions) this.readCompletions(worker);
@@ -1064,13 +1064,13 @@ export class Scheduler implements ResultSource {
     }
     // Posted units it never finished go back to the front of the queue; finished ones settle from their slot.
     const requeue: Unit[] = [];
-    for (const unit of worker.posted.values()) {
+    const posted = worker.takePosted();
+    for (const unit of posted) {
       if (unit.settled) continue;
       if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
       else requeue.push(unit);
     }
-    for (const unit of worker.posted.values()) if (unit.settled) this.returnUnit(unit);
-    worker.posted.clear();
+    for (const unit of posted) if (unit.settled) this.returnUnit(unit);
     for (const unit of requeue) {
       unit.place = Place.QUEUED;
       this.units.delete(unit.id);
@@ -1130,7 +1130,7 @@ export class Scheduler implements ResultSource {
       return;
     }
     this.failHere(unit, error);
-    worker.stoppedUnit = unit.id;
+    worker.markStoppedFor(unit.id);
     void worker.handle.terminate();
     // No need to wait for the thread to exit: with RUNNING stopped it can take nothing else.
     this.workerGone(worker, { code: undefined, error: undefined }, unit);
@@ -1138,7 +1138,7 @@ export class Scheduler implements ResultSource {
 
   /** Lets a worker go that finished its last unit and said so: a retirement, never counted as a crash. */
   private retire(worker: WorkerNode): void {
-    worker.provedAlive = true;
+    worker.markProvedAlive();
     this.workerGone(worker, { code: 0, error: undefined });
     void worker.handle.terminate();
   }
@@ -1191,7 +1191,7 @@ export class Scheduler implements ResultSource {
     this.deadlines.clear();
     const workers = [...this.live];
     for (const worker of workers) {
-      worker.gone = true;
+      worker.markGone();
       void worker.handle.terminate();
     }
     this.live.length = 0;
@@ -1235,7 +1235,7 @@ export class Scheduler implements ResultSource {
     const workers = [...this.live];
     this.live.length = 0;
     for (const worker of workers) {
-      worker.gone = true;
+      worker.markGone();
       void worker.handle.terminate();
     }
   }
