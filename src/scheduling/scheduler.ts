@@ -16,7 +16,8 @@ import { PoolMetrics, type MetricsStats } from './metrics.js';
 import { PriorityQueue } from './priority-queue.js';
 import { QueueWatchers } from './queue-watchers.js';
 import { Outbox } from './outbox.js';
-import { WorkerNode } from './worker-node.js';
+import type { WorkerNode } from './worker-node.js';
+import { WorkerSet, type InitMessage } from './worker-set.js';
 
 export interface SchedulerConfig {
   transport: Transport;
@@ -83,8 +84,6 @@ const ONE_UNIT: Array<Unit | undefined> = [undefined];
 /** Marks a payload that only postMessage can carry. */
 const BY_MESSAGE = 'by-message';
 
-/** Workers that die before finishing anything, in a row, before the pool gives up respawning. */
-const MAX_STARTUP_CRASHES = 3;
 /** Without shared memory, at most this many units are posted to one worker ahead of its work. */
 const MAX_POSTED_PER_WORKER = 32;
 /** How long getSync()/waitSync() poll before parking in Atomics.wait. */
@@ -128,8 +127,7 @@ export class Scheduler implements ResultSource {
   readonly outbox = new Outbox();
   /** Every unit that left a queue and is not yet both settled and back. */
   private readonly units = new Map<number, Unit>();
-  private readonly live: WorkerNode[] = [];
-  private readonly exits: Promise<void>[] = [];
+  private readonly workers: WorkerSet;
   private readonly deadlines = new Deadlines((unit) =>
     this.step(() =>
       this.stopWorkerFor(
@@ -144,15 +142,10 @@ export class Scheduler implements ResultSource {
   /** holdOpen() calls not yet released. */
   private holds = 0;
   private nextId = 1;
-  private nextSerial = 1;
-  private startupCrashes = 0;
   private waitArmed = false;
-  /** Pool.create waiting for the first workers to load the module. */
-  private readonly readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   /** Workers are asked to report takes (see reportQueue). */
   private watchingTakes = false;
   private postScheduled = false;
-  private busy = false;
   private closeFinished = false;
 
   constructor(private readonly config: SchedulerConfig) {
@@ -165,7 +158,22 @@ export class Scheduler implements ResultSource {
         pageForgotten: (id) => this.broadcast({ forgetPages: [id] }),
       });
     }
-    for (let i = 0; i < config.minWorkers; i++) this.spawn();
+    this.workers = new WorkerSet(
+      {
+        transport: config.transport,
+        spawnOptions: config.spawnOptions,
+        shared: config.shared,
+        workers: config.workers,
+        minWorkers: config.minWorkers,
+        metrics: this.metrics,
+      },
+      {
+        init: (worker) => this.initMessage(worker),
+        message: (worker, message) => this.step(() => this.onMessage(worker, message)),
+        exit: (worker, exit) => this.step(() => this.onExit(worker, exit)),
+      },
+    );
+    for (let i = 0; i < config.minWorkers; i++) this.workers.spawn();
   }
 
   // ---- submitting ----------------------------------------------------------------------------------------
@@ -440,7 +448,7 @@ export class Scheduler implements ResultSource {
 
   private broadcast(catalog: Catalog): void {
     const message: MainToWorker = { type: 'catalog', ...catalog };
-    for (const worker of this.live) worker.handle.post(message);
+    this.workers.post(message);
     this.ring?.wakeAll();
   }
 
@@ -463,7 +471,7 @@ export class Scheduler implements ResultSource {
     if (this.ring) return this.postToFreeWorkers();
     // Without shared memory every unit travels this way: batches, least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
     const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
-    const active = this.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
+    const active = this.workers.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
     for (const worker of active) {
       if (this.waitingPosted.length === 0) break;
       let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
@@ -489,11 +497,11 @@ export class Scheduler implements ResultSource {
   private postToFreeWorkers(): void {
     // An apply posted earlier is finished once its slot says so, though its notice is unread.
     const finished = (unit: Unit): boolean => unit.isApply && unit.job.slot >= 0 && this.slots.state(unit.job.slot) >= SlotState.NUMBER;
-    let free = this.live.filter((w) => !w.retiring && !w.gone && w.isFree(finished));
+    let free = this.workers.live.filter((w) => !w.retiring && !w.gone && w.isFree(finished));
     if (free.length === 0) return;
     const ready = free.filter((w) => w.ready);
     if (ready.length > 0) free = ready;
-    else if (this.live.some((w) => w.ready && !w.gone && !w.retiring)) return; // a ready worker will free up
+    else if (this.workers.live.some((w) => w.ready && !w.gone && !w.retiring)) return; // a ready worker will free up
     for (const worker of free) {
       let unit = this.waitingPosted.shift();
       while (unit?.settled) {
@@ -687,7 +695,7 @@ export class Scheduler implements ResultSource {
       unit.awaitingCompletion = true;
       unit.job.owed++;
     }
-    if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.releasePosted(unit.id);
+    if (unit.place === Place.POSTED) this.workers.bySerial(unit.worker)?.releasePosted(unit.id);
     unit.place = Place.RETURNED;
     unit.job.outstanding--;
     if (unit.block) {
@@ -730,12 +738,12 @@ export class Scheduler implements ResultSource {
   /** Takes in every completion already published, and refills the shared queue with the room they freed. */
   private drain(): void {
     let needMessages = false;
-    for (const worker of this.live) {
+    for (const worker of this.workers.live) {
       if (!worker.completions?.unread) continue;
       const read = this.readCompletions(worker);
       if (read < 0) needMessages = true;
     }
-    if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
+    if (needMessages) this.workers.drainMessages();
     if (this.ring) this.forgetTaken();
     if (this.waitingShared.length > 0) this.pushShared();
     this.afterActivity();
@@ -750,11 +758,7 @@ export class Scheduler implements ResultSource {
       this.completed(id, outcome, startedAt, runMs, worker, now);
     });
     this.ring!.completed(read);
-    if (read > 0) {
-      // Proof the worker started: its death later is not a start-up crash.
-      worker.markProvedAlive();
-      this.startupCrashes = 0;
-    }
+    if (read > 0) this.workers.proved(worker); // it started: its death later is not a start-up crash
     return byMessage ? -1 : read;
   }
 
@@ -782,11 +786,6 @@ export class Scheduler implements ResultSource {
     return new Float64Array(bytes.buffer, bytes.byteOffset, unit.work.length).slice();
   }
 
-  private hasUnreadCompletions(): boolean {
-    for (const worker of this.live) if (worker.completions && worker.completions.unread) return true;
-    return false;
-  }
-
   /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
   private armCompletionWait(): void {
     if (this.waitArmed || !this.ring || this.queueAbandoned || this.ring.inFlight === 0) return;
@@ -797,7 +796,7 @@ export class Scheduler implements ResultSource {
       this.step(() => this.drain());
       this.armCompletionWait();
     };
-    if (this.hasUnreadCompletions()) {
+    if (this.workers.hasUnreadCompletions()) {
       queueMicrotask(wake);
       return;
     }
@@ -810,8 +809,7 @@ export class Scheduler implements ResultSource {
     switch (message.type) {
       case 'result':
       case 'error': {
-        worker.markProvedAlive();
-        this.startupCrashes = 0;
+        this.workers.proved(worker);
         const unit = this.units.get(message.id);
         if (!unit) break;
         if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
@@ -823,8 +821,7 @@ export class Scheduler implements ResultSource {
         break;
       }
       case 'done': {
-        worker.markProvedAlive();
-        this.startupCrashes = 0;
+        this.workers.proved(worker);
         for (const id of message.ids) {
           const unit = this.units.get(id);
           if (!unit || unit.place !== Place.POSTED) continue;
@@ -847,7 +844,7 @@ export class Scheduler implements ResultSource {
       case 'idle':
         // Above minWorkers, an idle worker goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more;
         // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
-        if (!worker.retiring && worker.posted.size === 0 && this.activeWorkers > this.config.minWorkers && worker.stopIfRunning(0)) {
+        if (!worker.retiring && worker.posted.size === 0 && this.workers.active > this.config.minWorkers && worker.stopIfRunning(0)) {
           worker.markRetiring();
           this.ring?.wakeAll();
         }
@@ -925,9 +922,9 @@ export class Scheduler implements ResultSource {
   pump(): void {
     this.outbox.enter();
     try {
-      for (const worker of [...this.live]) worker.handle.drainSync(); // `started` notices, values by message
+      this.workers.drainMessages(); // `started` notices, values by message
       this.drain();
-      for (const worker of [...this.live]) {
+      for (const worker of [...this.workers.live]) {
         if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
       }
       if (this.deadlines.size > 0) this.deadlines.enforce();
@@ -981,27 +978,10 @@ export class Scheduler implements ResultSource {
 
   // ---- workers: start, stop, crash -----------------------------------------------------------------------
 
-  private spawn(): void {
-    const worker = new WorkerNode(this.nextSerial++, this.config.shared);
-    this.exits.push(worker.exited);
+  /** What a new worker is told: where the shared memory is, the catalog so far, and its limits. */
+  private initMessage(worker: WorkerNode): InitMessage {
     const ring = this.ring;
-    worker.attach(
-      this.config.transport.spawn(
-        {
-          message: (message) => {
-            this.outbox.enter();
-            try {
-              this.onMessage(worker, message);
-            } finally {
-              this.outbox.leave();
-            }
-          },
-          exit: (exit) => this.step(() => this.onExit(worker, exit)),
-        },
-        this.config.spawnOptions,
-      ),
-    );
-    worker.handle.post({
+    return {
       type: 'init',
       module: this.config.module,
       control: worker.control,
@@ -1015,10 +995,7 @@ export class Scheduler implements ResultSource {
       maxUnits: this.config.maxTasksPerWorker,
       maxMemoryMb: this.config.maxWorkerMemory === Infinity ? undefined : this.config.maxWorkerMemory,
       idleTimeout: this.config.minWorkers < this.config.workers ? this.config.idleTimeout : undefined,
-    });
-    this.metrics.workerStarted(worker.serial);
-    if (this.busy) worker.handle.setBusy(true);
-    this.live.push(worker);
+    };
   }
 
   private onExit(worker: WorkerNode, exit: WorkerExit): void {
@@ -1031,11 +1008,9 @@ export class Scheduler implements ResultSource {
 
   /** A worker is finished with: take in what it completed, blame the unit it was inside, requeue what it never started. */
   private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit): void {
-    if (!worker.markGone()) return;
-    this.live.splice(this.live.indexOf(worker), 1);
+    if (!this.workers.remove(worker)) return;
     worker.handle.drainSync();
     if (worker.completions) this.readCompletions(worker);
-    this.metrics.workerExited(worker.serial);
     let blamed = false;
     if (stopped) {
       // Its block stays allocated until the thread has exited: it may still be writing for a moment.
@@ -1076,14 +1051,9 @@ export class Scheduler implements ResultSource {
       this.units.delete(unit.id);
     }
     this.waitingPosted.unshiftAll(requeue);
-    if (!stopped && !blamed && !worker.provedAlive) this.startupCrashes++;
-    if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
-      this.breakPool(
-        new WorkerCrashError(
-          `Workers keep dying before finishing any task (${MAX_STARTUP_CRASHES} in a row; last exit code ${exit.code}); the pool stopped replacing them`,
-          { kernel: '(startup)', exitCode: exit.code, cause: exit.error },
-        ),
-      );
+    const crashLoop = this.workers.died(worker, exit, !stopped && !blamed);
+    if (crashLoop) {
+      this.breakPool(crashLoop);
       return;
     }
     this.replaceIfNeeded();
@@ -1107,10 +1077,8 @@ export class Scheduler implements ResultSource {
    */
   private replaceIfNeeded(): void {
     // O(1) in the common case (every worker is up): this runs on every submission.
-    if (this.broken || this.state === 'terminated' || this.live.length >= this.config.workers) return;
-    const work = this.queuedUnits + this.runningUnits;
-    const wanted = Math.min(this.config.workers, this.state === 'open' ? Math.max(this.config.minWorkers, work) : work);
-    for (let active = this.activeWorkers; active < wanted; active++) this.spawn();
+    if (this.broken || this.state === 'terminated' || this.workers.full) return;
+    this.workers.grow(this.queuedUnits + this.runningUnits, this.state === 'open');
   }
 
   /**
@@ -1119,7 +1087,7 @@ export class Scheduler implements ResultSource {
    */
   private stopWorkerFor(unit: Unit, error: Error): void {
     if (unit.settled) return;
-    const worker = this.config.shared ? this.live.find((w) => w.running === unit.id) : this.live.find((w) => w.serial === unit.worker);
+    const worker = this.config.shared ? this.workers.runningUnit(unit.id) : this.workers.bySerial(unit.worker);
     if (!worker) {
       this.pump();
       if (!unit.settled && unit.place === Place.QUEUED) this.failQueued(unit, error);
@@ -1145,25 +1113,15 @@ export class Scheduler implements ResultSource {
 
   /** Pool.create: resolves once minWorkers workers have loaded the module; rejects if the pool breaks first. */
   workersReady(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.readyWaiters.push({ resolve, reject });
-      this.setBusy(true);
-      this.tellReadyWaiters();
-    });
+    const ready = this.workers.whenReady();
+    this.tellReadyWaiters();
+    return ready;
   }
 
   private tellReadyWaiters(): void {
-    if (this.readyWaiters.length === 0) return;
-    let ready = 0;
-    for (const worker of this.live) if (worker.ready) ready++;
-    const failed = this.broken ?? (this.state === 'terminated' ? new PoolStateError('The pool was terminated before its workers were ready') : undefined);
-    if (!failed && ready < Math.min(this.config.minWorkers, this.config.workers)) return;
-    const waiters = this.readyWaiters.splice(0);
-    for (const waiter of waiters) {
-      if (failed) waiter.reject(failed);
-      else waiter.resolve();
-    }
-    if (!this.workRemains()) this.setBusy(false);
+    const failed = (): Error | undefined =>
+      this.broken ?? (this.state === 'terminated' ? new PoolStateError('The pool was terminated before its workers were ready') : undefined);
+    if (this.workers.tellReady(failed) && !this.workRemains()) this.setBusy(false);
   }
 
   private breakPool(error: Error): void {
@@ -1178,7 +1136,7 @@ export class Scheduler implements ResultSource {
     // Stop every worker first: from here on none takes a unit or counts one down, so what each was inside is
     // known, and a completion it published before the stop settles its unit with the value it computed.
     const started = new Set<number>();
-    for (const worker of this.live) {
+    for (const worker of this.workers.live) {
       const was = worker.stop();
       if (was > 0) started.add(was);
       if (worker.lastTaken > 0) started.add(worker.lastTaken);
@@ -1189,12 +1147,7 @@ export class Scheduler implements ResultSource {
     const held = [...this.units.values()];
     for (const unit of held) this.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
-    const workers = [...this.live];
-    for (const worker of workers) {
-      worker.markGone();
-      void worker.handle.terminate();
-    }
-    this.live.length = 0;
+    const workers = this.workers.stopAll();
     this.reportQueue(); // nothing is queued or running any more: every watcher resolves
     // An armed Atomics.waitAsync would hold this scheduler and its buffers for ever (nothing notifies it now).
     this.releaseCompletionWait();
@@ -1211,10 +1164,7 @@ export class Scheduler implements ResultSource {
   // ---- lifecycle -----------------------------------------------------------------------------------------
 
   private setBusy(busy: boolean): void {
-    busy ||= this.readyWaiters.length > 0; // Pool.create awaits the workers: the process must not exit meanwhile
-    if (busy === this.busy) return;
-    this.busy = busy;
-    for (const worker of this.live) worker.handle.setBusy(busy);
+    this.workers.setBusy(busy);
   }
 
   close(): void {
@@ -1232,12 +1182,7 @@ export class Scheduler implements ResultSource {
     if (this.closeFinished) return;
     this.closeFinished = true;
     this.releaseCompletionWait();
-    const workers = [...this.live];
-    this.live.length = 0;
-    for (const worker of workers) {
-      worker.markGone();
-      void worker.handle.terminate();
-    }
+    this.workers.stopAll();
   }
 
   private finishCloseIfDone(): void {
@@ -1264,12 +1209,7 @@ export class Scheduler implements ResultSource {
   /** Resolves once every worker this pool started has exited, replacements included. */
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
-    // Workers spawned while we wait (replacements of retired ones) are waited for too.
-    for (let seen = 0; seen < this.exits.length;) {
-      const batch = this.exits.slice(seen);
-      seen += batch.length;
-      await Promise.all(batch);
-    }
+    await this.workers.allExited();
   }
 
   // ---- numbers for stats() -------------------------------------------------------------------------------
@@ -1280,14 +1220,7 @@ export class Scheduler implements ResultSource {
   }
 
   get workerCount(): number {
-    return this.live.length;
-  }
-
-  /** Live workers that take work or still hold some: a retiring worker with nothing left is not counted. */
-  private get activeWorkers(): number {
-    let active = 0;
-    for (const worker of this.live) if (!worker.retiring || worker.posted.size > 0) active++;
-    return active;
+    return this.workers.count;
   }
 
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
@@ -1301,9 +1234,7 @@ export class Scheduler implements ResultSource {
    * thread is busy. Units posted by message count until their worker's notice is read.
    */
   get runningUnits(): number {
-    let running = 0;
-    for (const worker of this.live) running += worker.posted.size - (worker.completions?.unreadCount ?? 0);
-    return running + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnfinished + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
   }
 
   /**
@@ -1312,9 +1243,7 @@ export class Scheduler implements ResultSource {
    * `runningUnits` already reads 0 from shared memory.
    */
   private get unsettledInWorkers(): number {
-    let posted = 0;
-    for (const worker of this.live) posted += worker.posted.size;
-    return posted + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnits + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
   }
 
   get arenaBytes(): number {
