@@ -17,6 +17,7 @@ import { PriorityQueue } from './priority-queue.js';
 import { QueueWatchers } from './queue-watchers.js';
 import { Outbox } from './outbox.js';
 import type { WorkerNode } from './worker-node.js';
+import { UnitBook } from './unit-book.js';
 import { WorkerSet, type InitMessage } from './worker-set.js';
 
 export interface SchedulerConfig {
@@ -125,8 +126,8 @@ export class Scheduler implements ResultSource {
   readonly watchers = new QueueWatchers();
   /** User callbacks, run once each step's books are consistent (see Outbox). */
   readonly outbox = new Outbox();
-  /** Every unit that left a queue and is not yet both settled and back. */
-  private readonly units = new Map<number, Unit>();
+  /** Where every dispatched unit is, and its one settle path. */
+  private readonly book: UnitBook;
   private readonly workers: WorkerSet;
   private readonly deadlines = new Deadlines((unit) =>
     this.step(() =>
@@ -137,8 +138,6 @@ export class Scheduler implements ResultSource {
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
-  /** Each map's units, for cancelJob (an iterator left early); the entry goes as the job is released. */
-  private readonly mapUnits = new WeakMap<Job, Unit[]>();
   /** holdOpen() calls not yet released. */
   private holds = 0;
   private nextId = 1;
@@ -173,6 +172,7 @@ export class Scheduler implements ResultSource {
         exit: (worker, exit) => this.step(() => this.onExit(worker, exit)),
       },
     );
+    this.book = new UnitBook({ slots: this.slots, arena: this.arena, deadlines: this.deadlines, outbox: this.outbox, workers: this.workers });
     for (let i = 0; i < config.minWorkers; i++) this.workers.spawn();
   }
 
@@ -225,7 +225,7 @@ export class Scheduler implements ResultSource {
     }
     const priority = request.priority ?? 0;
     const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, request.timeout, encoded[index], priority));
-    this.mapUnits.set(job, units);
+    this.book.trackMap(job, units);
     this.outbox.enter();
     try {
       if (request.signal) this.watchSignal(request.signal, job, units);
@@ -287,13 +287,13 @@ export class Scheduler implements ResultSource {
   private enqueue(units: ReadonlyArray<Unit | undefined>): void {
     for (const unit of units as Unit[]) unit.job.outstanding++;
     if (this.broken) {
-      for (const unit of units as Unit[]) this.failQueued(unit, this.broken);
+      for (const unit of units as Unit[]) this.book.failQueued(unit, this.broken);
       return;
     }
     // A kernel the module does not export fails here, and its name is not kept (units of one call share a job).
     const refused = this.kernels.refusal(units[0]!.job.kernel);
     if (refused) {
-      for (const unit of units as Unit[]) this.failQueued(unit, refused);
+      for (const unit of units as Unit[]) this.book.failQueued(unit, refused);
       return;
     }
     const ring = this.ring;
@@ -334,14 +334,14 @@ export class Scheduler implements ResultSource {
     while (this.waitingShared.length > 0 && ring.hasRoom) {
       const unit = this.waitingShared.shift()!;
       if (unit.settled) {
-        this.returnUnit(unit); // cancelled while queued
+        this.book.giveBack(unit); // cancelled while queued
         continue;
       }
       if (this.waitingShared.lastShiftAged) unit.aged = true;
       // Queued before the module's exports were known, naming none of them: fails instead of adding its name.
       const refused = this.kernels.refusal(unit.job.kernel);
       if (refused) {
-        this.failQueued(unit, refused);
+        this.book.failQueued(unit, refused);
         continue;
       }
       this.pushToRing(unit);
@@ -362,8 +362,7 @@ export class Scheduler implements ResultSource {
     const kernel = this.kernelNumber(unit.job.kernel);
     this.ringUnits[ring.pushed & RING_MASK] = unit;
     writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
-    unit.place = Place.SHARED;
-    this.units.set(unit.id, unit);
+    this.book.placeShared(unit);
     ring.publish(1);
   }
 
@@ -400,8 +399,7 @@ export class Scheduler implements ResultSource {
     for (let at = range[0]; at < range[1]; at++) {
       const unit = this.ringUnits[at & RING_MASK]!;
       this.ringUnits[at & RING_MASK] = undefined;
-      unit.place = Place.QUEUED;
-      this.units.delete(unit.id);
+      this.book.requeue(unit);
       back.push(unit);
     }
     return back;
@@ -481,7 +479,7 @@ export class Scheduler implements ResultSource {
       const batch: Unit[] = [];
       while (batch.length < room && this.waitingPosted.length > 0) {
         const unit = this.waitingPosted.shift()!;
-        if (unit.settled) this.returnUnit(unit);
+        if (unit.settled) this.book.giveBack(unit);
         else batch.push(unit);
       }
       if (batch.length > 0) this.post(worker, batch);
@@ -505,7 +503,7 @@ export class Scheduler implements ResultSource {
     for (const worker of free) {
       let unit = this.waitingPosted.shift();
       while (unit?.settled) {
-        this.returnUnit(unit);
+        this.book.giveBack(unit);
         unit = this.waitingPosted.shift();
       }
       if (!unit) return;
@@ -523,12 +521,7 @@ export class Scheduler implements ResultSource {
       star: unit.star || undefined,
       timed: unit.timeout !== undefined || undefined,
     });
-    const claim = (unit: Unit) => {
-      unit.place = Place.POSTED;
-      unit.worker = worker.serial;
-      worker.holdPosted(unit);
-      this.units.set(unit.id, unit);
-    };
+    const claim = (unit: Unit) => this.book.placePosted(unit, worker);
     try {
       worker.handle.post({ type: 'run', units: batch.map(message) });
       for (const unit of batch) claim(unit);
@@ -539,7 +532,7 @@ export class Scheduler implements ResultSource {
           worker.handle.post({ type: 'run', units: [message(unit)] });
           claim(unit);
         } catch (error) {
-          this.failQueued(
+          this.book.failQueued(
             unit,
             new TypeError(
               `Expected the ${unit.isApply ? '`args`' : 'items'} of kernel \`${unit.job.kernel}\` to be values a worker can receive, but they cannot be copied: ${(error as Error)?.message ?? String(error)}`,
@@ -571,18 +564,18 @@ export class Scheduler implements ResultSource {
     for (const unit of units) {
       if (unit.settled) continue;
       if (withdrawn.has(unit)) {
-        this.failQueued(unit, error(false)); // in no queue now
+        this.book.failQueued(unit, error(false)); // in no queue now
         continue;
       }
       if (unit.place === Place.QUEUED) {
         (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
-        this.failQueued(unit, error(false));
+        this.book.failQueued(unit, error(false));
         continue;
       }
       // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
       // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
       if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
-        this.failHere(unit, error(false));
+        this.book.failHere(unit, error(false));
         continue;
       }
       if (stopRunning) this.stopWorkerFor(unit, error(true));
@@ -598,10 +591,10 @@ export class Scheduler implements ResultSource {
    */
   cancelJob(job: Job, error: Error, stopRunning = false): void {
     this.step(() => {
-      const units = this.mapUnits.get(job);
+      const units = this.book.unitsOf(job);
       if (units) this.cancel(units, () => error, stopRunning);
       job.abort(error, this.outbox);
-      this.maybeRelease(job);
+      this.book.release(job);
     });
   }
 
@@ -653,86 +646,6 @@ export class Scheduler implements ResultSource {
     });
   }
 
-  // ---- the one settle path -------------------------------------------------------------------------------
-
-  private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
-    if (unit.settled) return;
-    unit.settled = true;
-    if (unit.timeout !== undefined) this.deadlines.forget(unit);
-    if (ok) unit.job.unitSucceeded(unit, value, this.outbox);
-    else unit.job.unitFailed(unit, value as Error, this.outbox);
-    if (unit.place === Place.RETURNED) this.units.delete(unit.id);
-    this.maybeRelease(unit.job);
-  }
-
-  /**
-   * Settles a unit no worker will report (crash, timeout, cancel, terminate). Its countdown is not done here:
-   * while the job is pending only workers count down, so a slot can never read ready one unit early (a worker
-   * that counted just before dying is not counted twice); the job remembers it, and the slot is squared when
-   * released.
-   */
-  private failHere(unit: Unit, error: Error): void {
-    if (unit.settled) return;
-    // An apply's count is 1: if it reads 0, its worker counted it down before it died.
-    if (!(unit.isApply && unit.job.slot >= 0 && this.slots.isReady(unit.job.slot))) unit.job.uncounted++;
-    this.settleUnit(unit, false, error);
-  }
-
-  private failQueued(unit: Unit, error: Error): void {
-    this.failHere(unit, error);
-    this.returnUnit(unit);
-  }
-
-  /**
-   * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
-   * is still to come (it carries the unit's timings, frees its room, and follows the worker's countdown), so the
-   * unit stays in the books, and its job keeps its slot, until then (see completionDone). Its memory (payload
-   * block, the job's temporaries) is free now: the worker posts a value once the kernel is done with it.
-   */
-  private returnUnit(unit: Unit, early = false): void {
-    if (unit.place === Place.RETURNED) return;
-    if (early) {
-      unit.awaitingCompletion = true;
-      unit.job.owed++;
-    }
-    if (unit.place === Place.POSTED) this.workers.bySerial(unit.worker)?.releasePosted(unit.id);
-    unit.place = Place.RETURNED;
-    unit.job.outstanding--;
-    if (unit.block) {
-      this.arena!.free(unit.block);
-      unit.block = undefined;
-    }
-    if (unit.settled && !unit.awaitingCompletion) this.units.delete(unit.id);
-    else this.units.set(unit.id, unit); // its value, or its completion entry, is still on its way
-    this.maybeRelease(unit.job);
-  }
-
-  /**
-   * The completion entry of a unit whose value came by message was read (`lost`: or will never come, its worker
-   * being gone). The worker counts down before publishing; one that died first did not, unless its apply slot
-   * reads 0 already.
-   */
-  private completionDone(unit: Unit, lost: boolean): void {
-    unit.awaitingCompletion = false;
-    const job = unit.job;
-    if (lost && !(unit.isApply && job.slot >= 0 && this.slots.isReady(job.slot))) job.uncounted++;
-    job.owed--;
-    if (unit.settled) this.units.delete(unit.id);
-    this.maybeRelease(job);
-  }
-
-  /** Gives back what a settled job held: its memory once no worker holds a unit, its slot once every countdown is in. */
-  private maybeRelease(job: Job): void {
-    if (job.pending || job.outstanding > 0) return;
-    if (job.slot >= 0 && job.owed === 0) {
-      this.slots.release(job.slot, job.uncounted);
-      job.slot = -1;
-    }
-    this.mapUnits.delete(job);
-    job.resources?.release?.();
-    (job as { resources: JobResources | undefined }).resources = undefined;
-  }
-
   // ---- completions ---------------------------------------------------------------------------------------
 
   /** Takes in every completion already published, and refills the shared queue with the room they freed. */
@@ -763,7 +676,7 @@ export class Scheduler implements ResultSource {
   }
 
   private completed(id: number, outcome: number, startedAt: number, runMs: number, worker: WorkerNode, now: number): void {
-    const unit = this.units.get(id);
+    const unit = this.book.get(id);
     if (!unit) return;
     if (outcome !== Outcome.SKIPPED) {
       worker.markProvedAlive();
@@ -772,13 +685,13 @@ export class Scheduler implements ResultSource {
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
     if (unit.awaitingCompletion) {
-      this.completionDone(unit, false);
+      this.book.completionDone(unit, false);
       return;
     }
     if (unit.place !== Place.SHARED) return;
-    if (outcome === Outcome.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
-    else if (outcome === Outcome.IN_PLACE) this.settleUnit(unit, true, this.arenaNumbers(unit));
-    this.returnUnit(unit);
+    if (outcome === Outcome.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
+    else if (outcome === Outcome.IN_PLACE) this.book.settle(unit, true, this.arenaNumbers(unit));
+    this.book.giveBack(unit);
   }
 
   private arenaNumbers(unit: Unit): Float64Array {
@@ -810,28 +723,28 @@ export class Scheduler implements ResultSource {
       case 'result':
       case 'error': {
         this.workers.proved(worker);
-        const unit = this.units.get(message.id);
+        const unit = this.book.get(message.id);
         if (!unit) break;
         if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
-        if (message.type === 'result') this.settleUnit(unit, true, message.value);
-        else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
+        if (message.type === 'result') this.book.settle(unit, true, message.value);
+        else this.book.settle(unit, false, toTaskError(unit.job.kernel, message.error));
         // The worker posts a value only once the kernel is done with the unit's memory, so its blocks can go
         // now; a shared unit's room in the queue is still counted by its completion entry, which follows.
-        this.returnUnit(unit, unit.place === Place.SHARED);
+        this.book.giveBack(unit, unit.place === Place.SHARED);
         break;
       }
       case 'done': {
         this.workers.proved(worker);
         for (const id of message.ids) {
-          const unit = this.units.get(id);
+          const unit = this.book.get(id);
           if (!unit || unit.place !== Place.POSTED) continue;
-          if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
-          this.returnUnit(unit);
+          if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
+          this.book.giveBack(unit);
         }
         break;
       }
       case 'started': {
-        const unit = this.units.get(message.id);
+        const unit = this.book.get(message.id);
         if (unit && !unit.settled && unit.timeout !== undefined) this.deadlines.start(unit, unit.timeout);
         return;
       }
@@ -867,7 +780,7 @@ export class Scheduler implements ResultSource {
 
   private afterActivity(): void {
     if (this.waitingPosted.length > 0) this.postSoon();
-    if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
+    if (this.book.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
       this.setBusy(false);
       this.finishCloseIfDone();
     }
@@ -1017,10 +930,10 @@ export class Scheduler implements ResultSource {
       void worker.exited.then(() => this.leftSharedMemory(stopped));
     } else {
       const running = this.config.shared ? worker.running : ([...worker.posted.values()].find((u) => !u.settled)?.id ?? 0);
-      const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
+      const suspect = this.book.get(running > 0 ? running : worker.lastTaken);
       if (suspect?.awaitingCompletion && running <= 0) {
         // It died between posting the value and publishing the completion: the value is in, the room is free.
-        this.completionDone(suspect, true);
+        this.book.completionDone(suspect, true);
         this.ring!.forget();
       } else if (
         suspect &&
@@ -1031,8 +944,8 @@ export class Scheduler implements ResultSource {
           if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
             // It died between writing the value and counting it down: count down here, or the slot never drains.
             if (!this.slots.isReady(suspect.job.slot)) suspect.job.uncounted++;
-            this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          } else this.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
+            this.book.settle(suspect, true, this.slots.numberValue(suspect.job.slot));
+          } else this.book.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
@@ -1042,14 +955,11 @@ export class Scheduler implements ResultSource {
     const posted = worker.takePosted();
     for (const unit of posted) {
       if (unit.settled) continue;
-      if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+      if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
       else requeue.push(unit);
     }
-    for (const unit of posted) if (unit.settled) this.returnUnit(unit);
-    for (const unit of requeue) {
-      unit.place = Place.QUEUED;
-      this.units.delete(unit.id);
-    }
+    for (const unit of posted) if (unit.settled) this.book.giveBack(unit);
+    for (const unit of requeue) this.book.requeue(unit);
     this.waitingPosted.unshiftAll(requeue);
     const crashLoop = this.workers.died(worker, exit, !stopped && !blamed);
     if (crashLoop) {
@@ -1064,11 +974,11 @@ export class Scheduler implements ResultSource {
   /** A unit taken from the shared queue that will never publish a completion: its room is free again. */
   private leftSharedMemory(unit: Unit): void {
     if (unit.place === Place.SHARED) this.ring!.forget();
-    this.returnUnit(unit);
+    this.book.giveBack(unit);
   }
 
   private workRemains(): boolean {
-    return this.holds > 0 || this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.book.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
   }
 
   /**
@@ -1090,14 +1000,14 @@ export class Scheduler implements ResultSource {
     const worker = this.config.shared ? this.workers.runningUnit(unit.id) : this.workers.bySerial(unit.worker);
     if (!worker) {
       this.pump();
-      if (!unit.settled && unit.place === Place.QUEUED) this.failQueued(unit, error);
+      if (!unit.settled && unit.place === Place.QUEUED) this.book.failQueued(unit, error);
       return;
     }
     if (this.config.shared && !worker.stopIfRunning(unit.id)) {
       this.pump();
       return;
     }
-    this.failHere(unit, error);
+    this.book.failHere(unit, error);
     worker.markStoppedFor(unit.id);
     void worker.handle.terminate();
     // No need to wait for the thread to exit: with RUNNING stopped it can take nothing else.
@@ -1143,9 +1053,9 @@ export class Scheduler implements ResultSource {
     }
     this.drain();
     this.queueAbandoned = true;
-    for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
-    const held = [...this.units.values()];
-    for (const unit of held) this.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
+    for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.book.failQueued(unit, error(false));
+    const held = this.book.held();
+    for (const unit of held) this.book.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
     const workers = this.workers.stopAll();
     this.reportQueue(); // nothing is queued or running any more: every watcher resolves
@@ -1153,8 +1063,8 @@ export class Scheduler implements ResultSource {
     this.releaseCompletionWait();
     return Promise.all(workers.map((w) => w.exited)).then(() => {
       for (const unit of held) {
-        if (unit.awaitingCompletion) this.completionDone(unit, true);
-        else this.returnUnit(unit);
+        if (unit.awaitingCompletion) this.book.completionDone(unit, true);
+        else this.book.giveBack(unit);
       }
       this.setBusy(false);
       this.finishCloseIfDone();
