@@ -1,22 +1,22 @@
-import { CONTROL_BYTES, Outcome, PoolCell, RING_MASK, SlotState } from '../abi/layout.js';
+import { CONTROL_BYTES, Outcome, PoolCell, SlotState } from '../abi/layout.js';
 import { PayloadArena } from '../abi/payload-arena.js';
 import type { Catalog, MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
-import { RingProducer, allocateRingBuffers } from '../abi/work-ring.js';
 import { CancelledError, PoolStateError, QueueFullError, TimeoutError, WorkerCrashError } from '../errors.js';
 import type { ResultSource } from '../result-state.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { Deadlines } from './deadlines.js';
-import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
 import { ApplyJob, Job, MapJob, Place, Unit, clockUsOfEpoch, type JobResources, type MapJobOptions } from './jobs.js';
 import { KernelCatalog } from './kernel-catalog.js';
 import { toTaskError } from './task-error.js';
 import { PoolMetrics, type MetricsStats } from './metrics.js';
-import { PriorityQueue } from './priority-queue.js';
 import { QueueWatchers } from './queue-watchers.js';
 import { Outbox } from './outbox.js';
 import type { WorkerNode } from './worker-node.js';
+import type { Dispatch } from './dispatch.js';
+import { PostedDispatch } from './dispatch-posted.js';
+import { RingDispatch } from './dispatch-ring.js';
 import { UnitBook } from './unit-book.js';
 import { WorkerSet, type InitMessage } from './worker-set.js';
 
@@ -82,20 +82,21 @@ const NAME_ARGS = (): string => 'args';
 /** The one-element list apply() hands to enqueue(), reused. */
 const ONE_UNIT: Array<Unit | undefined> = [undefined];
 
-/** Marks a payload that only postMessage can carry. */
-const BY_MESSAGE = 'by-message';
-
-/** Without shared memory, at most this many units are posted to one worker ahead of its work. */
-const MAX_POSTED_PER_WORKER = 32;
 /** How long getSync()/waitSync() poll before parking in Atomics.wait. */
 const SPIN_BEFORE_PARK_MS = 0.05;
 /** A blocked thread wakes at least this often (a worker killed from outside sets no flag). */
 const MAX_PARK_MS = 50;
 
 /**
- * The one owner of task state: units, their places, every worker's books, and the one settle path. `Pool`
- * validates and calls its verbs (apply, map, cancel via signals, close, terminate, join); AsyncResults read
- * through it as their ResultSource. Runtime-agnostic: it only sees a Transport.
+ * The pool's core: `Pool` validates and calls its verbs (apply, map, cancel via signals, close, terminate,
+ * join); AsyncResults read through it as their ResultSource. Runtime-agnostic: it only sees a Transport. It
+ * admits units (backpressure, ids), reads completions and messages, enforces deadlines and signals, runs the
+ * lifecycle and tells the queue watchers; the rest of the state has one owner each, which it calls:
+ * - the Dispatch strategy, chosen once (dispatch-ring.ts with shared memory, dispatch-posted.ts without):
+ *   where units wait for a worker and how they reach one;
+ * - the UnitBook (unit-book.ts): where each dispatched unit is, the one settle path, and when a job is released;
+ * - the WorkerSet (worker-set.ts): the live workers, the crash breaker and Pool.create's wait; each WorkerNode
+ *   its own cells and posted units.
  *
  * Data flow with shared memory: apply/map encode each unit into the shared work queue at once, where idle
  * workers take it themselves; workers publish completions into their own completion rings and bump the pool
@@ -108,19 +109,11 @@ export class Scheduler implements ResultSource {
   broken: Error | undefined;
   readonly slots: SlotTable;
   readonly signal = new Int32Array(allocateFlagBuffer(CONTROL_BYTES));
-  private readonly ring: RingProducer | undefined;
-  /** Set once failEverything() settled every unit: what the shared queue's counters still show is nobody's work. */
-  private queueAbandoned = false;
+  /** How units reach workers: the shared work queue or posted messages, chosen once (see Dispatch). */
+  private readonly dispatch: Dispatch;
   private readonly arena: PayloadArena | undefined;
   /** Kernel names by descriptor number; only the module's exports once they are known. */
   private readonly kernels: KernelCatalog;
-  /** Units waiting for room in the shared queue, and units waiting to be posted: by priority, with aging. */
-  private readonly waitingShared = new PriorityQueue<Unit>();
-  private readonly waitingPosted = new PriorityQueue<Unit>();
-  /** The unit behind each untaken entry of the shared queue (by producer index), to take entries back. */
-  private readonly ringUnits: Array<Unit | undefined> = [];
-  /** Entries below this producer index no longer hold their unit in ringUnits (see forgetTaken). */
-  private ringForgotten = 0;
   readonly metrics = new PoolMetrics();
   /** onSizeLessThan / onEmpty / onIdle. */
   readonly watchers = new QueueWatchers();
@@ -144,14 +137,12 @@ export class Scheduler implements ResultSource {
   private waitArmed = false;
   /** Workers are asked to report takes (see reportQueue). */
   private watchingTakes = false;
-  private postScheduled = false;
   private closeFinished = false;
 
   constructor(private readonly config: SchedulerConfig) {
     this.kernels = new KernelCatalog(config.exports);
     this.slots = new SlotTable((buffer, index) => this.broadcast({ slotPages: [buffer], slotPagesFrom: index }));
     if (config.shared) {
-      this.ring = new RingProducer(allocateRingBuffers(this.signal.buffer as SharedArrayBuffer));
       this.arena = new PayloadArena({
         pageAdded: (id, buffer) => this.broadcast({ arenaPages: [[id, buffer]] }),
         pageForgotten: (id) => this.broadcast({ forgetPages: [id] }),
@@ -173,6 +164,23 @@ export class Scheduler implements ResultSource {
       },
     );
     this.book = new UnitBook({ slots: this.slots, arena: this.arena, deadlines: this.deadlines, outbox: this.outbox, workers: this.workers });
+    const parts = {
+      book: this.book,
+      workers: this.workers,
+      slots: this.slots,
+      kernels: this.kernels,
+      maxTasksPerWorker: config.maxTasksPerWorker,
+      step: (body: () => void) => this.step(body),
+    };
+    this.dispatch = config.shared
+      ? new RingDispatch(parts, {
+          signal: this.signal.buffer as SharedArrayBuffer,
+          arena: this.arena!,
+          serialize: config.serialize,
+          kernelNumber: (name) => this.kernelNumber(name),
+          pushed: () => this.armCompletionWait(),
+        })
+      : new PostedDispatch(parts);
     for (let i = 0; i < config.minWorkers; i++) this.workers.spawn();
   }
 
@@ -181,7 +189,7 @@ export class Scheduler implements ResultSource {
   /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
   apply(kernel: string, args: unknown[], options: ApplyOptions, resources?: JobResources): ApplyJob {
     this.checkRoom(1);
-    const encoded = this.encodeIfNeeded(args, NAME_ARGS);
+    const encoded = this.dispatch.encode(args, NAME_ARGS);
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
     this.outbox.enter();
@@ -209,7 +217,7 @@ export class Scheduler implements ResultSource {
     const encoded = request.chunks.map((chunk, index) =>
       chunk instanceof Float64Array
         ? undefined
-        : this.encodeIfNeeded(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
+        : this.dispatch.encode(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
     );
     const job = new MapJob(
       request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
@@ -234,40 +242,6 @@ export class Scheduler implements ResultSource {
       this.outbox.leave();
     }
     return job;
-  }
-
-  /**
-   * Serializes a payload for the shared queue when it cannot travel inline. Undefined when it need not be
-   * (inline numbers) or cannot be (no serializer); BY_MESSAGE for values only postMessage can carry (a
-   * SharedArrayBuffer, which it shares instead of copying). Throws TypeError, naming the element, for a value no
-   * worker could receive at all (a function, a symbol...).
-   */
-  private encodeIfNeeded(value: unknown[], where: (item: number) => string, isChunk = false): Uint8Array | typeof BY_MESSAGE | undefined {
-    const serialize = this.config.serialize;
-    if (!this.ring || !serialize || (!isChunk && isInline(value))) return undefined;
-    try {
-      return serialize(value);
-    } catch (error) {
-      try {
-        structuredClone(value);
-        return BY_MESSAGE;
-      } catch {
-        // Name the first element that cannot be sent, so the message says what to fix.
-        let at = -1;
-        for (let i = 0; i < value.length && at < 0; i++) {
-          try {
-            structuredClone(value[i]);
-          } catch {
-            at = i;
-          }
-        }
-        const name = at >= 0 ? (isChunk ? where(at) : `${where(0)}[${at}]`) : where(0);
-        throw new TypeError(
-          `Expected \`${name}\` to be a value a worker can receive (numbers, strings, plain objects, arrays, typed arrays, Maps, Sets...), but it cannot be copied: ${(error as Error)?.message ?? String(error)}`,
-          { cause: error },
-        );
-      }
-    }
   }
 
   /** Backpressure: refuses, before anything is queued, a submission that would take the queue past maxQueued. */
@@ -296,142 +270,11 @@ export class Scheduler implements ResultSource {
       for (const unit of units as Unit[]) this.book.failQueued(unit, refused);
       return;
     }
-    const ring = this.ring;
-    for (const unit of units as Unit[]) {
-      unit.viaRing =
-        ring !== undefined &&
-        unit.encoded !== BY_MESSAGE &&
-        (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array));
-    }
-    // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
-    // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
-    if (units[0]!.viaRing) this.makeWayFor(units[0]!.priority);
-    let direct = 0;
-    for (const unit of units as Unit[]) {
-      if (!unit.viaRing) this.waitingPosted.push(unit);
-      // Nothing waits before it and there is room: straight into the shared queue, no stop in the waiting queue.
-      else if (this.waitingShared.length === 0 && ring!.hasRoom) {
-        this.pushToRing(unit);
-        direct++;
-      } else this.waitingShared.push(unit);
-    }
-    if (direct > 0) this.armCompletionWait();
+    this.dispatch.enqueue(units as Unit[]);
     this.setBusy(true);
     this.replaceIfNeeded();
-    this.dispatch();
+    this.dispatch.dispatch();
     this.reportQueue();
-  }
-
-  /** Moves queued units where workers can get them: into the shared queue (as far as it has room) and by message. */
-  private dispatch(): void {
-    if (this.waitingShared.length > 0) this.pushShared();
-    if (this.waitingPosted.length > 0) this.postSoon();
-  }
-
-  private pushShared(): void {
-    const ring = this.ring!;
-    let pushed = 0;
-    while (this.waitingShared.length > 0 && ring.hasRoom) {
-      const unit = this.waitingShared.shift()!;
-      if (unit.settled) {
-        this.book.giveBack(unit); // cancelled while queued
-        continue;
-      }
-      if (this.waitingShared.lastShiftAged) unit.aged = true;
-      // Queued before the module's exports were known, naming none of them: fails instead of adding its name.
-      const refused = this.kernels.refusal(unit.job.kernel);
-      if (refused) {
-        this.book.failQueued(unit, refused);
-        continue;
-      }
-      this.pushToRing(unit);
-      pushed++;
-    }
-    if (pushed > 0) this.armCompletionWait();
-  }
-
-  /** Writes one unit into the shared queue and publishes it: the first unit of a burst starts while the rest are written. */
-  private pushToRing(unit: Unit): void {
-    const ring = this.ring!;
-    let block = unit.block;
-    if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
-      block = this.arena!.allocate(payloadBytes(unit));
-      fillPayload(this.arena!.view(block), unit);
-      unit.block = block;
-    }
-    const kernel = this.kernelNumber(unit.job.kernel);
-    this.ringUnits[ring.pushed & RING_MASK] = unit;
-    writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
-    this.book.placeShared(unit);
-    ring.publish(1);
-  }
-
-  /**
-   * Takes back the untaken entries at the end of the shared queue that `priority` outranks, into the waiting
-   * queue, in their order, as the oldest there. Entries that got in by aging, or that were taken back
-   * MAX_RETRACTIONS times already, stay: otherwise a stream of higher priorities could push them back for ever.
-   */
-  private makeWayFor(priority: number): void {
-    const ring = this.ring!;
-    const taken = ring.taken;
-    let from = ring.pushed;
-    while (from > taken) {
-      const unit = this.ringUnits[(from - 1) & RING_MASK]!;
-      if (unit.priority >= priority || unit.aged) break;
-      from--;
-    }
-    if (from === ring.pushed) return;
-    const back = this.retractFrom(from);
-    if (!back) return; // LOCK held by a dead worker: this once, the new unit waits its turn
-    for (const unit of back) unit.noteRetraction();
-    this.waitingShared.unshiftAll(back);
-  }
-
-  /**
-   * Takes the untaken entries of the shared queue from producer index `from` on back out of it, in their order
-   * (see RingProducer.retractFrom): they are queued here again, each keeping its payload block. Undefined if the
-   * queue's lock could not be had.
-   */
-  private retractFrom(from: number): Unit[] | undefined {
-    const range = this.ring!.retractFrom(from);
-    if (!range) return undefined;
-    const back: Unit[] = [];
-    for (let at = range[0]; at < range[1]; at++) {
-      const unit = this.ringUnits[at & RING_MASK]!;
-      this.ringUnits[at & RING_MASK] = undefined;
-      this.book.requeue(unit);
-      back.push(unit);
-    }
-    return back;
-  }
-
-  /**
-   * Cancelled units still untaken in the shared queue leave it now, so `size` and `maxQueued` stop counting
-   * them at once (a busy worker might not reach them for a long time): one retraction from the first of them,
-   * the others pushed again in their order. Returns the units withdrawn; the rest were taken meanwhile.
-   */
-  private withdrawFromRing(cancelled: Set<Unit>): Set<Unit> {
-    const withdrawn = new Set<Unit>();
-    const ring = this.ring;
-    if (!ring) return withdrawn;
-    let from = -1;
-    for (let at = ring.taken; at < ring.pushed && from < 0; at++) if (cancelled.has(this.ringUnits[at & RING_MASK]!)) from = at;
-    if (from < 0) return withdrawn;
-    const back = this.retractFrom(from);
-    if (!back) return withdrawn;
-    const requeue: Unit[] = [];
-    for (const unit of back) {
-      if (cancelled.has(unit)) withdrawn.add(unit);
-      else requeue.push(unit);
-    }
-    this.waitingShared.unshiftAll(requeue);
-    return withdrawn;
-  }
-
-  /** Drops the shared queue's references to units workers have taken: the books of a taken unit are `units`. */
-  private forgetTaken(): void {
-    const taken = this.ring!.taken;
-    while (this.ringForgotten - taken < 0) this.ringUnits[this.ringForgotten++ & RING_MASK] = undefined;
   }
 
   private kernelNumber(name: string): number {
@@ -447,105 +290,7 @@ export class Scheduler implements ResultSource {
   private broadcast(catalog: Catalog): void {
     const message: MainToWorker = { type: 'catalog', ...catalog };
     this.workers.post(message);
-    this.ring?.wakeAll();
-  }
-
-  /**
-   * The first posted unit of a synchronous run goes at once, so it runs even if the caller then blocks without
-   * yielding; the rest of the run is batched into one message per worker at the end of it (a microtask).
-   */
-  private postSoon(): void {
-    if (this.postScheduled) return;
-    this.postScheduled = true;
-    this.postQueued();
-    this.postScheduled = true;
-    queueMicrotask(() => {
-      if (this.postScheduled) this.step(() => this.postQueued());
-    });
-  }
-
-  private postQueued(): void {
-    this.postScheduled = false;
-    if (this.ring) return this.postToFreeWorkers();
-    // Without shared memory every unit travels this way: batches, least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
-    const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
-    const active = this.workers.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
-    for (const worker of active) {
-      if (this.waitingPosted.length === 0) break;
-      let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
-      const max = this.config.maxTasksPerWorker;
-      if (max !== undefined) room = Math.min(room, max - worker.postedCount);
-      if (room <= 0) continue;
-      const batch: Unit[] = [];
-      while (batch.length < room && this.waitingPosted.length > 0) {
-        const unit = this.waitingPosted.shift()!;
-        if (unit.settled) this.book.giveBack(unit);
-        else batch.push(unit);
-      }
-      if (batch.length > 0) this.post(worker, batch);
-    }
-  }
-
-  /**
-   * With shared memory, a unit that must travel by message (it holds a SharedArrayBuffer) waits in the queue
-   * like every other unit, with the same counts and priorities, until a worker is free; then it goes to that
-   * worker, one at a time. Workers whose module is loaded come first: a unit posted to one still starting would
-   * wait out its start-up while a warm worker idles. Only when no worker is ready do starting ones get one each.
-   */
-  private postToFreeWorkers(): void {
-    // An apply posted earlier is finished once its slot says so, though its notice is unread.
-    const finished = (unit: Unit): boolean => unit.isApply && unit.job.slot >= 0 && this.slots.state(unit.job.slot) >= SlotState.NUMBER;
-    let free = this.workers.live.filter((w) => !w.retiring && !w.gone && w.isFree(finished));
-    if (free.length === 0) return;
-    const ready = free.filter((w) => w.ready);
-    if (ready.length > 0) free = ready;
-    else if (this.workers.live.some((w) => w.ready && !w.gone && !w.retiring)) return; // a ready worker will free up
-    for (const worker of free) {
-      let unit = this.waitingPosted.shift();
-      while (unit?.settled) {
-        this.book.giveBack(unit);
-        unit = this.waitingPosted.shift();
-      }
-      if (!unit) return;
-      this.post(worker, [unit]);
-    }
-  }
-
-  private post(worker: WorkerNode, batch: Unit[]): void {
-    const message = (unit: Unit) => ({
-      id: unit.id,
-      slot: unit.job.slot,
-      kernel: unit.job.kernel,
-      args: unit.isApply ? (unit.work as unknown[]) : undefined,
-      items: unit.isApply ? undefined : unit.work,
-      star: unit.star || undefined,
-      timed: unit.timeout !== undefined || undefined,
-    });
-    const claim = (unit: Unit) => this.book.placePosted(unit, worker);
-    try {
-      worker.handle.post({ type: 'run', units: batch.map(message) });
-      for (const unit of batch) claim(unit);
-    } catch {
-      // Something in the batch cannot be cloned: post one at a time, so only the units at fault fail.
-      for (const unit of batch) {
-        try {
-          worker.handle.post({ type: 'run', units: [message(unit)] });
-          claim(unit);
-        } catch (error) {
-          this.book.failQueued(
-            unit,
-            new TypeError(
-              `Expected the ${unit.isApply ? '`args`' : 'items'} of kernel \`${unit.job.kernel}\` to be values a worker can receive, but they cannot be copied: ${(error as Error)?.message ?? String(error)}`,
-              { cause: error },
-            ),
-          );
-        }
-      }
-    }
-    // A worker parked in Atomics.wait on the shared queue reads its port only once woken.
-    this.ring?.wakeAll();
-    const max = this.config.maxTasksPerWorker;
-    if (max !== undefined && worker.postedCount >= max && !this.ring) worker.markRetiring();
+    this.dispatch.wake();
   }
 
   // ---- cancelling ----------------------------------------------------------------------------------------
@@ -560,7 +305,7 @@ export class Scheduler implements ResultSource {
   cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
     const untaken = new Set<Unit>();
     for (const unit of units) if (!unit.settled && unit.place === Place.SHARED) untaken.add(unit);
-    const withdrawn = this.withdrawFromRing(untaken);
+    const withdrawn = this.dispatch.withdraw(untaken);
     for (const unit of units) {
       if (unit.settled) continue;
       if (withdrawn.has(unit)) {
@@ -568,19 +313,18 @@ export class Scheduler implements ResultSource {
         continue;
       }
       if (unit.place === Place.QUEUED) {
-        (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
+        this.dispatch.remove(unit);
         this.book.failQueued(unit, error(false));
         continue;
       }
       // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
-      // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
-      if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
+      if (this.dispatch.tryCancelTaken(unit)) {
         this.book.failHere(unit, error(false));
         continue;
       }
       if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    this.dispatch();
+    this.dispatch.dispatch();
     this.afterActivity(); // counts changed: watchers, and close() may be done now
   }
 
@@ -657,8 +401,7 @@ export class Scheduler implements ResultSource {
       if (read < 0) needMessages = true;
     }
     if (needMessages) this.workers.drainMessages();
-    if (this.ring) this.forgetTaken();
-    if (this.waitingShared.length > 0) this.pushShared();
+    this.dispatch.refill();
     this.afterActivity();
   }
 
@@ -670,7 +413,7 @@ export class Scheduler implements ResultSource {
       if (outcome === Outcome.MESSAGE) byMessage = true;
       this.completed(id, outcome, startedAt, runMs, worker, now);
     });
-    this.ring!.completed(read);
+    this.dispatch.completed(read);
     if (read > 0) this.workers.proved(worker); // it started: its death later is not a start-up crash
     return byMessage ? -1 : read;
   }
@@ -701,7 +444,7 @@ export class Scheduler implements ResultSource {
 
   /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
   private armCompletionWait(): void {
-    if (this.waitArmed || !this.ring || this.queueAbandoned || this.ring.inFlight === 0) return;
+    if (this.waitArmed || this.dispatch.inFlight === 0) return;
     this.waitArmed = true;
     const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
     const wake = (): void => {
@@ -725,7 +468,7 @@ export class Scheduler implements ResultSource {
         this.workers.proved(worker);
         const unit = this.book.get(message.id);
         if (!unit) break;
-        if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
+        this.dispatch.countDownPosted(unit);
         if (message.type === 'result') this.book.settle(unit, true, message.value);
         else this.book.settle(unit, false, toTaskError(unit.job.kernel, message.error));
         // The worker posts a value only once the kernel is done with the unit's memory, so its blocks can go
@@ -759,7 +502,7 @@ export class Scheduler implements ResultSource {
         // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
         if (!worker.retiring && worker.posted.size === 0 && this.workers.active > this.config.minWorkers && worker.stopIfRunning(0)) {
           worker.markRetiring();
-          this.ring?.wakeAll();
+          this.dispatch.wake();
         }
         return;
       case 'closing':
@@ -779,8 +522,8 @@ export class Scheduler implements ResultSource {
   }
 
   private afterActivity(): void {
-    if (this.waitingPosted.length > 0) this.postSoon();
-    if (this.book.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
+    this.dispatch.postWaiting();
+    if (this.book.size === 0 && this.dispatch.waiting === 0) {
       this.setBusy(false);
       this.finishCloseIfDone();
     }
@@ -798,13 +541,13 @@ export class Scheduler implements ResultSource {
       return;
     }
     watchers.changed(this.queuedUnits, this.unsettledInWorkers);
-    const wantTakes = watchers.watchingSize && this.ring !== undefined && !this.queueAbandoned && this.ring.waiting > 0;
+    const wantTakes = watchers.watchingSize && this.dispatch.untaken > 0;
     if (wantTakes !== this.watchingTakes) this.watchTakes(wantTakes);
   }
 
   private watchTakes(on: boolean): void {
     this.watchingTakes = on;
-    this.ring!.watchTakes(on);
+    this.dispatch.watchTakes(on);
     if (on) this.armCompletionWait();
   }
 
@@ -841,7 +584,7 @@ export class Scheduler implements ResultSource {
         if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
       }
       if (this.deadlines.size > 0) this.deadlines.enforce();
-      if (this.postScheduled) this.postQueued();
+      this.dispatch.postIfScheduled();
     } finally {
       this.outbox.leave();
     }
@@ -893,13 +636,12 @@ export class Scheduler implements ResultSource {
 
   /** What a new worker is told: where the shared memory is, the catalog so far, and its limits. */
   private initMessage(worker: WorkerNode): InitMessage {
-    const ring = this.ring;
     return {
       type: 'init',
       module: this.config.module,
       control: worker.control,
       signal: this.signal.buffer as SharedArrayBuffer,
-      ring: ring && worker.completions ? { descriptors: ring.buffers.descriptors, completions: worker.completions.buffer } : undefined,
+      ring: this.dispatch.ringOf(worker),
       serial: worker.serial,
       reportExports: !this.kernels.exportsKnown || undefined,
       catalog: { kernels: this.kernels.names(), slotPages: [...this.slots.pages], arenaPages: this.arena?.pages() },
@@ -913,7 +655,7 @@ export class Scheduler implements ResultSource {
 
   private onExit(worker: WorkerNode, exit: WorkerExit): void {
     // Only now is the thread surely gone: repair a queue lock it may have died holding.
-    this.ring?.repairAfterDeath(worker.serial, worker.stoppedUnit || worker.running);
+    this.dispatch.workerExited(worker);
     this.config.onWorkerExit?.(worker.serial);
     if (!worker.gone) this.workerGone(worker, exit);
     worker.markExited();
@@ -929,12 +671,12 @@ export class Scheduler implements ResultSource {
       // Its block stays allocated until the thread has exited: it may still be writing for a moment.
       void worker.exited.then(() => this.leftSharedMemory(stopped));
     } else {
-      const running = this.config.shared ? worker.running : ([...worker.posted.values()].find((u) => !u.settled)?.id ?? 0);
+      const running = this.dispatch.runningOn(worker);
       const suspect = this.book.get(running > 0 ? running : worker.lastTaken);
       if (suspect?.awaitingCompletion && running <= 0) {
         // It died between posting the value and publishing the completion: the value is in, the room is free.
         this.book.completionDone(suspect, true);
-        this.ring!.forget();
+        this.dispatch.forget();
       } else if (
         suspect &&
         (suspect.place === Place.POSTED ? suspect.worker === worker.serial : suspect.place === Place.SHARED && (running > 0 || worker.lastTaken === suspect.id))
@@ -960,25 +702,25 @@ export class Scheduler implements ResultSource {
     }
     for (const unit of posted) if (unit.settled) this.book.giveBack(unit);
     for (const unit of requeue) this.book.requeue(unit);
-    this.waitingPosted.unshiftAll(requeue);
+    this.dispatch.requeuePosted(requeue);
     const crashLoop = this.workers.died(worker, exit, !stopped && !blamed);
     if (crashLoop) {
       this.breakPool(crashLoop);
       return;
     }
     this.replaceIfNeeded();
-    this.dispatch();
+    this.dispatch.dispatch();
     this.afterActivity();
   }
 
   /** A unit taken from the shared queue that will never publish a completion: its room is free again. */
   private leftSharedMemory(unit: Unit): void {
-    if (unit.place === Place.SHARED) this.ring!.forget();
+    if (unit.place === Place.SHARED) this.dispatch.forget();
     this.book.giveBack(unit);
   }
 
   private workRemains(): boolean {
-    return this.holds > 0 || this.book.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.book.size > 0 || this.dispatch.waiting > 0;
   }
 
   /**
@@ -997,13 +739,13 @@ export class Scheduler implements ResultSource {
    */
   private stopWorkerFor(unit: Unit, error: Error): void {
     if (unit.settled) return;
-    const worker = this.config.shared ? this.workers.runningUnit(unit.id) : this.workers.bySerial(unit.worker);
+    const worker = this.dispatch.workerRunning(unit);
     if (!worker) {
       this.pump();
       if (!unit.settled && unit.place === Place.QUEUED) this.book.failQueued(unit, error);
       return;
     }
-    if (this.config.shared && !worker.stopIfRunning(unit.id)) {
+    if (!this.dispatch.stopFor(worker, unit)) {
       this.pump();
       return;
     }
@@ -1052,8 +794,7 @@ export class Scheduler implements ResultSource {
       if (worker.lastTaken > 0) started.add(worker.lastTaken);
     }
     this.drain();
-    this.queueAbandoned = true;
-    for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.book.failQueued(unit, error(false));
+    for (const unit of this.dispatch.abandon()) this.book.failQueued(unit, error(false));
     const held = this.book.held();
     for (const unit of held) this.book.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
@@ -1135,7 +876,7 @@ export class Scheduler implements ResultSource {
 
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
   get queuedUnits(): number {
-    return this.waitingShared.length + this.waitingPosted.length + (this.ring && !this.queueAbandoned ? this.ring.waiting : 0);
+    return this.dispatch.queued;
   }
 
   /**
@@ -1144,7 +885,7 @@ export class Scheduler implements ResultSource {
    * thread is busy. Units posted by message count until their worker's notice is read.
    */
   get runningUnits(): number {
-    return this.workers.postedUnfinished + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnfinished + this.dispatch.takenUnread;
   }
 
   /**
@@ -1153,7 +894,7 @@ export class Scheduler implements ResultSource {
    * `runningUnits` already reads 0 from shared memory.
    */
   private get unsettledInWorkers(): number {
-    return this.workers.postedUnits + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnits + this.dispatch.takenUnread;
   }
 
   get arenaBytes(): number {
