@@ -498,12 +498,7 @@ export class Scheduler implements ResultSource {
         this.retire(worker);
         return;
       case 'idle':
-        // Above minWorkers, an idle worker goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more;
-        // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
-        if (!worker.retiring && worker.posted.size === 0 && this.workers.active > this.config.minWorkers && worker.stopIfRunning(0)) {
-          worker.markRetiring();
-          this.dispatch.wake();
-        }
+        if (this.workers.retireIfSpare(worker)) this.dispatch.wake(); // a parked worker sees it is stopped
         return;
       case 'closing':
         return; // the transport reports it as the worker's exit
@@ -662,7 +657,7 @@ export class Scheduler implements ResultSource {
   }
 
   /** A worker is finished with: take in what it completed, blame the unit it was inside, requeue what it never started. */
-  private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit): void {
+  private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit, retired = false): void {
     if (!this.workers.remove(worker)) return;
     worker.handle.drainSync();
     if (worker.completions) this.readCompletions(worker);
@@ -703,7 +698,8 @@ export class Scheduler implements ResultSource {
     for (const unit of posted) if (unit.settled) this.book.giveBack(unit);
     for (const unit of requeue) this.book.requeue(unit);
     this.dispatch.requeuePosted(requeue);
-    const crashLoop = this.workers.died(worker, exit, !stopped && !blamed);
+    // A death the pool caused (a stopped unit), that a unit explains (blamed), or a retirement is no start-up crash.
+    const crashLoop = this.workers.died(worker, exit, !stopped && !blamed && !retired);
     if (crashLoop) {
       this.breakPool(crashLoop);
       return;
@@ -758,8 +754,7 @@ export class Scheduler implements ResultSource {
 
   /** Lets a worker go that finished its last unit and said so: a retirement, never counted as a crash. */
   private retire(worker: WorkerNode): void {
-    worker.markProvedAlive();
-    this.workerGone(worker, { code: 0, error: undefined });
+    this.workerGone(worker, { code: 0, error: undefined }, undefined, true);
     void worker.handle.terminate();
   }
 

@@ -140,6 +140,17 @@ export class WorkerSet {
     return true;
   }
 
+  /**
+   * An idle worker above minWorkers goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more; it may
+   * still be publishing the unit it just finished, so it is let go only once it answers `retired`. True if it
+   * was stopped.
+   */
+  retireIfSpare(worker: WorkerNode): boolean {
+    if (worker.retiring || worker.posted.size > 0 || this.active <= this.config.minWorkers || !worker.stopIfRunning(0)) return false;
+    worker.markRetiring();
+    return true;
+  }
+
   /** Stops every worker (close is done, or terminate); returns them, to await their exits. */
   stopAll(): WorkerNode[] {
     const workers = this.#live.splice(0);
