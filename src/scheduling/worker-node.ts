@@ -1,4 +1,5 @@
-import { RUNNING_STOPPED, WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
+import { WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
+import { readLastTaken, readRunning, stopIfRunning, stopRunning } from '../abi/running-cell.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { CompletionRing } from '../abi/work-ring.js';
 import type { WorkerHandle } from '../transport/types.js';
@@ -113,11 +114,11 @@ export class WorkerNode {
 
   /** Id of the unit the worker is running, 0 if none, RUNNING_STOPPED once stopped. */
   get running(): number {
-    return Atomics.load(this.cells, WorkerCell.RUNNING);
+    return readRunning(this.cells);
   }
 
   get lastTaken(): number {
-    return Atomics.load(this.cells, WorkerCell.LAST_TAKEN);
+    return readLastTaken(this.cells);
   }
 
   get exitCode(): number {
@@ -152,15 +153,11 @@ export class WorkerNode {
 
   /** Stops the worker whatever it is doing; returns the id of the unit it was inside (0 if none). */
   stop(): number {
-    for (;;) {
-      const running = this.running;
-      if (running === RUNNING_STOPPED) return 0;
-      if (Atomics.compareExchange(this.cells, WorkerCell.RUNNING, running, RUNNING_STOPPED) === running) return running;
-    }
+    return stopRunning(this.cells);
   }
 
   /** Stops the worker if it is running `unitId` (0: if it is idle): afterwards it can neither finish that unit nor take another. */
   stopIfRunning(unitId: number): boolean {
-    return Atomics.compareExchange(this.cells, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;
+    return stopIfRunning(this.cells, unitId);
   }
 }

@@ -1,3 +1,4 @@
+import { claimRunning, releaseRunning } from '../abi/running-cell.js';
 import {
   DESCRIPTOR_ARGS_F64,
   DESCRIPTOR_INT32S,
@@ -262,9 +263,8 @@ export class WorkerRuntime {
         this.pushedHead = 0;
       }
       // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
-      if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return 'stopped';
-      // As for a unit taken from the shared queue: the pool sees this one started (and, once RUNNING moves on, ended).
-      Atomics.store(this.control, WorkerCell.LAST_TAKEN, unit.id);
+      // As for a unit taken from the shared queue, LAST_TAKEN too: the pool sees this one started (and, once RUNNING moves on, ended).
+      if (!claimRunning(this.control, unit.id)) return 'stopped';
       this.taken++;
       return { unit, shared: false, inPlace: undefined };
     }
@@ -328,7 +328,7 @@ export class WorkerRuntime {
     const single = unit.items === undefined;
     // Without shared memory this page is a stale copy (its slots are reused): cancellation is the main thread's alone.
     if (single && SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
-      Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
+      releaseRunning(this.control, unit.id);
       this.publish(work, Outcome.SKIPPED, page, index, false); // cancelled by the main thread before we got here
       return undefined;
     }
@@ -476,7 +476,7 @@ export class WorkerRuntime {
 
   /** Releases the RUNNING cell; false if the main thread stopped this worker meanwhile (drop the outcome). */
   private release(unit: UnitMessage): boolean {
-    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id) return true;
+    if (releaseRunning(this.control, unit.id)) return true;
     this.stop();
     return false;
   }

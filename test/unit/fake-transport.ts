@@ -13,6 +13,7 @@
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
  * (holdLock, markRunning) reproduce the states a thread killed inside it leaves behind.
  */
+import { claimRunning, releaseRunning } from '../../src/abi/running-cell.js';
 import { deserialize } from 'node:v8';
 import {
   DESCRIPTOR_ARGS_F64,
@@ -106,8 +107,7 @@ export class FakeWorker {
   takePosted(): TakenUnit | undefined {
     const unit = this.inbox.shift();
     if (!unit) return undefined;
-    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0)
-      throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
+    if (!claimRunning(this.control, unit.id)) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     this.held = {
       id: unit.id,
       slot: unit.slot,
@@ -157,8 +157,7 @@ export class FakeWorker {
     const cells = this.consumer.views.cells;
     const entry = (Atomics.load(cells, QueueCell.TAKEN) & RING_MASK) * DESCRIPTOR_INT32S;
     const id = this.consumer.views.i32[entry + DescriptorCell.ID];
-    Atomics.store(this.control, WorkerCell.RUNNING, id);
-    Atomics.store(this.control, WorkerCell.LAST_TAKEN, id);
+    if (!claimRunning(this.control, id)) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     return id;
   }
 
@@ -210,7 +209,7 @@ export class FakeWorker {
     if (unit.items === undefined) {
       const [page, index] = this.slotPage(unit);
       if (Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
-        Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
+        releaseRunning(this.control, unit.id);
         this.publish(Outcome.SKIPPED, false);
         return false;
       }
@@ -222,7 +221,7 @@ export class FakeWorker {
   /** Releases RUNNING (id → 0); false if the main thread stopped this worker first (the outcome is dropped). */
   release(): boolean {
     const unit = this.mustHold();
-    return Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id;
+    return releaseRunning(this.control, unit.id);
   }
 
   /** After release(): writes a numeric apply value into the slot (value, then state NUMBER). */
