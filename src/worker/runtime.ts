@@ -1,3 +1,4 @@
+import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../abi/slot-table.js';
 import { claimRunning, releaseRunning } from '../abi/running-cell.js';
 import {
   DESCRIPTOR_ARGS_F64,
@@ -7,7 +8,6 @@ import {
   PoolCell,
   SLOT_INDEX_MASK,
   SLOT_PAGE_SHIFT,
-  SlotState,
   UnitFlag,
   UnitKind,
   WorkerCell,
@@ -327,7 +327,7 @@ export class WorkerRuntime {
     const index = unit.slot & SLOT_INDEX_MASK;
     const single = unit.items === undefined;
     // Without shared memory this page is a stale copy (its slots are reused): cancellation is the main thread's alone.
-    if (single && SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
+    if (single && SHARED_MEMORY_AVAILABLE && !claimSlot(page, index)) {
       releaseRunning(this.control, unit.id);
       this.publish(work, Outcome.SKIPPED, page, index, false); // cancelled by the main thread before we got here
       return undefined;
@@ -486,8 +486,7 @@ export class WorkerRuntime {
     if (!this.release(unit)) return;
     // Without shared memory the slot is this worker's own copy: the value must travel by message.
     if (unit.items === undefined && typeof value === 'number' && SHARED_MEMORY_AVAILABLE) {
-      page.value[index] = value;
-      Atomics.store(page.state, index, SlotState.NUMBER);
+      writeNumber(page, index, value);
       return this.publish(work, Outcome.NUMBER, page, index, true);
     }
     if (work.inPlace && value === work.inPlace) return this.publish(work, Outcome.IN_PLACE, page, index, true);
@@ -506,7 +505,7 @@ export class WorkerRuntime {
         },
       });
     }
-    if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+    if (unit.items === undefined) markMessage(page, index);
     this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
@@ -516,14 +515,14 @@ export class WorkerRuntime {
     if (this.module!.resettable && error.origin !== 'unknown-kernel') this.dirty = true;
     this.flushDone();
     this.endpoint.post({ type: 'error', id: unit.id, error });
-    if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+    if (unit.items === undefined) markMessage(page, index);
     this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
   /** The unit is finished with: count it down, then tell the main thread (completion ring or `done` notice). */
   private publish(work: Work, outcome: number, page: SlotPageViews, index: number, countDown: boolean): void {
     // Decrement after the value is published: a reader that sees 0 must find the value.
-    if (countDown) Atomics.sub(page.remaining, index, 1);
+    if (countDown) countDownSlot(page, index);
     if (work.shared) this.ring!.complete(work.unit.id, outcome, this.startedAt, outcome === Outcome.SKIPPED ? 0 : performance.now() - this.startedNow);
     else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
     Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);

@@ -13,6 +13,7 @@
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
  * (holdLock, markRunning) reproduce the states a thread killed inside it leaves behind.
  */
+import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../../src/abi/slot-table.js';
 import { claimRunning, releaseRunning } from '../../src/abi/running-cell.js';
 import { deserialize } from 'node:v8';
 import {
@@ -25,7 +26,6 @@ import {
   RING_MASK,
   SLOT_INDEX_MASK,
   SLOT_PAGE_SHIFT,
-  SlotState,
   UnitFlag,
   UnitKind,
   WorkerCell,
@@ -208,7 +208,7 @@ export class FakeWorker {
     const unit = this.mustHold();
     if (unit.items === undefined) {
       const [page, index] = this.slotPage(unit);
-      if (Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
+      if (!claimSlot(page, index)) {
         releaseRunning(this.control, unit.id);
         this.publish(Outcome.SKIPPED, false);
         return false;
@@ -227,8 +227,7 @@ export class FakeWorker {
   /** After release(): writes a numeric apply value into the slot (value, then state NUMBER). */
   writeNumber(value: number): void {
     const [page, index] = this.slotPage(this.mustHold());
-    page.value[index] = value;
-    Atomics.store(page.state, index, SlotState.NUMBER);
+    writeNumber(page, index, value);
   }
 
   /** After release(): posts a value (or error) by message, then marks an apply's slot MESSAGE. */
@@ -238,7 +237,7 @@ export class FakeWorker {
     else this.post({ type: 'error', id: unit.id, error: { name: message.error.name, message: message.error.message, origin: 'throw' } });
     if (unit.items === undefined) {
       const [page, index] = this.slotPage(unit);
-      Atomics.store(page.state, index, SlotState.MESSAGE);
+      markMessage(page, index);
     }
   }
 
@@ -251,7 +250,7 @@ export class FakeWorker {
   /** Decrements the result's `remaining` count: a reader that then sees 0 finds the value. */
   countDown(): void {
     const [page, index] = this.slotPage(this.mustHold());
-    Atomics.sub(page.remaining, index, 1);
+    countDownSlot(page, index);
   }
 
   /** Publishes the completion into this worker's ring and bumps the pool signal; the unit is no longer held. */
