@@ -1,7 +1,7 @@
 import { RING_MASK } from '../abi/layout.js';
 import type { PayloadArena } from '../abi/payload-arena.js';
 import { RingProducer, allocateRingBuffers } from '../abi/work-ring.js';
-import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
+import { fillPayload, isInline, payloadBytes, writeDescriptor } from '../abi/descriptor.js';
 import type { Dispatch, DispatchParts } from './dispatch.js';
 import { PostedQueue } from './dispatch-posted.js';
 import type { Unit } from './jobs.js';

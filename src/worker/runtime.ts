@@ -1,19 +1,7 @@
+import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../abi/descriptor.js';
 import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../abi/slot-table.js';
 import { claimRunning, releaseRunning } from '../abi/running-cell.js';
-import {
-  DESCRIPTOR_ARGS_F64,
-  DESCRIPTOR_INT32S,
-  DescriptorCell,
-  Outcome,
-  PoolCell,
-  SLOT_INDEX_MASK,
-  SLOT_PAGE_SHIFT,
-  UnitFlag,
-  UnitKind,
-  WorkerCell,
-  viewSlotPage,
-  type SlotPageViews,
-} from '../abi/layout.js';
+import { DescriptorCell, Outcome, PoolCell, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, UnitKind, WorkerCell, viewSlotPage, type SlotPageViews } from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../abi/work-ring.js';
 import type { Catalog, MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
@@ -90,9 +78,7 @@ export class WorkerRuntime {
   private control!: Int32Array;
   private signal!: Int32Array;
   private ring: RingConsumer | undefined;
-  private readonly scratch = new Int32Array(DESCRIPTOR_INT32S);
-  private readonly scratchF64 = new Float64Array(this.scratch.buffer);
-  private readonly scratchI64 = new BigInt64Array(this.scratch.buffer);
+  private readonly scratch = new DescriptorScratch();
   private readonly kernelNames: string[] = [];
   private readonly pages: SlotPageViews[] = [];
   private readonly arena = new Map<number, SharedArrayBuffer>();
@@ -195,7 +181,7 @@ export class WorkerRuntime {
         let work = this.next();
         if (work === 'decode') {
           // A browser delivers the catalog by event: wait for what this descriptor names (posted before it).
-          while (!this.knowsEverythingIn(this.scratch)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
+          while (!this.knowsEverythingIn(this.scratch.i32)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
           work = this.decode();
         }
         if (work === 'stopped') return this.stoppedBetweenUnits();
@@ -269,54 +255,22 @@ export class WorkerRuntime {
       return { unit, shared: false, inPlace: undefined };
     }
     if (!this.ring) return undefined;
-    const got = this.ring.take(this.scratch);
+    const got = this.ring.take(this.scratch.i32);
     if (got === TAKE_NOTHING) return undefined;
     if (got === TAKE_STOPPED) return 'stopped';
     this.taken++;
-    return this.knowsEverythingIn(this.scratch) ? this.decode() : 'decode';
+    return this.knowsEverythingIn(this.scratch.i32) ? this.decode() : 'decode';
   }
 
   /** Whether the catalog has the kernel name and pages a descriptor names. */
   private knowsEverythingIn(d: Int32Array): boolean {
-    if (this.kernelNames[d[DescriptorCell.KERNEL]] === undefined || !this.pages[d[DescriptorCell.SLOT] >>> SLOT_PAGE_SHIFT]) return false;
-    return (d[DescriptorCell.KIND] & 0xff) === UnitKind.APPLY_INLINE || this.arena.has(d[DescriptorCell.PAYLOAD_PAGE]);
+    return this.pages[d[DescriptorCell.SLOT] >>> SLOT_PAGE_SHIFT] !== undefined && canReadDescriptor(d, this.kernelNames, this.arena);
   }
 
   /** Builds the unit from the descriptor copy in `scratch`. */
   private decode(): Work {
-    const d = this.scratch;
-    const kindBits = d[DescriptorCell.KIND];
-    const kind = kindBits & 0xff;
-    const count = d[DescriptorCell.COUNT];
-    const unit: UnitMessage = {
-      id: d[DescriptorCell.ID],
-      slot: d[DescriptorCell.SLOT],
-      kernel: '',
-      args: undefined,
-      items: undefined,
-      star: (kindBits & UnitFlag.STAR) !== 0 || undefined,
-      timed: (kindBits & UnitFlag.TIMED) !== 0 || undefined,
-    };
-    unit.kernel = this.kernelNames[d[DescriptorCell.KERNEL]];
-    let inPlace: Float64Array | undefined;
-    if (kind === UnitKind.APPLY_INLINE) {
-      const args = new Array<unknown>(count);
-      const bigints = d[DescriptorCell.BIGINTS];
-      for (let i = 0; i < count; i++) args[i] = (bigints >>> i) & 1 ? this.scratchI64[DESCRIPTOR_ARGS_F64 + i] : this.scratchF64[DESCRIPTOR_ARGS_F64 + i];
-      unit.args = args;
-    } else {
-      const page = this.arena.get(d[DescriptorCell.PAYLOAD_PAGE])!;
-      const offset = d[DescriptorCell.PAYLOAD_OFFSET];
-      const bytes = d[DescriptorCell.PAYLOAD_BYTES];
-      if (kind === UnitKind.CHUNK_NUMBERS) {
-        inPlace = new Float64Array(page, offset, count);
-        unit.items = inPlace;
-      } else {
-        const decoded = this.endpoint.deserialize!(new Uint8Array(page, offset, bytes));
-        if (kind === UnitKind.APPLY_PAYLOAD) unit.args = decoded as unknown[];
-        else unit.items = decoded as unknown[];
-      }
-    }
+    const unit = readDescriptor(this.scratch, this.kernelNames, this.arena, this.endpoint.deserialize);
+    const inPlace = descriptorKind(this.scratch.i32) === UnitKind.CHUNK_NUMBERS ? (unit.items as Float64Array) : undefined;
     return { unit, shared: true, inPlace };
   }
 

@@ -13,11 +13,11 @@
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
  * (holdLock, markRunning) reproduce the states a thread killed inside it leaves behind.
  */
+import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../../src/abi/descriptor.js';
 import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../../src/abi/slot-table.js';
 import { claimRunning, releaseRunning } from '../../src/abi/running-cell.js';
 import { deserialize } from 'node:v8';
 import {
-  DESCRIPTOR_ARGS_F64,
   DESCRIPTOR_INT32S,
   DescriptorCell,
   Outcome,
@@ -26,7 +26,6 @@ import {
   RING_MASK,
   SLOT_INDEX_MASK,
   SLOT_PAGE_SHIFT,
-  UnitFlag,
   UnitKind,
   WorkerCell,
   viewSlotPage,
@@ -73,9 +72,7 @@ export class FakeWorker {
   private readonly kernels: string[] = [];
   private readonly pages: SlotPageViews[] = [];
   private readonly arena = new Map<number, SharedArrayBuffer>();
-  private readonly scratch = new Int32Array(DESCRIPTOR_INT32S);
-  private readonly scratchF64 = new Float64Array(this.scratch.buffer);
-  private readonly scratchI64 = new BigInt64Array(this.scratch.buffer);
+  private readonly scratch = new DescriptorScratch();
   private readonly terminated: Promise<void>;
   private markTerminated: () => void = () => {};
 
@@ -139,7 +136,7 @@ export class FakeWorker {
 
   /** RingConsumer.take(): the whole take, as a live thread does it. Returns undefined if the queue is empty. */
   take(): TakenUnit | undefined {
-    const got = this.consumer.take(this.scratch);
+    const got = this.consumer.take(this.scratch.i32);
     if (got === TAKE_NOTHING) return undefined;
     if (got === TAKE_STOPPED) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     this.held = this.decode();
@@ -162,36 +159,13 @@ export class FakeWorker {
   }
 
   private decode(): TakenUnit {
-    const d = this.scratch;
-    const kind = d[DescriptorCell.KIND] & 0xff;
-    const count = d[DescriptorCell.COUNT];
-    const unit: TakenUnit = {
-      id: d[DescriptorCell.ID],
-      slot: d[DescriptorCell.SLOT],
-      kernel: this.kernels[d[DescriptorCell.KERNEL]],
-      kind,
-      timed: (d[DescriptorCell.KIND] & UnitFlag.TIMED) !== 0,
-      args: undefined,
-      items: undefined,
-    };
-    if (unit.kernel === undefined) throw new Error(`descriptor names kernel ${d[DescriptorCell.KERNEL]}, which no catalog message announced`);
-    if (kind === UnitKind.APPLY_INLINE) {
-      const bigints = d[DescriptorCell.BIGINTS];
-      unit.args = Array.from({ length: count }, (_, i) =>
-        (bigints >>> i) & 1 ? this.scratchI64[DESCRIPTOR_ARGS_F64 + i] : this.scratchF64[DESCRIPTOR_ARGS_F64 + i],
-      );
-      return unit;
-    }
-    const page = this.arena.get(d[DescriptorCell.PAYLOAD_PAGE]);
-    if (!page) throw new Error(`descriptor names arena page ${d[DescriptorCell.PAYLOAD_PAGE]}, which no catalog message announced`);
-    const offset = d[DescriptorCell.PAYLOAD_OFFSET];
-    if (kind === UnitKind.CHUNK_NUMBERS) unit.items = new Float64Array(page, offset, count);
-    else {
-      const decoded = deserialize(new Uint8Array(page, offset, d[DescriptorCell.PAYLOAD_BYTES])) as unknown[];
-      if (kind === UnitKind.APPLY_PAYLOAD) unit.args = decoded;
-      else unit.items = decoded;
-    }
-    return unit;
+    const d = this.scratch.i32;
+    if (this.kernels[d[DescriptorCell.KERNEL]] === undefined)
+      throw new Error(`descriptor names kernel ${d[DescriptorCell.KERNEL]}, which no catalog message announced`);
+    if (!canReadDescriptor(d, this.kernels, this.arena))
+      throw new Error(`descriptor names arena page ${d[DescriptorCell.PAYLOAD_PAGE]}, which no catalog message announced`);
+    const unit = readDescriptor(this.scratch, this.kernels, this.arena, deserialize);
+    return { id: unit.id, slot: unit.slot, kernel: unit.kernel, kind: descriptorKind(d), timed: unit.timed === true, args: unit.args, items: unit.items };
   }
 
   // ---- running it (runtime.ts order) -----------------------------------------------------------------------
