@@ -1,6 +1,6 @@
-import { claimRunning, isStopped } from './running-cell.js';
+import { notifyPool } from './pool-signal.js';
+import { claimRunning, isStopped } from './worker-control.js';
 import {
-  PoolCell,
   COMPLETION_HEADER_INT32S,
   COMPLETION_INT32S,
   COMPLETION_RING_BYTES,
@@ -294,8 +294,7 @@ export class RingConsumer {
     this.unlock();
     // The main thread waits to hear of takes (a queue watcher): a take is the event it waits for.
     if (Atomics.load(cells, QueueCell.WATCH_TAKES) !== 0) {
-      Atomics.add(cells, PoolCell.COMPLETIONS, 1);
-      Atomics.notify(cells, PoolCell.COMPLETIONS);
+      notifyPool(cells);
     }
     return 1;
   }

@@ -1,4 +1,5 @@
-import { CONTROL_BYTES, Outcome, PoolCell, SlotState } from '../abi/layout.js';
+import { readPoolSignal, releasePoolWait, waitPoolSignal, waitPoolSignalAsync } from '../abi/pool-signal.js';
+import { CONTROL_BYTES, Outcome, SlotState } from '../abi/layout.js';
 import { PayloadArena } from '../abi/payload-arena.js';
 import type { Catalog, MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
@@ -446,7 +447,7 @@ export class Scheduler implements ResultSource {
   private armCompletionWait(): void {
     if (this.waitArmed || this.dispatch.inFlight === 0) return;
     this.waitArmed = true;
-    const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+    const seen = readPoolSignal(this.signal);
     const wake = (): void => {
       this.waitArmed = false;
       this.step(() => this.drain());
@@ -456,7 +457,7 @@ export class Scheduler implements ResultSource {
       queueMicrotask(wake);
       return;
     }
-    const result = waitAsync(this.signal, PoolCell.COMPLETIONS, seen);
+    const result = waitPoolSignalAsync(this.signal, seen);
     if (result) void result.then(wake);
     else setTimeout(wake, 1);
   }
@@ -607,7 +608,7 @@ export class Scheduler implements ResultSource {
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     let spinUntil = 0;
     for (;;) {
-      const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+      const seen = readPoolSignal(this.signal);
       this.pump();
       if (!job.pending) return true;
       if (!transport.readsMessagesSync && this.finished(job)) {
@@ -623,7 +624,7 @@ export class Scheduler implements ResultSource {
       // running tasks are enforced.
       if (spinUntil === 0) spinUntil = performance.now() + SPIN_BEFORE_PARK_MS;
       if (performance.now() < spinUntil) continue;
-      Atomics.wait(this.signal, PoolCell.COMPLETIONS, seen, Math.max(0, Math.min(left, this.deadlines.untilNext(), MAX_PARK_MS)));
+      waitPoolSignal(this.signal, seen, Math.max(0, Math.min(left, this.deadlines.untilNext(), MAX_PARK_MS)));
     }
   }
 
@@ -821,7 +822,7 @@ export class Scheduler implements ResultSource {
 
   /** Ends a pending Atomics.waitAsync on the pool signal: its wake finds nothing to do and does not re-arm. */
   private releaseCompletionWait(): void {
-    if (this.waitArmed) Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    if (this.waitArmed) releasePoolWait(this.signal);
   }
 
   private finishClose(): void {
@@ -914,12 +915,4 @@ function crashError(kernel: string, exit: WorkerExit, items = ''): WorkerCrashEr
     exitCode: exit.code,
     cause: exit.error,
   });
-}
-
-/** Atomics.waitAsync where it exists (Node 20, Chromium, Bun, Deno); undefined elsewhere (poll instead). */
-function waitAsync(cells: Int32Array, index: number, value: number): Promise<unknown> | undefined {
-  const wait = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
-  if (!wait) return undefined;
-  const result = wait(cells, index, value);
-  return result.async ? (result.value as Promise<unknown>) : Promise.resolve();
 }

@@ -1,5 +1,5 @@
-import { WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
-import { readLastTaken, readRunning, stopIfRunning, stopRunning } from '../abi/running-cell.js';
+import { WORKER_CONTROL_BYTES } from '../abi/layout.js';
+import { exitCode, isExiting, readLastTaken, readRunning, stopIfRunning, stopRunning } from '../abi/worker-control.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { CompletionRing } from '../abi/work-ring.js';
 import type { WorkerHandle } from '../transport/types.js';
@@ -122,7 +122,7 @@ export class WorkerNode {
   }
 
   get exitCode(): number {
-    return Atomics.load(this.cells, WorkerCell.EXIT_CODE);
+    return exitCode(this.cells);
   }
 
   /** Its module is loaded and its task loop runs (it said so: markReady). */
@@ -148,7 +148,7 @@ export class WorkerNode {
   }
 
   get exiting(): boolean {
-    return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
+    return isExiting(this.cells);
   }
 
   /** Stops the worker whatever it is doing; returns the id of the unit it was inside (0 if none). */

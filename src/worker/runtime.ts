@@ -1,7 +1,8 @@
+import { notifyPool } from '../abi/pool-signal.js';
 import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../abi/descriptor.js';
 import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../abi/slot-table.js';
-import { claimRunning, releaseRunning } from '../abi/running-cell.js';
-import { DescriptorCell, Outcome, PoolCell, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, UnitKind, WorkerCell, viewSlotPage, type SlotPageViews } from '../abi/layout.js';
+import { announceExit, claimRunning, releaseRunning } from '../abi/worker-control.js';
+import { DescriptorCell, Outcome, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, UnitKind, viewSlotPage, type SlotPageViews } from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../abi/work-ring.js';
 import type { Catalog, MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
@@ -92,10 +93,8 @@ export class WorkerRuntime {
   /** Marks this worker as exiting, for a main thread blocked in getSync(). */
   markExiting(code: number): void {
     if (!this.control) return;
-    Atomics.store(this.control, WorkerCell.EXIT_CODE, code);
-    Atomics.store(this.control, WorkerCell.EXITING, 1);
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    announceExit(this.control, code);
+    notifyPool(this.signal);
   }
 
   /** Every message, whether delivered by the event loop or read synchronously. */
@@ -479,8 +478,7 @@ export class WorkerRuntime {
     if (countDown) countDownSlot(page, index);
     if (work.shared) this.ring!.complete(work.unit.id, outcome, this.startedAt, outcome === Outcome.SKIPPED ? 0 : performance.now() - this.startedNow);
     else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    notifyPool(this.signal);
   }
 
   private flushDone(): void {

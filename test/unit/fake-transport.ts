@@ -13,21 +13,20 @@
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
  * (holdLock, markRunning) reproduce the states a thread killed inside it leaves behind.
  */
+import { notifyPool } from '../../src/abi/pool-signal.js';
 import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../../src/abi/descriptor.js';
 import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../../src/abi/slot-table.js';
-import { claimRunning, releaseRunning } from '../../src/abi/running-cell.js';
+import { announceExit, claimRunning, releaseRunning } from '../../src/abi/worker-control.js';
 import { deserialize } from 'node:v8';
 import {
   DESCRIPTOR_INT32S,
   DescriptorCell,
   Outcome,
-  PoolCell,
   QueueCell,
   RING_MASK,
   SLOT_INDEX_MASK,
   SLOT_PAGE_SHIFT,
   UnitKind,
-  WorkerCell,
   viewSlotPage,
   type SlotPageViews,
 } from '../../src/abi/layout.js';
@@ -232,8 +231,7 @@ export class FakeWorker {
     const unit = this.mustHold();
     if (!unit.posted) this.consumer.complete(unit.id, outcome, performance.timeOrigin + performance.now(), 0);
     else if (outcome !== Outcome.MESSAGE) this.post({ type: 'done', ids: [unit.id] });
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    notifyPool(this.signal);
     this.held = undefined;
   }
 
@@ -274,8 +272,7 @@ export class FakeWorker {
     this.exited = true;
     this.outbox.length = 0;
     if (code !== undefined) {
-      Atomics.store(this.control, WorkerCell.EXIT_CODE, code);
-      Atomics.store(this.control, WorkerCell.EXITING, 1);
+      announceExit(this.control, code);
     }
     this.events.exit({ code, error } satisfies WorkerExit);
     this.markTerminated();

@@ -1,7 +1,9 @@
 import { RUNNING_STOPPED, WorkerCell } from './layout.js';
 
 /**
- * A worker's RUNNING cell (WorkerCell.RUNNING in its control block): the id of the unit the worker is inside,
+ * The protocols of a worker's control block (WorkerCell, in layout.ts): the RUNNING cell, and the exit notice.
+ *
+ * The RUNNING cell (WorkerCell.RUNNING): the id of the unit the worker is inside,
  * 0 between units, RUNNING_STOPPED once the main thread stopped it. Both halves of the protocol are here, used
  * by the worker runtime (src/worker/runtime.ts, RingConsumer.take), the scheduler (WorkerNode) and the test
  * fake (test/unit/fake-transport.ts).
@@ -16,6 +18,10 @@ import { RUNNING_STOPPED, WorkerCell } from './layout.js';
  * alone); a stop that wins first makes the release fail, and the worker drops the outcome. STOPPED is final:
  * nothing moves it back. LAST_TAKEN is written by the worker right after each claim and never cleared: the unit
  * it took last, which the main thread blames or settles when the worker dies after RUNNING moved on.
+ *
+ * The exit notice: a worker's exit hook stores EXIT_CODE, then EXITING (the store that publishes the code), then
+ * bumps the pool signal (notifyPool): a main thread blocked in getSync() sees the death without the event-loop
+ * turn that would deliver the transport's exit event (isExiting, exitCode).
  */
 
 /** Worker: claims RUNNING for `unitId`; false if the main thread stopped this worker (take nothing). */
@@ -57,4 +63,20 @@ export function stopRunning(control: Int32Array): number {
 /** Main: stops the worker if it is inside `unitId` (0: if it is idle); afterwards it can neither finish that unit nor take another. */
 export function stopIfRunning(control: Int32Array, unitId: number): boolean {
   return Atomics.compareExchange(control, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;
+}
+
+/** Worker (its exit hook): records the exit code, then EXITING. The caller bumps the pool signal after it. */
+export function announceExit(control: Int32Array, code: number): void {
+  Atomics.store(control, WorkerCell.EXIT_CODE, code);
+  Atomics.store(control, WorkerCell.EXITING, 1);
+}
+
+/** Main: whether the worker's exit hook ran (its thread is going, whatever the transport has said yet). */
+export function isExiting(control: Int32Array): boolean {
+  return Atomics.load(control, WorkerCell.EXITING) !== 0;
+}
+
+/** Main: the code the worker is exiting with, valid once isExiting. */
+export function exitCode(control: Int32Array): number {
+  return Atomics.load(control, WorkerCell.EXIT_CODE);
 }
