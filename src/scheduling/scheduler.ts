@@ -260,7 +260,7 @@ export class Scheduler implements ResultSource {
   }
 
   private enqueue(units: ReadonlyArray<Unit | undefined>): void {
-    for (const unit of units as Unit[]) unit.job.outstanding++;
+    this.book.admit(units as Unit[]);
     if (this.broken) {
       for (const unit of units as Unit[]) this.book.failQueued(unit, this.broken);
       return;
@@ -680,9 +680,7 @@ export class Scheduler implements ResultSource {
         if (running > 0 || suspect.place === Place.SHARED) {
           blamed = true;
           if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
-            // It died between writing the value and counting it down: count down here, or the slot never drains.
-            if (!this.slots.isReady(suspect.job.slot)) suspect.job.uncounted++;
-            this.book.settle(suspect, true, this.slots.numberValue(suspect.job.slot));
+            this.book.settleFromSlot(suspect);
           } else this.book.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }

@@ -34,8 +34,10 @@ export interface UnitBookParts {
  * on its way by message).
  *
  * Invariant: `units` holds exactly the units that are SHARED or POSTED, and the RETURNED ones that are not yet
- * settled or still await their completion entry (`awaitingCompletion`). A job is released (`release`) once it
- * is settled and none of its units is outstanding; its slot once, besides, no worker owes it a countdown.
+ * settled or still await their completion entry (`awaitingCompletion`). A job's counts change only here:
+ * `outstanding` is its units admitted and not yet given back, `owed` those given back early whose completion
+ * entry is still to come, `uncounted` those settled here that no worker counted down. A job is released
+ * (`release`) once it is settled and none of its units is outstanding; its slot once, besides, nothing is owed.
  */
 export class UnitBook {
   /** Every unit that left a queue and is not yet both settled and back (see the invariant). */
@@ -69,6 +71,11 @@ export class UnitBook {
   }
 
   // ---- places --------------------------------------------------------------------------------------------
+
+  /** New units of one submission, QUEUED: each is outstanding for its job until it is given back. */
+  admit(units: readonly Unit[]): void {
+    for (const unit of units) unit.job.outstanding++;
+  }
 
   /** QUEUED → SHARED: its descriptor was written into the shared work queue. */
   placeShared(unit: Unit): void {
@@ -138,6 +145,16 @@ export class UnitBook {
     else unit.job.unitFailed(unit, value as Error, this.parts.outbox);
     if (unit.place === Place.RETURNED) this.#units.delete(unit.id);
     this.release(unit.job);
+  }
+
+  /**
+   * Settles an apply whose worker died after writing its number into the slot: if it died before counting it
+   * down too, the job remembers the count, or the slot would never drain.
+   */
+  settleFromSlot(unit: Unit): void {
+    const slots = this.parts.slots;
+    if (!slots.isReady(unit.job.slot)) unit.job.uncounted++;
+    this.settle(unit, true, slots.numberValue(unit.job.slot));
   }
 
   /**
