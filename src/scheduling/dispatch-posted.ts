@@ -175,7 +175,7 @@ export class PostedDispatch implements Dispatch {
     for (const unit of units) this.#posted.push(unit);
   }
 
-  dispatch(): void {
+  flush(): void {
     if (this.#posted.length > 0) this.#posted.postSoon();
   }
 

@@ -106,7 +106,7 @@ export class RingDispatch implements Dispatch {
     if (direct > 0) this.ringParts.pushed();
   }
 
-  dispatch(): void {
+  flush(): void {
     if (this.#waiting.length > 0) this.pushShared();
     if (this.#posted.length > 0) this.#posted.postSoon();
   }

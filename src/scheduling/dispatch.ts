@@ -31,7 +31,7 @@ export interface Dispatch {
   /** Queues units of one submission (their kernel known to exist), straight to workers where there is room. */
   enqueue(units: readonly Unit[]): void;
   /** Moves waiting units where workers can get them, as far as there is room. */
-  dispatch(): void;
+  flush(): void;
   /** Completions were read: refill the shared queue with the room they freed. */
   refill(): void;
   /** Units waiting to be posted go soon (at once for the first of a synchronous run). */

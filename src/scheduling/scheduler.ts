@@ -274,7 +274,7 @@ export class Scheduler implements ResultSource {
     this.dispatch.enqueue(units as Unit[]);
     this.setBusy(true);
     this.replaceIfNeeded();
-    this.dispatch.dispatch();
+    this.dispatch.flush();
     this.reportQueue();
   }
 
@@ -325,7 +325,7 @@ export class Scheduler implements ResultSource {
       }
       if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    this.dispatch.dispatch();
+    this.dispatch.flush();
     this.afterActivity(); // counts changed: watchers, and close() may be done now
   }
 
@@ -704,7 +704,7 @@ export class Scheduler implements ResultSource {
       return;
     }
     this.replaceIfNeeded();
-    this.dispatch.dispatch();
+    this.dispatch.flush();
     this.afterActivity();
   }
 
