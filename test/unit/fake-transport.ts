@@ -3,7 +3,9 @@
  * protocol over the real shared memory: it reads the `init` message (control cells, pool signal, ring buffers,
  * its own completion ring, serial, catalog), takes units from the shared queue with the real RingConsumer, and
  * writes results in the order src/worker/runtime.ts does (release of RUNNING, slot value, slot state, countdown,
- * completion, signal). The test calls each step itself, so it decides when a worker runs and where it dies.
+ * completion, signal), through the same protocol halves the runtime uses (src/abi/worker-control.ts,
+ * slot-table.ts, descriptor.ts, pool-signal.ts), so the fake cannot drift from the worker. The test calls each
+ * step itself, so it decides when a worker runs and where it dies.
  *
  * Units posted in `run` messages (arguments only postMessage carries) wait in `inbox`; takePosted() takes one
  * and the same steps finish it, with a `done` notice for a number instead of a ring entry.
