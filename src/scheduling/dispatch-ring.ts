@@ -151,16 +151,15 @@ export class RingDispatch implements Dispatch {
   private pushToRing(unit: Unit): void {
     const ring = this.#ring;
     const arena = this.ringParts.arena;
-    let block = unit.block;
+    let block = unit.block; // a unit taken back out of the queue keeps its block
     if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
       block = arena.allocate(payloadBytes(unit));
       fillPayload(arena.view(block), unit);
-      unit.block = block;
     }
     const kernel = this.ringParts.kernelNumber(unit.job.kernel);
     this.#ringUnits[ring.pushed & RING_MASK] = unit;
     writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
-    this.parts.book.placeShared(unit);
+    this.parts.book.placeShared(unit, block);
     ring.publish(1);
   }
 

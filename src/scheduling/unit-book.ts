@@ -1,4 +1,4 @@
-import type { PayloadArena } from '../abi/payload-arena.js';
+import type { ArenaBlock, PayloadArena } from '../abi/payload-arena.js';
 import type { SlotTable } from '../abi/slot-table.js';
 import type { Deadlines } from './deadlines.js';
 import { Place, type Job, type JobResources, type Unit } from './jobs.js';
@@ -77,8 +77,9 @@ export class UnitBook {
     for (const unit of units) unit.job.outstanding++;
   }
 
-  /** QUEUED → SHARED: its descriptor was written into the shared work queue. */
-  placeShared(unit: Unit): void {
+  /** QUEUED → SHARED: its descriptor was written into the shared work queue; `block` holds its payload until it is back. */
+  placeShared(unit: Unit, block: ArenaBlock | undefined): void {
+    unit.block = block;
     unit.place = Place.SHARED;
     this.#units.set(unit.id, unit);
   }

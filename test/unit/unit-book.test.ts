@@ -32,7 +32,7 @@ describe('UnitBook', () => {
     const unit = new Unit(1, job, [1, 2], -1, false, undefined, undefined, 0);
     book.admit([unit]);
     expect(job.outstanding).toBe(1);
-    book.placeShared(unit);
+    book.placeShared(unit, undefined);
     expect([unit.place, book.size, book.get(1)]).toEqual([Place.SHARED, 1, unit]);
     book.settle(unit, true, 3);
     expect(values).toEqual([3]);
@@ -67,7 +67,7 @@ describe('UnitBook', () => {
     const job = new ApplyJob(slots.allocate(1), 'k', resources, undefined, undefined);
     const unit = new Unit(3, job, ['x'], -1, false, undefined, undefined, 0);
     book.admit([unit]);
-    book.placeShared(unit);
+    book.placeShared(unit, undefined);
     book.settle(unit, true, 'value');
     book.giveBack(unit, true);
     expect([unit.awaitingCompletion, job.owed, book.size, released()]).toEqual([true, 1, 1, 1]);
@@ -96,8 +96,7 @@ describe('UnitBook', () => {
     const job = new MapJob(slots.allocate(1), 'k', undefined, 1, 1, {});
     const unit = new Unit(20, job, new Float64Array([1, 2]), 0, false, undefined, undefined, 0);
     book.admit([unit]);
-    unit.block = arena.allocate(16);
-    book.placeShared(unit);
+    book.placeShared(unit, arena.allocate(16));
     expect(arena.liveBlocks).toBe(1);
     book.giveBack(unit);
     expect([arena.liveBlocks, unit.block]).toEqual([0, undefined]);
