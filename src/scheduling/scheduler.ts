@@ -679,9 +679,9 @@ export class Scheduler implements ResultSource {
       ) {
         if (running > 0 || suspect.place === Place.SHARED) {
           blamed = true;
-          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
-            this.book.settleFromSlot(suspect);
-          } else this.book.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
+          // An apply whose number is in its slot succeeded, whether or not the worker lived to count it down.
+          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) this.book.settleFromSlot(suspect);
+          else this.book.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
