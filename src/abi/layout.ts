@@ -52,7 +52,8 @@ export function viewSlotPage(buffer: SharedArrayBuffer): SlotPageViews {
  * the worker can neither finish that unit nor start another, so its waiting
  * units can be requeued at once, before the thread has actually exited.
  * EXITING is set by the worker's own exit hook so a thread blocked in
- * getSync() notices a dead worker without an event-loop turn.
+ * getSync() notices a dead worker without an event-loop turn. Both sides of
+ * these protocols are in worker-control.ts.
  */
 export const WorkerCell = {
   RUNNING: 0,
@@ -69,6 +70,7 @@ export const RUNNING_STOPPED = -1;
  * Pool-wide signal block (Int32 cells). Every worker bumps COMPLETIONS and
  * notifies it after each unit, so one Atomics.wait on it wakes a blocked
  * getSync() whatever finished: its own result or one that frees a worker.
+ * Both sides of the protocol are in pool-signal.ts.
  */
 export const PoolCell = {
   COMPLETIONS: 0,

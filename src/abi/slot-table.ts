@@ -2,6 +2,45 @@ import { allocateFlagBuffer } from './shared-buffer.js';
 import { SLOTS_PER_PAGE, SLOT_INDEX_MASK, SLOT_PAGE_BYTES, SLOT_PAGE_SHIFT, SlotState, viewSlotPage, type SlotPageViews } from './layout.js';
 
 /**
+ * The completion-slot protocol, both halves (the layout is in layout.ts: `remaining`, `state`, `value`).
+ *
+ * A worker finishing a unit writes its value first (an apply's number into `value` then `state` NUMBER; a
+ * numeric chunk over its arena items; anything else posted by message, then an apply's `state` MESSAGE), and
+ * only then counts it down (`remaining` - 1). Every store before the Atomics.sub is visible to a thread that
+ * reads `remaining` with Atomics.load, so a reader that sees 0 always finds the value. Only workers count down
+ * while a result is pending (the main thread settles crashed or cancelled units without touching `remaining`,
+ * and squares the count when the slot is released), so the count reaches 0 exactly once, never early.
+ *
+ * An apply's `state` is also where the main thread and a worker race for it: the worker claims it
+ * (PENDING → RUNNING) before running the kernel, the main thread cancels it (PENDING → CANCELLED); each is a
+ * compareExchange, so exactly one wins, and a worker that loses skips the unit.
+ *
+ * Worker half: claimSlot, writeNumber, markMessage, countDown (src/worker/runtime.ts, test/unit/fake-transport.ts).
+ * Main half: SlotTable (allocate, isReady, state, numberValue, tryCancel, release).
+ */
+
+/** Worker: claims an apply's slot before running it (PENDING → RUNNING); false if the main thread cancelled it first (skip the unit). */
+export function claimSlot(page: SlotPageViews, index: number): boolean {
+  return Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) === SlotState.PENDING;
+}
+
+/** Worker: an apply's numeric value, then `state` NUMBER (the store publishes the value to a reader of `state`). */
+export function writeNumber(page: SlotPageViews, index: number, value: number): void {
+  page.value[index] = value;
+  Atomics.store(page.state, index, SlotState.NUMBER);
+}
+
+/** Worker: an apply's value (or error) was posted by message: `state` MESSAGE. */
+export function markMessage(page: SlotPageViews, index: number): void {
+  Atomics.store(page.state, index, SlotState.MESSAGE);
+}
+
+/** Worker, once the unit's value is written (slot, arena or message): counts it down. A reader that then sees 0 finds the value. */
+export function countDown(page: SlotPageViews, index: number): void {
+  Atomics.sub(page.remaining, index, 1);
+}
+
+/**
  * Main-thread owner of the completion slots. Grows by whole pages rather than
  * failing when every slot is in use, so any number of results can be in
  * flight; a freed slot is reused first to keep the footprint flat.
@@ -75,7 +114,7 @@ export class SlotTable {
 
   /** Counts one unit down on a worker's behalf: only where the worker's page is a copy (no shared memory). */
   completeUnit(slot: number): void {
-    Atomics.sub(this.views[slot >>> SLOT_PAGE_SHIFT].remaining, slot & SLOT_INDEX_MASK, 1);
+    countDown(this.views[slot >>> SLOT_PAGE_SHIFT], slot & SLOT_INDEX_MASK);
   }
 
   /** Wins the slot from the workers if none has claimed it yet. */

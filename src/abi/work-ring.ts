@@ -1,5 +1,6 @@
+import { notifyPool } from './pool-signal.js';
+import { claimRunning, isStopped } from './worker-control.js';
 import {
-  PoolCell,
   COMPLETION_HEADER_INT32S,
   COMPLETION_INT32S,
   COMPLETION_RING_BYTES,
@@ -9,8 +10,6 @@ import {
   QueueCell,
   RING_CAPACITY,
   RING_MASK,
-  RUNNING_STOPPED,
-  WorkerCell,
 } from './layout.js';
 
 /** The buffers of the shared work queue, as every thread sees them. */
@@ -285,19 +284,17 @@ export class RingConsumer {
     }
     const entry = (taken & RING_MASK) * DESCRIPTOR_INT32S;
     const id = this.views.i32[entry + DescriptorCell.ID];
-    if (Atomics.compareExchange(this.worker, WorkerCell.RUNNING, 0, id) !== 0) {
+    if (!claimRunning(this.worker, id)) {
       this.unlock();
       return TAKE_STOPPED;
     }
-    Atomics.store(this.worker, WorkerCell.LAST_TAKEN, id);
     const i32 = this.views.i32;
     for (let i = 0; i < DESCRIPTOR_INT32S; i++) scratch[i] = i32[entry + i]; // no subarray: nothing allocated per unit
     Atomics.store(cells, QueueCell.TAKEN, taken + 1);
     this.unlock();
     // The main thread waits to hear of takes (a queue watcher): a take is the event it waits for.
     if (Atomics.load(cells, QueueCell.WATCH_TAKES) !== 0) {
-      Atomics.add(cells, PoolCell.COMPLETIONS, 1);
-      Atomics.notify(cells, PoolCell.COMPLETIONS);
+      notifyPool(cells);
     }
     return 1;
   }
@@ -371,6 +368,6 @@ export class RingConsumer {
 
   /** True if the main thread has stopped this worker. */
   get stopped(): boolean {
-    return Atomics.load(this.worker, WorkerCell.RUNNING) === RUNNING_STOPPED;
+    return isStopped(this.worker);
   }
 }

@@ -1,22 +1,25 @@
-import { CONTROL_BYTES, Outcome, PoolCell, RING_MASK, SlotState } from '../abi/layout.js';
+import { readPoolSignal, releasePoolWait, waitPoolSignal, waitPoolSignalAsync } from '../abi/pool-signal.js';
+import { CONTROL_BYTES, Outcome, SlotState } from '../abi/layout.js';
 import { PayloadArena } from '../abi/payload-arena.js';
 import type { Catalog, MainToWorker, ModuleSpec, WorkerToMain } from '../abi/protocol.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { SlotTable } from '../abi/slot-table.js';
-import { RingProducer, allocateRingBuffers } from '../abi/work-ring.js';
 import { CancelledError, PoolStateError, QueueFullError, TimeoutError, WorkerCrashError } from '../errors.js';
 import type { ResultSource } from '../result-state.js';
 import type { SpawnOptions, Transport, WorkerExit } from '../transport/types.js';
 import { Deadlines } from './deadlines.js';
-import { fillPayload, isInline, payloadBytes, writeDescriptor } from './descriptor.js';
 import { ApplyJob, Job, MapJob, Place, Unit, clockUsOfEpoch, type JobResources, type MapJobOptions } from './jobs.js';
 import { KernelCatalog } from './kernel-catalog.js';
 import { toTaskError } from './task-error.js';
 import { PoolMetrics, type MetricsStats } from './metrics.js';
-import { PriorityQueue } from './priority-queue.js';
 import { QueueWatchers } from './queue-watchers.js';
 import { Outbox } from './outbox.js';
-import { WorkerNode } from './worker-node.js';
+import type { WorkerNode } from './worker-node.js';
+import type { Dispatch } from './dispatch.js';
+import { PostedDispatch } from './dispatch-posted.js';
+import { RingDispatch } from './dispatch-ring.js';
+import { UnitBook } from './unit-book.js';
+import { WorkerSet, type InitMessage } from './worker-set.js';
 
 export interface SchedulerConfig {
   transport: Transport;
@@ -80,22 +83,21 @@ const NAME_ARGS = (): string => 'args';
 /** The one-element list apply() hands to enqueue(), reused. */
 const ONE_UNIT: Array<Unit | undefined> = [undefined];
 
-/** Marks a payload that only postMessage can carry. */
-const BY_MESSAGE = 'by-message';
-
-/** Workers that die before finishing anything, in a row, before the pool gives up respawning. */
-const MAX_STARTUP_CRASHES = 3;
-/** Without shared memory, at most this many units are posted to one worker ahead of its work. */
-const MAX_POSTED_PER_WORKER = 32;
 /** How long getSync()/waitSync() poll before parking in Atomics.wait. */
 const SPIN_BEFORE_PARK_MS = 0.05;
 /** A blocked thread wakes at least this often (a worker killed from outside sets no flag). */
 const MAX_PARK_MS = 50;
 
 /**
- * The one owner of task state: units, their places, every worker's books, and the one settle path. `Pool`
- * validates and calls its verbs (apply, map, cancel via signals, close, terminate, join); AsyncResults read
- * through it as their ResultSource. Runtime-agnostic: it only sees a Transport.
+ * The pool's core: `Pool` validates and calls its verbs (apply, map, cancel via signals, close, terminate,
+ * join); AsyncResults read through it as their ResultSource. Runtime-agnostic: it only sees a Transport. It
+ * admits units (backpressure, ids), reads completions and messages, enforces deadlines and signals, runs the
+ * lifecycle and tells the queue watchers; the rest of the state has one owner each, which it calls:
+ * - the Dispatch strategy, chosen once (dispatch-ring.ts with shared memory, dispatch-posted.ts without):
+ *   where units wait for a worker and how they reach one;
+ * - the UnitBook (unit-book.ts): where each dispatched unit is, the one settle path, and when a job is released;
+ * - the WorkerSet (worker-set.ts): the live workers, the crash breaker and Pool.create's wait; each WorkerNode
+ *   its own cells and posted units.
  *
  * Data flow with shared memory: apply/map encode each unit into the shared work queue at once, where idle
  * workers take it themselves; workers publish completions into their own completion rings and bump the pool
@@ -108,28 +110,19 @@ export class Scheduler implements ResultSource {
   broken: Error | undefined;
   readonly slots: SlotTable;
   readonly signal = new Int32Array(allocateFlagBuffer(CONTROL_BYTES));
-  private readonly ring: RingProducer | undefined;
-  /** Set once failEverything() settled every unit: what the shared queue's counters still show is nobody's work. */
-  private queueAbandoned = false;
+  /** How units reach workers: the shared work queue or posted messages, chosen once (see Dispatch). */
+  private readonly dispatch: Dispatch;
   private readonly arena: PayloadArena | undefined;
   /** Kernel names by descriptor number; only the module's exports once they are known. */
   private readonly kernels: KernelCatalog;
-  /** Units waiting for room in the shared queue, and units waiting to be posted: by priority, with aging. */
-  private readonly waitingShared = new PriorityQueue<Unit>();
-  private readonly waitingPosted = new PriorityQueue<Unit>();
-  /** The unit behind each untaken entry of the shared queue (by producer index), to take entries back. */
-  private readonly ringUnits: Array<Unit | undefined> = [];
-  /** Entries below this producer index no longer hold their unit in ringUnits (see forgetTaken). */
-  private ringForgotten = 0;
   readonly metrics = new PoolMetrics();
   /** onSizeLessThan / onEmpty / onIdle. */
   readonly watchers = new QueueWatchers();
   /** User callbacks, run once each step's books are consistent (see Outbox). */
   readonly outbox = new Outbox();
-  /** Every unit that left a queue and is not yet both settled and back. */
-  private readonly units = new Map<number, Unit>();
-  private readonly live: WorkerNode[] = [];
-  private readonly exits: Promise<void>[] = [];
+  /** Where every dispatched unit is, and its one settle path. */
+  private readonly book: UnitBook;
+  private readonly workers: WorkerSet;
   private readonly deadlines = new Deadlines((unit) =>
     this.step(() =>
       this.stopWorkerFor(
@@ -139,33 +132,57 @@ export class Scheduler implements ResultSource {
     ),
   );
   private readonly signalWatches = new WeakMap<AbortSignal, { units: Set<Unit>; onAbort: () => void }>();
-  /** Each map's units, for cancelJob (an iterator left early); the entry goes as the job is released. */
-  private readonly mapUnits = new WeakMap<Job, Unit[]>();
   /** holdOpen() calls not yet released. */
   private holds = 0;
   private nextId = 1;
-  private nextSerial = 1;
-  private startupCrashes = 0;
   private waitArmed = false;
-  /** Pool.create waiting for the first workers to load the module. */
-  private readonly readyWaiters: Array<{ resolve: () => void; reject: (error: Error) => void }> = [];
   /** Workers are asked to report takes (see reportQueue). */
   private watchingTakes = false;
-  private postScheduled = false;
-  private busy = false;
   private closeFinished = false;
 
   constructor(private readonly config: SchedulerConfig) {
     this.kernels = new KernelCatalog(config.exports);
     this.slots = new SlotTable((buffer, index) => this.broadcast({ slotPages: [buffer], slotPagesFrom: index }));
     if (config.shared) {
-      this.ring = new RingProducer(allocateRingBuffers(this.signal.buffer as SharedArrayBuffer));
       this.arena = new PayloadArena({
         pageAdded: (id, buffer) => this.broadcast({ arenaPages: [[id, buffer]] }),
         pageForgotten: (id) => this.broadcast({ forgetPages: [id] }),
       });
     }
-    for (let i = 0; i < config.minWorkers; i++) this.spawn();
+    this.workers = new WorkerSet(
+      {
+        transport: config.transport,
+        spawnOptions: config.spawnOptions,
+        shared: config.shared,
+        workers: config.workers,
+        minWorkers: config.minWorkers,
+        metrics: this.metrics,
+      },
+      {
+        init: (worker) => this.initMessage(worker),
+        message: (worker, message) => this.step(() => this.onMessage(worker, message)),
+        exit: (worker, exit) => this.step(() => this.onExit(worker, exit)),
+      },
+    );
+    this.book = new UnitBook({ slots: this.slots, arena: this.arena, deadlines: this.deadlines, outbox: this.outbox, workers: this.workers });
+    const parts = {
+      book: this.book,
+      workers: this.workers,
+      slots: this.slots,
+      kernels: this.kernels,
+      maxTasksPerWorker: config.maxTasksPerWorker,
+      step: (body: () => void) => this.step(body),
+    };
+    this.dispatch = config.shared
+      ? new RingDispatch(parts, {
+          signal: this.signal.buffer as SharedArrayBuffer,
+          arena: this.arena!,
+          serialize: config.serialize,
+          kernelNumber: (name) => this.kernelNumber(name),
+          pushed: () => this.armCompletionWait(),
+        })
+      : new PostedDispatch(parts);
+    for (let i = 0; i < config.minWorkers; i++) this.workers.spawn();
   }
 
   // ---- submitting ----------------------------------------------------------------------------------------
@@ -173,7 +190,7 @@ export class Scheduler implements ResultSource {
   /** Queues one task. Throws TypeError (before anything is queued) for arguments no worker could receive. */
   apply(kernel: string, args: unknown[], options: ApplyOptions, resources?: JobResources): ApplyJob {
     this.checkRoom(1);
-    const encoded = this.encodeIfNeeded(args, NAME_ARGS);
+    const encoded = this.dispatch.encode(args, NAME_ARGS);
     const job = new ApplyJob(this.broken ? -1 : this.slots.allocate(1), kernel, resources, options.callback, options.errorCallback);
     const unit = new Unit(this.takeId(), job, args, -1, false, options.timeout, encoded, options.priority ?? 0);
     this.outbox.enter();
@@ -201,7 +218,7 @@ export class Scheduler implements ResultSource {
     const encoded = request.chunks.map((chunk, index) =>
       chunk instanceof Float64Array
         ? undefined
-        : this.encodeIfNeeded(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
+        : this.dispatch.encode(chunk, (item) => `items[${(request.firstItem ?? 0) + index * request.chunksize + item}]`, true),
     );
     const job = new MapJob(
       request.total === 0 || this.broken ? -1 : this.slots.allocate(request.chunks.length),
@@ -217,7 +234,7 @@ export class Scheduler implements ResultSource {
     }
     const priority = request.priority ?? 0;
     const units = request.chunks.map((chunk, index) => new Unit(this.takeId(), job, chunk, index, request.star, request.timeout, encoded[index], priority));
-    this.mapUnits.set(job, units);
+    this.book.trackMap(job, units);
     this.outbox.enter();
     try {
       if (request.signal) this.watchSignal(request.signal, job, units);
@@ -226,40 +243,6 @@ export class Scheduler implements ResultSource {
       this.outbox.leave();
     }
     return job;
-  }
-
-  /**
-   * Serializes a payload for the shared queue when it cannot travel inline. Undefined when it need not be
-   * (inline numbers) or cannot be (no serializer); BY_MESSAGE for values only postMessage can carry (a
-   * SharedArrayBuffer, which it shares instead of copying). Throws TypeError, naming the element, for a value no
-   * worker could receive at all (a function, a symbol...).
-   */
-  private encodeIfNeeded(value: unknown[], where: (item: number) => string, isChunk = false): Uint8Array | typeof BY_MESSAGE | undefined {
-    const serialize = this.config.serialize;
-    if (!this.ring || !serialize || (!isChunk && isInline(value))) return undefined;
-    try {
-      return serialize(value);
-    } catch (error) {
-      try {
-        structuredClone(value);
-        return BY_MESSAGE;
-      } catch {
-        // Name the first element that cannot be sent, so the message says what to fix.
-        let at = -1;
-        for (let i = 0; i < value.length && at < 0; i++) {
-          try {
-            structuredClone(value[i]);
-          } catch {
-            at = i;
-          }
-        }
-        const name = at >= 0 ? (isChunk ? where(at) : `${where(0)}[${at}]`) : where(0);
-        throw new TypeError(
-          `Expected \`${name}\` to be a value a worker can receive (numbers, strings, plain objects, arrays, typed arrays, Maps, Sets...), but it cannot be copied: ${(error as Error)?.message ?? String(error)}`,
-          { cause: error },
-        );
-      }
-    }
   }
 
   /** Backpressure: refuses, before anything is queued, a submission that would take the queue past maxQueued. */
@@ -277,155 +260,22 @@ export class Scheduler implements ResultSource {
   }
 
   private enqueue(units: ReadonlyArray<Unit | undefined>): void {
-    for (const unit of units as Unit[]) unit.job.outstanding++;
+    this.book.admit(units as Unit[]);
     if (this.broken) {
-      for (const unit of units as Unit[]) this.failQueued(unit, this.broken);
+      for (const unit of units as Unit[]) this.book.failQueued(unit, this.broken);
       return;
     }
     // A kernel the module does not export fails here, and its name is not kept (units of one call share a job).
     const refused = this.kernels.refusal(units[0]!.job.kernel);
     if (refused) {
-      for (const unit of units as Unit[]) this.failQueued(unit, refused);
+      for (const unit of units as Unit[]) this.book.failQueued(unit, refused);
       return;
     }
-    const ring = this.ring;
-    for (const unit of units as Unit[]) {
-      unit.viaRing =
-        ring !== undefined &&
-        unit.encoded !== BY_MESSAGE &&
-        (unit.encoded !== undefined || (unit.isApply ? isInline(unit.work as unknown[]) : unit.work instanceof Float64Array));
-    }
-    // A unit that outranks work already in the shared queue goes before it: take the untaken entries back and
-    // push again in priority order (one pass over them; the shared queue itself stays a FIFO).
-    if (units[0]!.viaRing) this.makeWayFor(units[0]!.priority);
-    let direct = 0;
-    for (const unit of units as Unit[]) {
-      if (!unit.viaRing) this.waitingPosted.push(unit);
-      // Nothing waits before it and there is room: straight into the shared queue, no stop in the waiting queue.
-      else if (this.waitingShared.length === 0 && ring!.hasRoom) {
-        this.pushToRing(unit);
-        direct++;
-      } else this.waitingShared.push(unit);
-    }
-    if (direct > 0) this.armCompletionWait();
+    this.dispatch.enqueue(units as Unit[]);
     this.setBusy(true);
     this.replaceIfNeeded();
-    this.dispatch();
+    this.dispatch.flush();
     this.reportQueue();
-  }
-
-  /** Moves queued units where workers can get them: into the shared queue (as far as it has room) and by message. */
-  private dispatch(): void {
-    if (this.waitingShared.length > 0) this.pushShared();
-    if (this.waitingPosted.length > 0) this.postSoon();
-  }
-
-  private pushShared(): void {
-    const ring = this.ring!;
-    let pushed = 0;
-    while (this.waitingShared.length > 0 && ring.hasRoom) {
-      const unit = this.waitingShared.shift()!;
-      if (unit.settled) {
-        this.returnUnit(unit); // cancelled while queued
-        continue;
-      }
-      if (this.waitingShared.lastShiftAged) unit.aged = true;
-      // Queued before the module's exports were known, naming none of them: fails instead of adding its name.
-      const refused = this.kernels.refusal(unit.job.kernel);
-      if (refused) {
-        this.failQueued(unit, refused);
-        continue;
-      }
-      this.pushToRing(unit);
-      pushed++;
-    }
-    if (pushed > 0) this.armCompletionWait();
-  }
-
-  /** Writes one unit into the shared queue and publishes it: the first unit of a burst starts while the rest are written. */
-  private pushToRing(unit: Unit): void {
-    const ring = this.ring!;
-    let block = unit.block;
-    if (!block && (payloadBytes(unit) > 0 || !unit.isApply)) {
-      block = this.arena!.allocate(payloadBytes(unit));
-      fillPayload(this.arena!.view(block), unit);
-      unit.block = block;
-    }
-    const kernel = this.kernelNumber(unit.job.kernel);
-    this.ringUnits[ring.pushed & RING_MASK] = unit;
-    writeDescriptor(ring.views, ring.nextEntry(), unit, kernel, block);
-    unit.place = Place.SHARED;
-    this.units.set(unit.id, unit);
-    ring.publish(1);
-  }
-
-  /**
-   * Takes back the untaken entries at the end of the shared queue that `priority` outranks, into the waiting
-   * queue, in their order, as the oldest there. Entries that got in by aging, or that were taken back
-   * MAX_RETRACTIONS times already, stay: otherwise a stream of higher priorities could push them back for ever.
-   */
-  private makeWayFor(priority: number): void {
-    const ring = this.ring!;
-    const taken = ring.taken;
-    let from = ring.pushed;
-    while (from > taken) {
-      const unit = this.ringUnits[(from - 1) & RING_MASK]!;
-      if (unit.priority >= priority || unit.aged) break;
-      from--;
-    }
-    if (from === ring.pushed) return;
-    const back = this.retractFrom(from);
-    if (!back) return; // LOCK held by a dead worker: this once, the new unit waits its turn
-    for (const unit of back) unit.noteRetraction();
-    this.waitingShared.unshiftAll(back);
-  }
-
-  /**
-   * Takes the untaken entries of the shared queue from producer index `from` on back out of it, in their order
-   * (see RingProducer.retractFrom): they are queued here again, each keeping its payload block. Undefined if the
-   * queue's lock could not be had.
-   */
-  private retractFrom(from: number): Unit[] | undefined {
-    const range = this.ring!.retractFrom(from);
-    if (!range) return undefined;
-    const back: Unit[] = [];
-    for (let at = range[0]; at < range[1]; at++) {
-      const unit = this.ringUnits[at & RING_MASK]!;
-      this.ringUnits[at & RING_MASK] = undefined;
-      unit.place = Place.QUEUED;
-      this.units.delete(unit.id);
-      back.push(unit);
-    }
-    return back;
-  }
-
-  /**
-   * Cancelled units still untaken in the shared queue leave it now, so `size` and `maxQueued` stop counting
-   * them at once (a busy worker might not reach them for a long time): one retraction from the first of them,
-   * the others pushed again in their order. Returns the units withdrawn; the rest were taken meanwhile.
-   */
-  private withdrawFromRing(cancelled: Set<Unit>): Set<Unit> {
-    const withdrawn = new Set<Unit>();
-    const ring = this.ring;
-    if (!ring) return withdrawn;
-    let from = -1;
-    for (let at = ring.taken; at < ring.pushed && from < 0; at++) if (cancelled.has(this.ringUnits[at & RING_MASK]!)) from = at;
-    if (from < 0) return withdrawn;
-    const back = this.retractFrom(from);
-    if (!back) return withdrawn;
-    const requeue: Unit[] = [];
-    for (const unit of back) {
-      if (cancelled.has(unit)) withdrawn.add(unit);
-      else requeue.push(unit);
-    }
-    this.waitingShared.unshiftAll(requeue);
-    return withdrawn;
-  }
-
-  /** Drops the shared queue's references to units workers have taken: the books of a taken unit are `units`. */
-  private forgetTaken(): void {
-    const taken = this.ring!.taken;
-    while (this.ringForgotten - taken < 0) this.ringUnits[this.ringForgotten++ & RING_MASK] = undefined;
   }
 
   private kernelNumber(name: string): number {
@@ -440,112 +290,8 @@ export class Scheduler implements ResultSource {
 
   private broadcast(catalog: Catalog): void {
     const message: MainToWorker = { type: 'catalog', ...catalog };
-    for (const worker of this.live) worker.handle.post(message);
-    this.ring?.wakeAll();
-  }
-
-  /**
-   * The first posted unit of a synchronous run goes at once, so it runs even if the caller then blocks without
-   * yielding; the rest of the run is batched into one message per worker at the end of it (a microtask).
-   */
-  private postSoon(): void {
-    if (this.postScheduled) return;
-    this.postScheduled = true;
-    this.postQueued();
-    this.postScheduled = true;
-    queueMicrotask(() => {
-      if (this.postScheduled) this.step(() => this.postQueued());
-    });
-  }
-
-  private postQueued(): void {
-    this.postScheduled = false;
-    if (this.ring) return this.postToFreeWorkers();
-    // Without shared memory every unit travels this way: batches, least loaded first: otherwise the first worker takes every unit of a short run while another sits idle.
-    const load = (w: WorkerNode): number => w.posted.size + (w.running > 0 ? 1 : 0);
-    const active = this.live.filter((w) => !w.retiring && !w.gone).sort((a, b) => load(a) - load(b));
-    for (const worker of active) {
-      if (this.waitingPosted.length === 0) break;
-      let room = Math.min(MAX_POSTED_PER_WORKER - worker.posted.size, Math.ceil(this.waitingPosted.length / active.length));
-      const max = this.config.maxTasksPerWorker;
-      if (max !== undefined) room = Math.min(room, max - worker.postedCount);
-      if (room <= 0) continue;
-      const batch: Unit[] = [];
-      while (batch.length < room && this.waitingPosted.length > 0) {
-        const unit = this.waitingPosted.shift()!;
-        if (unit.settled) this.returnUnit(unit);
-        else batch.push(unit);
-      }
-      if (batch.length > 0) this.post(worker, batch);
-    }
-  }
-
-  /**
-   * With shared memory, a unit that must travel by message (it holds a SharedArrayBuffer) waits in the queue
-   * like every other unit, with the same counts and priorities, until a worker is free; then it goes to that
-   * worker, one at a time. Workers whose module is loaded come first: a unit posted to one still starting would
-   * wait out its start-up while a warm worker idles. Only when no worker is ready do starting ones get one each.
-   */
-  private postToFreeWorkers(): void {
-    // An apply posted earlier is finished once its slot says so, though its notice is unread.
-    const finished = (unit: Unit): boolean => unit.isApply && unit.job.slot >= 0 && this.slots.state(unit.job.slot) >= SlotState.NUMBER;
-    let free = this.live.filter((w) => !w.retiring && !w.gone && w.isFree(finished));
-    if (free.length === 0) return;
-    const ready = free.filter((w) => w.ready);
-    if (ready.length > 0) free = ready;
-    else if (this.live.some((w) => w.ready && !w.gone && !w.retiring)) return; // a ready worker will free up
-    for (const worker of free) {
-      let unit = this.waitingPosted.shift();
-      while (unit?.settled) {
-        this.returnUnit(unit);
-        unit = this.waitingPosted.shift();
-      }
-      if (!unit) return;
-      this.post(worker, [unit]);
-    }
-  }
-
-  private post(worker: WorkerNode, batch: Unit[]): void {
-    const message = (unit: Unit) => ({
-      id: unit.id,
-      slot: unit.job.slot,
-      kernel: unit.job.kernel,
-      args: unit.isApply ? (unit.work as unknown[]) : undefined,
-      items: unit.isApply ? undefined : unit.work,
-      star: unit.star || undefined,
-      timed: unit.timeout !== undefined || undefined,
-    });
-    const claim = (unit: Unit) => {
-      unit.place = Place.POSTED;
-      unit.worker = worker.serial;
-      worker.posted.set(unit.id, unit);
-      worker.postedCount++;
-      this.units.set(unit.id, unit);
-    };
-    try {
-      worker.handle.post({ type: 'run', units: batch.map(message) });
-      for (const unit of batch) claim(unit);
-    } catch {
-      // Something in the batch cannot be cloned: post one at a time, so only the units at fault fail.
-      for (const unit of batch) {
-        try {
-          worker.handle.post({ type: 'run', units: [message(unit)] });
-          claim(unit);
-        } catch (error) {
-          this.failQueued(
-            unit,
-            new TypeError(
-              `Expected the ${unit.isApply ? '`args`' : 'items'} of kernel \`${unit.job.kernel}\` to be values a worker can receive, but they cannot be copied: ${(error as Error)?.message ?? String(error)}`,
-              { cause: error },
-            ),
-          );
-        }
-      }
-    }
-    // A worker parked in Atomics.wait on the shared queue reads its port only once woken.
-    this.ring?.wakeAll();
-    const max = this.config.maxTasksPerWorker;
-    if (max !== undefined && worker.postedCount >= max && !this.ring) worker.retiring = true;
+    this.workers.post(message);
+    this.dispatch.wake();
   }
 
   // ---- cancelling ----------------------------------------------------------------------------------------
@@ -560,27 +306,26 @@ export class Scheduler implements ResultSource {
   cancel(units: readonly Unit[], error: (started: boolean) => Error, stopRunning = true): void {
     const untaken = new Set<Unit>();
     for (const unit of units) if (!unit.settled && unit.place === Place.SHARED) untaken.add(unit);
-    const withdrawn = this.withdrawFromRing(untaken);
+    const withdrawn = this.dispatch.withdraw(untaken);
     for (const unit of units) {
       if (unit.settled) continue;
       if (withdrawn.has(unit)) {
-        this.failQueued(unit, error(false)); // in no queue now
+        this.book.failQueued(unit, error(false)); // in no queue now
         continue;
       }
       if (unit.place === Place.QUEUED) {
-        (unit.viaRing ? this.waitingShared : this.waitingPosted).remove(unit);
-        this.failQueued(unit, error(false));
+        this.dispatch.remove(unit);
+        this.book.failQueued(unit, error(false));
         continue;
       }
       // Win the slot before a worker claims it (the worker then skips it), or stop the worker that already has.
-      // Without shared memory the worker cannot see a cancelled slot, so stopping it is the only sure way.
-      if (unit.isApply && this.config.shared && this.slots.tryCancel(unit.job.slot)) {
-        this.failHere(unit, error(false));
+      if (this.dispatch.tryCancelTaken(unit)) {
+        this.book.failHere(unit, error(false));
         continue;
       }
       if (stopRunning) this.stopWorkerFor(unit, error(true));
     }
-    this.dispatch();
+    this.dispatch.flush();
     this.afterActivity(); // counts changed: watchers, and close() may be done now
   }
 
@@ -591,10 +336,10 @@ export class Scheduler implements ResultSource {
    */
   cancelJob(job: Job, error: Error, stopRunning = false): void {
     this.step(() => {
-      const units = this.mapUnits.get(job);
+      const units = this.book.unitsOf(job);
       if (units) this.cancel(units, () => error, stopRunning);
       job.abort(error, this.outbox);
-      this.maybeRelease(job);
+      this.book.release(job);
     });
   }
 
@@ -646,99 +391,18 @@ export class Scheduler implements ResultSource {
     });
   }
 
-  // ---- the one settle path -------------------------------------------------------------------------------
-
-  private settleUnit(unit: Unit, ok: boolean, value: unknown): void {
-    if (unit.settled) return;
-    unit.settled = true;
-    if (unit.timeout !== undefined) this.deadlines.forget(unit);
-    if (ok) unit.job.unitSucceeded(unit, value, this.outbox);
-    else unit.job.unitFailed(unit, value as Error, this.outbox);
-    if (unit.place === Place.RETURNED) this.units.delete(unit.id);
-    this.maybeRelease(unit.job);
-  }
-
-  /**
-   * Settles a unit no worker will report (crash, timeout, cancel, terminate). Its countdown is not done here:
-   * while the job is pending only workers count down, so a slot can never read ready one unit early (a worker
-   * that counted just before dying is not counted twice); the job remembers it, and the slot is squared when
-   * released.
-   */
-  private failHere(unit: Unit, error: Error): void {
-    if (unit.settled) return;
-    // An apply's count is 1: if it reads 0, its worker counted it down before it died.
-    if (!(unit.isApply && unit.job.slot >= 0 && this.slots.isReady(unit.job.slot))) unit.job.uncounted++;
-    this.settleUnit(unit, false, error);
-  }
-
-  private failQueued(unit: Unit, error: Error): void {
-    this.failHere(unit, error);
-    this.returnUnit(unit);
-  }
-
-  /**
-   * No worker holds the unit any more. `early`: a shared unit whose value came by message: its completion entry
-   * is still to come (it carries the unit's timings, frees its room, and follows the worker's countdown), so the
-   * unit stays in the books, and its job keeps its slot, until then (see completionDone). Its memory (payload
-   * block, the job's temporaries) is free now: the worker posts a value once the kernel is done with it.
-   */
-  private returnUnit(unit: Unit, early = false): void {
-    if (unit.place === Place.RETURNED) return;
-    if (early) {
-      unit.awaitingCompletion = true;
-      unit.job.owed++;
-    }
-    if (unit.place === Place.POSTED) this.live.find((w) => w.serial === unit.worker)?.posted.delete(unit.id);
-    unit.place = Place.RETURNED;
-    unit.job.outstanding--;
-    if (unit.block) {
-      this.arena!.free(unit.block);
-      unit.block = undefined;
-    }
-    if (unit.settled && !unit.awaitingCompletion) this.units.delete(unit.id);
-    else this.units.set(unit.id, unit); // its value, or its completion entry, is still on its way
-    this.maybeRelease(unit.job);
-  }
-
-  /**
-   * The completion entry of a unit whose value came by message was read (`lost`: or will never come, its worker
-   * being gone). The worker counts down before publishing; one that died first did not, unless its apply slot
-   * reads 0 already.
-   */
-  private completionDone(unit: Unit, lost: boolean): void {
-    unit.awaitingCompletion = false;
-    const job = unit.job;
-    if (lost && !(unit.isApply && job.slot >= 0 && this.slots.isReady(job.slot))) job.uncounted++;
-    job.owed--;
-    if (unit.settled) this.units.delete(unit.id);
-    this.maybeRelease(job);
-  }
-
-  /** Gives back what a settled job held: its memory once no worker holds a unit, its slot once every countdown is in. */
-  private maybeRelease(job: Job): void {
-    if (job.pending || job.outstanding > 0) return;
-    if (job.slot >= 0 && job.owed === 0) {
-      this.slots.release(job.slot, job.uncounted);
-      job.slot = -1;
-    }
-    this.mapUnits.delete(job);
-    job.resources?.release?.();
-    (job as { resources: JobResources | undefined }).resources = undefined;
-  }
-
   // ---- completions ---------------------------------------------------------------------------------------
 
   /** Takes in every completion already published, and refills the shared queue with the room they freed. */
   private drain(): void {
     let needMessages = false;
-    for (const worker of this.live) {
+    for (const worker of this.workers.live) {
       if (!worker.completions?.unread) continue;
       const read = this.readCompletions(worker);
       if (read < 0) needMessages = true;
     }
-    if (needMessages) for (const worker of [...this.live]) worker.handle.drainSync();
-    if (this.ring) this.forgetTaken();
-    if (this.waitingShared.length > 0) this.pushShared();
+    if (needMessages) this.workers.drainMessages();
+    this.dispatch.refill();
     this.afterActivity();
   }
 
@@ -750,32 +414,28 @@ export class Scheduler implements ResultSource {
       if (outcome === Outcome.MESSAGE) byMessage = true;
       this.completed(id, outcome, startedAt, runMs, worker, now);
     });
-    this.ring!.completed(read);
-    if (read > 0) {
-      // Proof the worker started: its death later is not a start-up crash.
-      worker.provedAlive = true;
-      this.startupCrashes = 0;
-    }
+    this.dispatch.completed(read);
+    if (read > 0) this.workers.proved(worker); // it started: its death later is not a start-up crash
     return byMessage ? -1 : read;
   }
 
   private completed(id: number, outcome: number, startedAt: number, runMs: number, worker: WorkerNode, now: number): void {
-    const unit = this.units.get(id);
+    const unit = this.book.get(id);
     if (!unit) return;
     if (outcome !== Outcome.SKIPPED) {
-      worker.provedAlive = true;
+      worker.markProvedAlive();
       this.metrics.recordRun(runMs, now);
       this.metrics.recordWait(Math.max(0, ((clockUsOfEpoch(startedAt) - unit.submittedUs) | 0) / 1000), now);
       this.metrics.reportBusy(worker.serial, runMs, now);
     }
     if (unit.awaitingCompletion) {
-      this.completionDone(unit, false);
+      this.book.completionDone(unit, false);
       return;
     }
     if (unit.place !== Place.SHARED) return;
-    if (outcome === Outcome.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
-    else if (outcome === Outcome.IN_PLACE) this.settleUnit(unit, true, this.arenaNumbers(unit));
-    this.returnUnit(unit);
+    if (outcome === Outcome.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
+    else if (outcome === Outcome.IN_PLACE) this.book.settle(unit, true, this.arenaNumbers(unit));
+    this.book.giveBack(unit);
   }
 
   private arenaNumbers(unit: Unit): Float64Array {
@@ -783,26 +443,21 @@ export class Scheduler implements ResultSource {
     return new Float64Array(bytes.buffer, bytes.byteOffset, unit.work.length).slice();
   }
 
-  private hasUnreadCompletions(): boolean {
-    for (const worker of this.live) if (worker.completions && worker.completions.unread) return true;
-    return false;
-  }
-
   /** Wakes this thread (Atomics.waitAsync) when a worker publishes a completion while units are in shared memory. */
   private armCompletionWait(): void {
-    if (this.waitArmed || !this.ring || this.queueAbandoned || this.ring.inFlight === 0) return;
+    if (this.waitArmed || this.dispatch.inFlight === 0) return;
     this.waitArmed = true;
-    const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+    const seen = readPoolSignal(this.signal);
     const wake = (): void => {
       this.waitArmed = false;
       this.step(() => this.drain());
       this.armCompletionWait();
     };
-    if (this.hasUnreadCompletions()) {
+    if (this.workers.hasUnreadCompletions()) {
       queueMicrotask(wake);
       return;
     }
-    const result = waitAsync(this.signal, PoolCell.COMPLETIONS, seen);
+    const result = waitPoolSignalAsync(this.signal, seen);
     if (result) void result.then(wake);
     else setTimeout(wake, 1);
   }
@@ -811,47 +466,40 @@ export class Scheduler implements ResultSource {
     switch (message.type) {
       case 'result':
       case 'error': {
-        worker.provedAlive = true;
-        this.startupCrashes = 0;
-        const unit = this.units.get(message.id);
+        this.workers.proved(worker);
+        const unit = this.book.get(message.id);
         if (!unit) break;
-        if (!this.config.shared && unit.job.slot >= 0 && !unit.settled) this.slots.completeUnit(unit.job.slot);
-        if (message.type === 'result') this.settleUnit(unit, true, message.value);
-        else this.settleUnit(unit, false, toTaskError(unit.job.kernel, message.error));
+        this.dispatch.countDownPosted(unit);
+        if (message.type === 'result') this.book.settle(unit, true, message.value);
+        else this.book.settle(unit, false, toTaskError(unit.job.kernel, message.error));
         // The worker posts a value only once the kernel is done with the unit's memory, so its blocks can go
         // now; a shared unit's room in the queue is still counted by its completion entry, which follows.
-        this.returnUnit(unit, unit.place === Place.SHARED);
+        this.book.giveBack(unit, unit.place === Place.SHARED);
         break;
       }
       case 'done': {
-        worker.provedAlive = true;
-        this.startupCrashes = 0;
+        this.workers.proved(worker);
         for (const id of message.ids) {
-          const unit = this.units.get(id);
+          const unit = this.book.get(id);
           if (!unit || unit.place !== Place.POSTED) continue;
-          if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
-          this.returnUnit(unit);
+          if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
+          this.book.giveBack(unit);
         }
         break;
       }
       case 'started': {
-        const unit = this.units.get(message.id);
+        const unit = this.book.get(message.id);
         if (unit && !unit.settled && unit.timeout !== undefined) this.deadlines.start(unit, unit.timeout);
         return;
       }
       case 'retired':
         if (worker.gone) return; // stopped for a timeout or a cancel: already let go
-        worker.retiring = true;
+        worker.markRetiring();
         this.drain();
         this.retire(worker);
         return;
       case 'idle':
-        // Above minWorkers, an idle worker goes. Stopping it (RUNNING 0 → STOPPED) means it takes nothing more;
-        // it may still be publishing the unit it just finished, so it is let go only once it answers `retired`.
-        if (!worker.retiring && worker.posted.size === 0 && this.activeWorkers > this.config.minWorkers && worker.stopIfRunning(0)) {
-          worker.retiring = true;
-          this.ring?.wakeAll();
-        }
+        if (this.workers.retireIfSpare(worker)) this.dispatch.wake(); // a parked worker sees it is stopped
         return;
       case 'closing':
         return; // the transport reports it as the worker's exit
@@ -870,8 +518,8 @@ export class Scheduler implements ResultSource {
   }
 
   private afterActivity(): void {
-    if (this.waitingPosted.length > 0) this.postSoon();
-    if (this.units.size === 0 && this.waitingShared.length === 0 && this.waitingPosted.length === 0) {
+    this.dispatch.postWaiting();
+    if (this.book.size === 0 && this.dispatch.waiting === 0) {
       this.setBusy(false);
       this.finishCloseIfDone();
     }
@@ -889,13 +537,13 @@ export class Scheduler implements ResultSource {
       return;
     }
     watchers.changed(this.queuedUnits, this.unsettledInWorkers);
-    const wantTakes = watchers.watchingSize && this.ring !== undefined && !this.queueAbandoned && this.ring.waiting > 0;
+    const wantTakes = watchers.watchingSize && this.dispatch.untaken > 0;
     if (wantTakes !== this.watchingTakes) this.watchTakes(wantTakes);
   }
 
   private watchTakes(on: boolean): void {
     this.watchingTakes = on;
-    this.ring!.watchTakes(on);
+    this.dispatch.watchTakes(on);
     if (on) this.armCompletionWait();
   }
 
@@ -926,13 +574,13 @@ export class Scheduler implements ResultSource {
   pump(): void {
     this.outbox.enter();
     try {
-      for (const worker of [...this.live]) worker.handle.drainSync(); // `started` notices, values by message
+      this.workers.drainMessages(); // `started` notices, values by message
       this.drain();
-      for (const worker of [...this.live]) {
+      for (const worker of [...this.workers.live]) {
         if (worker.exiting && !worker.gone) this.workerGone(worker, { code: worker.exitCode, error: undefined });
       }
       if (this.deadlines.size > 0) this.deadlines.enforce();
-      if (this.postScheduled) this.postQueued();
+      this.dispatch.postIfScheduled();
     } finally {
       this.outbox.leave();
     }
@@ -960,7 +608,7 @@ export class Scheduler implements ResultSource {
     const deadline = timeout === undefined ? Infinity : performance.now() + timeout;
     let spinUntil = 0;
     for (;;) {
-      const seen = Atomics.load(this.signal, PoolCell.COMPLETIONS);
+      const seen = readPoolSignal(this.signal);
       this.pump();
       if (!job.pending) return true;
       if (!transport.readsMessagesSync && this.finished(job)) {
@@ -976,36 +624,20 @@ export class Scheduler implements ResultSource {
       // running tasks are enforced.
       if (spinUntil === 0) spinUntil = performance.now() + SPIN_BEFORE_PARK_MS;
       if (performance.now() < spinUntil) continue;
-      Atomics.wait(this.signal, PoolCell.COMPLETIONS, seen, Math.max(0, Math.min(left, this.deadlines.untilNext(), MAX_PARK_MS)));
+      waitPoolSignal(this.signal, seen, Math.max(0, Math.min(left, this.deadlines.untilNext(), MAX_PARK_MS)));
     }
   }
 
   // ---- workers: start, stop, crash -----------------------------------------------------------------------
 
-  private spawn(): void {
-    const worker = new WorkerNode(this.nextSerial++, this.config.shared);
-    this.exits.push(worker.exited);
-    const ring = this.ring;
-    worker.handle = this.config.transport.spawn(
-      {
-        message: (message) => {
-          this.outbox.enter();
-          try {
-            this.onMessage(worker, message);
-          } finally {
-            this.outbox.leave();
-          }
-        },
-        exit: (exit) => this.step(() => this.onExit(worker, exit)),
-      },
-      this.config.spawnOptions,
-    );
-    worker.handle.post({
+  /** What a new worker is told: where the shared memory is, the catalog so far, and its limits. */
+  private initMessage(worker: WorkerNode): InitMessage {
+    return {
       type: 'init',
       module: this.config.module,
       control: worker.control,
       signal: this.signal.buffer as SharedArrayBuffer,
-      ring: ring && worker.completions ? { descriptors: ring.buffers.descriptors, completions: worker.completions.buffer } : undefined,
+      ring: this.dispatch.ringOf(worker),
       serial: worker.serial,
       reportExports: !this.kernels.exportsKnown || undefined,
       catalog: { kernels: this.kernels.names(), slotPages: [...this.slots.pages], arenaPages: this.arena?.pages() },
@@ -1014,91 +646,76 @@ export class Scheduler implements ResultSource {
       maxUnits: this.config.maxTasksPerWorker,
       maxMemoryMb: this.config.maxWorkerMemory === Infinity ? undefined : this.config.maxWorkerMemory,
       idleTimeout: this.config.minWorkers < this.config.workers ? this.config.idleTimeout : undefined,
-    });
-    this.metrics.workerStarted(worker.serial);
-    if (this.busy) worker.handle.setBusy(true);
-    this.live.push(worker);
+    };
   }
 
   private onExit(worker: WorkerNode, exit: WorkerExit): void {
     // Only now is the thread surely gone: repair a queue lock it may have died holding.
-    this.ring?.repairAfterDeath(worker.serial, worker.stoppedUnit || worker.running);
+    this.dispatch.workerExited(worker);
     this.config.onWorkerExit?.(worker.serial);
     if (!worker.gone) this.workerGone(worker, exit);
     worker.markExited();
   }
 
   /** A worker is finished with: take in what it completed, blame the unit it was inside, requeue what it never started. */
-  private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit): void {
-    if (worker.gone) return;
-    worker.gone = true;
-    this.live.splice(this.live.indexOf(worker), 1);
+  private workerGone(worker: WorkerNode, exit: WorkerExit, stopped?: Unit, retired = false): void {
+    if (!this.workers.remove(worker)) return;
     worker.handle.drainSync();
     if (worker.completions) this.readCompletions(worker);
-    this.metrics.workerExited(worker.serial);
     let blamed = false;
     if (stopped) {
       // Its block stays allocated until the thread has exited: it may still be writing for a moment.
       void worker.exited.then(() => this.leftSharedMemory(stopped));
     } else {
-      const running = this.config.shared ? worker.running : ([...worker.posted.values()].find((u) => !u.settled)?.id ?? 0);
-      const suspect = this.units.get(running > 0 ? running : worker.lastTaken);
+      const running = this.dispatch.runningOn(worker);
+      const suspect = this.book.get(running > 0 ? running : worker.lastTaken);
       if (suspect?.awaitingCompletion && running <= 0) {
         // It died between posting the value and publishing the completion: the value is in, the room is free.
-        this.completionDone(suspect, true);
-        this.ring!.forget();
+        this.book.completionDone(suspect, true);
+        this.dispatch.forget();
       } else if (
         suspect &&
         (suspect.place === Place.POSTED ? suspect.worker === worker.serial : suspect.place === Place.SHARED && (running > 0 || worker.lastTaken === suspect.id))
       ) {
         if (running > 0 || suspect.place === Place.SHARED) {
           blamed = true;
-          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) {
-            // It died between writing the value and counting it down: count down here, or the slot never drains.
-            if (!this.slots.isReady(suspect.job.slot)) suspect.job.uncounted++;
-            this.settleUnit(suspect, true, this.slots.numberValue(suspect.job.slot));
-          } else this.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
+          // An apply whose number is in its slot succeeded, whether or not the worker lived to count it down.
+          if (suspect.isApply && this.slots.state(suspect.job.slot) === SlotState.NUMBER) this.book.settleFromSlot(suspect);
+          else this.book.failHere(suspect, crashError(suspect.job.kernel, exit, itemsOf(suspect)));
           this.leftSharedMemory(suspect);
         }
       }
     }
     // Posted units it never finished go back to the front of the queue; finished ones settle from their slot.
     const requeue: Unit[] = [];
-    for (const unit of worker.posted.values()) {
+    const posted = worker.takePosted();
+    for (const unit of posted) {
       if (unit.settled) continue;
-      if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.settleUnit(unit, true, this.slots.numberValue(unit.job.slot));
+      if (unit.isApply && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
       else requeue.push(unit);
     }
-    for (const unit of worker.posted.values()) if (unit.settled) this.returnUnit(unit);
-    worker.posted.clear();
-    for (const unit of requeue) {
-      unit.place = Place.QUEUED;
-      this.units.delete(unit.id);
-    }
-    this.waitingPosted.unshiftAll(requeue);
-    if (!stopped && !blamed && !worker.provedAlive) this.startupCrashes++;
-    if (this.startupCrashes >= MAX_STARTUP_CRASHES) {
-      this.breakPool(
-        new WorkerCrashError(
-          `Workers keep dying before finishing any task (${MAX_STARTUP_CRASHES} in a row; last exit code ${exit.code}); the pool stopped replacing them`,
-          { kernel: '(startup)', exitCode: exit.code, cause: exit.error },
-        ),
-      );
+    for (const unit of posted) if (unit.settled) this.book.giveBack(unit);
+    for (const unit of requeue) this.book.requeue(unit);
+    this.dispatch.requeuePosted(requeue);
+    // A death the pool caused (a stopped unit), that a unit explains (blamed), or a retirement is no start-up crash.
+    const crashLoop = this.workers.died(worker, exit, !stopped && !blamed && !retired);
+    if (crashLoop) {
+      this.breakPool(crashLoop);
       return;
     }
     this.replaceIfNeeded();
-    this.dispatch();
+    this.dispatch.flush();
     this.afterActivity();
   }
 
   /** A unit taken from the shared queue that will never publish a completion: its room is free again. */
   private leftSharedMemory(unit: Unit): void {
-    if (unit.place === Place.SHARED) this.ring!.forget();
-    this.returnUnit(unit);
+    if (unit.place === Place.SHARED) this.dispatch.forget();
+    this.book.giveBack(unit);
   }
 
   private workRemains(): boolean {
-    return this.holds > 0 || this.units.size > 0 || this.waitingShared.length > 0 || this.waitingPosted.length > 0;
+    return this.holds > 0 || this.book.size > 0 || this.dispatch.waiting > 0;
   }
 
   /**
@@ -1107,10 +724,8 @@ export class Scheduler implements ResultSource {
    */
   private replaceIfNeeded(): void {
     // O(1) in the common case (every worker is up): this runs on every submission.
-    if (this.broken || this.state === 'terminated' || this.live.length >= this.config.workers) return;
-    const work = this.queuedUnits + this.runningUnits;
-    const wanted = Math.min(this.config.workers, this.state === 'open' ? Math.max(this.config.minWorkers, work) : work);
-    for (let active = this.activeWorkers; active < wanted; active++) this.spawn();
+    if (this.broken || this.state === 'terminated' || this.workers.full) return;
+    this.workers.grow(this.queuedUnits + this.runningUnits, this.state === 'open');
   }
 
   /**
@@ -1119,18 +734,18 @@ export class Scheduler implements ResultSource {
    */
   private stopWorkerFor(unit: Unit, error: Error): void {
     if (unit.settled) return;
-    const worker = this.config.shared ? this.live.find((w) => w.running === unit.id) : this.live.find((w) => w.serial === unit.worker);
+    const worker = this.dispatch.workerRunning(unit);
     if (!worker) {
       this.pump();
-      if (!unit.settled && unit.place === Place.QUEUED) this.failQueued(unit, error);
+      if (!unit.settled && unit.place === Place.QUEUED) this.book.failQueued(unit, error);
       return;
     }
-    if (this.config.shared && !worker.stopIfRunning(unit.id)) {
+    if (!this.dispatch.stopFor(worker, unit)) {
       this.pump();
       return;
     }
-    this.failHere(unit, error);
-    worker.stoppedUnit = unit.id;
+    this.book.failHere(unit, error);
+    worker.markStoppedFor(unit.id);
     void worker.handle.terminate();
     // No need to wait for the thread to exit: with RUNNING stopped it can take nothing else.
     this.workerGone(worker, { code: undefined, error: undefined }, unit);
@@ -1138,32 +753,21 @@ export class Scheduler implements ResultSource {
 
   /** Lets a worker go that finished its last unit and said so: a retirement, never counted as a crash. */
   private retire(worker: WorkerNode): void {
-    worker.provedAlive = true;
-    this.workerGone(worker, { code: 0, error: undefined });
+    this.workerGone(worker, { code: 0, error: undefined }, undefined, true);
     void worker.handle.terminate();
   }
 
   /** Pool.create: resolves once minWorkers workers have loaded the module; rejects if the pool breaks first. */
   workersReady(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.readyWaiters.push({ resolve, reject });
-      this.setBusy(true);
-      this.tellReadyWaiters();
-    });
+    const ready = this.workers.whenReady();
+    this.tellReadyWaiters();
+    return ready;
   }
 
   private tellReadyWaiters(): void {
-    if (this.readyWaiters.length === 0) return;
-    let ready = 0;
-    for (const worker of this.live) if (worker.ready) ready++;
-    const failed = this.broken ?? (this.state === 'terminated' ? new PoolStateError('The pool was terminated before its workers were ready') : undefined);
-    if (!failed && ready < Math.min(this.config.minWorkers, this.config.workers)) return;
-    const waiters = this.readyWaiters.splice(0);
-    for (const waiter of waiters) {
-      if (failed) waiter.reject(failed);
-      else waiter.resolve();
-    }
-    if (!this.workRemains()) this.setBusy(false);
+    const failed = (): Error | undefined =>
+      this.broken ?? (this.state === 'terminated' ? new PoolStateError('The pool was terminated before its workers were ready') : undefined);
+    if (this.workers.tellReady(failed) && !this.workRemains()) this.setBusy(false);
   }
 
   private breakPool(error: Error): void {
@@ -1178,30 +782,24 @@ export class Scheduler implements ResultSource {
     // Stop every worker first: from here on none takes a unit or counts one down, so what each was inside is
     // known, and a completion it published before the stop settles its unit with the value it computed.
     const started = new Set<number>();
-    for (const worker of this.live) {
+    for (const worker of this.workers.live) {
       const was = worker.stop();
       if (was > 0) started.add(was);
       if (worker.lastTaken > 0) started.add(worker.lastTaken);
     }
     this.drain();
-    this.queueAbandoned = true;
-    for (const unit of [...this.waitingShared.drain(), ...this.waitingPosted.drain()]) this.failQueued(unit, error(false));
-    const held = [...this.units.values()];
-    for (const unit of held) this.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
+    for (const unit of this.dispatch.abandon()) this.book.failQueued(unit, error(false));
+    const held = this.book.held();
+    for (const unit of held) this.book.failHere(unit, error(unit.place === Place.POSTED || started.has(unit.id)));
     this.deadlines.clear();
-    const workers = [...this.live];
-    for (const worker of workers) {
-      worker.gone = true;
-      void worker.handle.terminate();
-    }
-    this.live.length = 0;
+    const workers = this.workers.stopAll();
     this.reportQueue(); // nothing is queued or running any more: every watcher resolves
     // An armed Atomics.waitAsync would hold this scheduler and its buffers for ever (nothing notifies it now).
     this.releaseCompletionWait();
     return Promise.all(workers.map((w) => w.exited)).then(() => {
       for (const unit of held) {
-        if (unit.awaitingCompletion) this.completionDone(unit, true);
-        else this.returnUnit(unit);
+        if (unit.awaitingCompletion) this.book.completionDone(unit, true);
+        else this.book.giveBack(unit);
       }
       this.setBusy(false);
       this.finishCloseIfDone();
@@ -1211,10 +809,7 @@ export class Scheduler implements ResultSource {
   // ---- lifecycle -----------------------------------------------------------------------------------------
 
   private setBusy(busy: boolean): void {
-    busy ||= this.readyWaiters.length > 0; // Pool.create awaits the workers: the process must not exit meanwhile
-    if (busy === this.busy) return;
-    this.busy = busy;
-    for (const worker of this.live) worker.handle.setBusy(busy);
+    this.workers.setBusy(busy);
   }
 
   close(): void {
@@ -1225,19 +820,14 @@ export class Scheduler implements ResultSource {
 
   /** Ends a pending Atomics.waitAsync on the pool signal: its wake finds nothing to do and does not re-arm. */
   private releaseCompletionWait(): void {
-    if (this.waitArmed) Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    if (this.waitArmed) releasePoolWait(this.signal);
   }
 
   private finishClose(): void {
     if (this.closeFinished) return;
     this.closeFinished = true;
     this.releaseCompletionWait();
-    const workers = [...this.live];
-    this.live.length = 0;
-    for (const worker of workers) {
-      worker.gone = true;
-      void worker.handle.terminate();
-    }
+    this.workers.stopAll();
   }
 
   private finishCloseIfDone(): void {
@@ -1264,12 +854,7 @@ export class Scheduler implements ResultSource {
   /** Resolves once every worker this pool started has exited, replacements included. */
   async join(): Promise<void> {
     if (this.state === 'open') throw new PoolStateError('join() was called before close() or terminate(); call one of them first');
-    // Workers spawned while we wait (replacements of retired ones) are waited for too.
-    for (let seen = 0; seen < this.exits.length;) {
-      const batch = this.exits.slice(seen);
-      seen += batch.length;
-      await Promise.all(batch);
-    }
+    await this.workers.allExited();
   }
 
   // ---- numbers for stats() -------------------------------------------------------------------------------
@@ -1280,19 +865,12 @@ export class Scheduler implements ResultSource {
   }
 
   get workerCount(): number {
-    return this.live.length;
-  }
-
-  /** Live workers that take work or still hold some: a retiring worker with nothing left is not counted. */
-  private get activeWorkers(): number {
-    let active = 0;
-    for (const worker of this.live) if (!worker.retiring || worker.posted.size > 0) active++;
-    return active;
+    return this.workers.count;
   }
 
   /** Units waiting for a worker: in a queue here, or in the shared queue and not yet taken. */
   get queuedUnits(): number {
-    return this.waitingShared.length + this.waitingPosted.length + (this.ring && !this.queueAbandoned ? this.ring.waiting : 0);
+    return this.dispatch.queued;
   }
 
   /**
@@ -1301,9 +879,7 @@ export class Scheduler implements ResultSource {
    * thread is busy. Units posted by message count until their worker's notice is read.
    */
   get runningUnits(): number {
-    let running = 0;
-    for (const worker of this.live) running += worker.posted.size - (worker.completions?.unreadCount ?? 0);
-    return running + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnfinished + this.dispatch.takenUnread;
   }
 
   /**
@@ -1312,9 +888,7 @@ export class Scheduler implements ResultSource {
    * `runningUnits` already reads 0 from shared memory.
    */
   private get unsettledInWorkers(): number {
-    let posted = 0;
-    for (const worker of this.live) posted += worker.posted.size;
-    return posted + (this.ring && !this.queueAbandoned ? this.ring.takenUnread : 0);
+    return this.workers.postedUnits + this.dispatch.takenUnread;
   }
 
   get arenaBytes(): number {
@@ -1339,12 +913,4 @@ function crashError(kernel: string, exit: WorkerExit, items = ''): WorkerCrashEr
     exitCode: exit.code,
     cause: exit.error,
   });
-}
-
-/** Atomics.waitAsync where it exists (Node 20, Chromium, Bun, Deno); undefined elsewhere (poll instead). */
-function waitAsync(cells: Int32Array, index: number, value: number): Promise<unknown> | undefined {
-  const wait = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number) => { async: boolean; value: unknown } }).waitAsync;
-  if (!wait) return undefined;
-  const result = wait(cells, index, value);
-  return result.async ? (result.value as Promise<unknown>) : Promise.resolve();
 }

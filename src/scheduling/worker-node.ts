@@ -1,4 +1,5 @@
-import { RUNNING_STOPPED, WORKER_CONTROL_BYTES, WorkerCell } from '../abi/layout.js';
+import { WORKER_CONTROL_BYTES } from '../abi/layout.js';
+import { exitCode, isExiting, readLastTaken, readRunning, stopIfRunning, stopRunning } from '../abi/worker-control.js';
 import { allocateFlagBuffer } from '../abi/shared-buffer.js';
 import { CompletionRing } from '../abi/work-ring.js';
 import type { WorkerHandle } from '../transport/types.js';
@@ -6,28 +7,21 @@ import type { Unit } from './jobs.js';
 
 /**
  * One live worker as the Scheduler sees it: its control cells, its completion ring, and the units posted to
- * it by message. The Scheduler is the only one to change these (every change is one of its methods).
+ * it by message. Every change to it is one of its methods, called by the WorkerSet that owns it or by the
+ * scheduler's dispatch as it posts units.
  */
 export class WorkerNode {
   readonly control = allocateFlagBuffer(WORKER_CONTROL_BYTES);
   readonly cells = new Int32Array(this.control);
   /** Where its completions of shared-queue units appear (only with shared memory). */
   readonly completions: CompletionRing | undefined;
-  /** Units posted to it in `run` messages and not yet back, in the order it runs them. */
-  readonly posted = new Map<number, Unit>();
-  /** Units ever posted (maxTasksPerWorker applies to posted units; the worker counts what it takes itself). */
-  postedCount = 0;
-  /** Catalog entries already sent (slot pages). */
-  slotPagesSent = 0;
-  /** No more units go here; it is stopped once what it holds is back. */
-  retiring = false;
-  /** Set once the pool has stopped using this worker (dead, killed or retired). */
-  gone = false;
-  /** The unit the pool stopped it for (timeout, cancel), 0 if none. */
-  stoppedUnit = 0;
-  /** It finished a unit, so a death now is not a start-up crash. */
-  provedAlive = false;
-  handle!: WorkerHandle;
+  readonly #posted = new Map<number, Unit>();
+  #postedCount = 0;
+  #retiring = false;
+  #gone = false;
+  #stoppedUnit = 0;
+  #provedAlive = false;
+  #handle: WorkerHandle | undefined;
   #ready = false;
   /** Resolves when its thread has exited. */
   readonly exited: Promise<void>;
@@ -42,17 +36,93 @@ export class WorkerNode {
     this.exited = new Promise<void>((resolve) => (this.markExited = resolve));
   }
 
+  get handle(): WorkerHandle {
+    return this.#handle!;
+  }
+
+  /** Gives it the transport's handle to its thread (once, right after spawning it). */
+  attach(handle: WorkerHandle): void {
+    this.#handle = handle;
+  }
+
+  /** Units posted to it in `run` messages and not yet back, in the order it runs them. */
+  get posted(): ReadonlyMap<number, Unit> {
+    return this.#posted;
+  }
+
+  /** Units ever posted (maxTasksPerWorker applies to posted units; the worker counts what it takes itself). */
+  get postedCount(): number {
+    return this.#postedCount;
+  }
+
+  /** `unit` was posted to it in a `run` message. */
+  holdPosted(unit: Unit): void {
+    this.#posted.set(unit.id, unit);
+    this.#postedCount++;
+  }
+
+  /** A posted unit is back. */
+  releasePosted(unitId: number): void {
+    this.#posted.delete(unitId);
+  }
+
+  /** Every posted unit not yet back, forgotten here (its worker is gone): the caller settles or requeues them. */
+  takePosted(): Unit[] {
+    const units = [...this.#posted.values()];
+    this.#posted.clear();
+    return units;
+  }
+
+  /** No more units go here; it is stopped once what it holds is back. */
+  get retiring(): boolean {
+    return this.#retiring;
+  }
+
+  markRetiring(): void {
+    this.#retiring = true;
+  }
+
+  /** Set once the pool has stopped using this worker (dead, killed or retired). */
+  get gone(): boolean {
+    return this.#gone;
+  }
+
+  /** The pool stops using it; false if it already had. */
+  markGone(): boolean {
+    if (this.#gone) return false;
+    this.#gone = true;
+    return true;
+  }
+
+  /** The unit the pool stopped it for (timeout, cancel), 0 if none. */
+  get stoppedUnit(): number {
+    return this.#stoppedUnit;
+  }
+
+  markStoppedFor(unitId: number): void {
+    this.#stoppedUnit = unitId;
+  }
+
+  /** It finished a unit (or retired cleanly), so a death now is not a start-up crash. */
+  get provedAlive(): boolean {
+    return this.#provedAlive;
+  }
+
+  markProvedAlive(): void {
+    this.#provedAlive = true;
+  }
+
   /** Id of the unit the worker is running, 0 if none, RUNNING_STOPPED once stopped. */
   get running(): number {
-    return Atomics.load(this.cells, WorkerCell.RUNNING);
+    return readRunning(this.cells);
   }
 
   get lastTaken(): number {
-    return Atomics.load(this.cells, WorkerCell.LAST_TAKEN);
+    return readLastTaken(this.cells);
   }
 
   get exitCode(): number {
-    return Atomics.load(this.cells, WorkerCell.EXIT_CODE);
+    return exitCode(this.cells);
   }
 
   /** Its module is loaded and its task loop runs (it said so: markReady). */
@@ -78,20 +148,16 @@ export class WorkerNode {
   }
 
   get exiting(): boolean {
-    return Atomics.load(this.cells, WorkerCell.EXITING) !== 0;
+    return isExiting(this.cells);
   }
 
   /** Stops the worker whatever it is doing; returns the id of the unit it was inside (0 if none). */
   stop(): number {
-    for (;;) {
-      const running = this.running;
-      if (running === RUNNING_STOPPED) return 0;
-      if (Atomics.compareExchange(this.cells, WorkerCell.RUNNING, running, RUNNING_STOPPED) === running) return running;
-    }
+    return stopRunning(this.cells);
   }
 
   /** Stops the worker if it is running `unitId` (0: if it is idle): afterwards it can neither finish that unit nor take another. */
   stopIfRunning(unitId: number): boolean {
-    return Atomics.compareExchange(this.cells, WorkerCell.RUNNING, unitId, RUNNING_STOPPED) === unitId;
+    return stopIfRunning(this.cells, unitId);
   }
 }

@@ -1,18 +1,8 @@
-import {
-  DESCRIPTOR_ARGS_F64,
-  DESCRIPTOR_INT32S,
-  DescriptorCell,
-  Outcome,
-  PoolCell,
-  SLOT_INDEX_MASK,
-  SLOT_PAGE_SHIFT,
-  SlotState,
-  UnitFlag,
-  UnitKind,
-  WorkerCell,
-  viewSlotPage,
-  type SlotPageViews,
-} from '../abi/layout.js';
+import { notifyPool } from '../abi/pool-signal.js';
+import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../abi/descriptor.js';
+import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../abi/slot-table.js';
+import { announceExit, claimRunning, releaseRunning } from '../abi/worker-control.js';
+import { DescriptorCell, Outcome, SLOT_INDEX_MASK, SLOT_PAGE_SHIFT, UnitKind, viewSlotPage, type SlotPageViews } from '../abi/layout.js';
 import { SHARED_MEMORY_AVAILABLE } from '../abi/shared-buffer.js';
 import { RingConsumer, TAKE_NOTHING, TAKE_STOPPED } from '../abi/work-ring.js';
 import type { Catalog, MainToWorker, SerializedError, UnitMessage, WorkerToMain } from '../abi/protocol.js';
@@ -89,9 +79,7 @@ export class WorkerRuntime {
   private control!: Int32Array;
   private signal!: Int32Array;
   private ring: RingConsumer | undefined;
-  private readonly scratch = new Int32Array(DESCRIPTOR_INT32S);
-  private readonly scratchF64 = new Float64Array(this.scratch.buffer);
-  private readonly scratchI64 = new BigInt64Array(this.scratch.buffer);
+  private readonly scratch = new DescriptorScratch();
   private readonly kernelNames: string[] = [];
   private readonly pages: SlotPageViews[] = [];
   private readonly arena = new Map<number, SharedArrayBuffer>();
@@ -105,10 +93,8 @@ export class WorkerRuntime {
   /** Marks this worker as exiting, for a main thread blocked in getSync(). */
   markExiting(code: number): void {
     if (!this.control) return;
-    Atomics.store(this.control, WorkerCell.EXIT_CODE, code);
-    Atomics.store(this.control, WorkerCell.EXITING, 1);
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    announceExit(this.control, code);
+    notifyPool(this.signal);
   }
 
   /** Every message, whether delivered by the event loop or read synchronously. */
@@ -194,7 +180,7 @@ export class WorkerRuntime {
         let work = this.next();
         if (work === 'decode') {
           // A browser delivers the catalog by event: wait for what this descriptor names (posted before it).
-          while (!this.knowsEverythingIn(this.scratch)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
+          while (!this.knowsEverythingIn(this.scratch.i32)) await new Promise<void>((resolve) => (this.catalogArrived = resolve));
           work = this.decode();
         }
         if (work === 'stopped') return this.stoppedBetweenUnits();
@@ -262,61 +248,28 @@ export class WorkerRuntime {
         this.pushedHead = 0;
       }
       // Claim the RUNNING cell: the main thread marks it STOPPED to take every waiting unit back at once.
-      if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0) return 'stopped';
-      // As for a unit taken from the shared queue: the pool sees this one started (and, once RUNNING moves on, ended).
-      Atomics.store(this.control, WorkerCell.LAST_TAKEN, unit.id);
+      // As for a unit taken from the shared queue, LAST_TAKEN too: the pool sees this one started (and, once RUNNING moves on, ended).
+      if (!claimRunning(this.control, unit.id)) return 'stopped';
       this.taken++;
       return { unit, shared: false, inPlace: undefined };
     }
     if (!this.ring) return undefined;
-    const got = this.ring.take(this.scratch);
+    const got = this.ring.take(this.scratch.i32);
     if (got === TAKE_NOTHING) return undefined;
     if (got === TAKE_STOPPED) return 'stopped';
     this.taken++;
-    return this.knowsEverythingIn(this.scratch) ? this.decode() : 'decode';
+    return this.knowsEverythingIn(this.scratch.i32) ? this.decode() : 'decode';
   }
 
   /** Whether the catalog has the kernel name and pages a descriptor names. */
   private knowsEverythingIn(d: Int32Array): boolean {
-    if (this.kernelNames[d[DescriptorCell.KERNEL]] === undefined || !this.pages[d[DescriptorCell.SLOT] >>> SLOT_PAGE_SHIFT]) return false;
-    return (d[DescriptorCell.KIND] & 0xff) === UnitKind.APPLY_INLINE || this.arena.has(d[DescriptorCell.PAYLOAD_PAGE]);
+    return this.pages[d[DescriptorCell.SLOT] >>> SLOT_PAGE_SHIFT] !== undefined && canReadDescriptor(d, this.kernelNames, this.arena);
   }
 
   /** Builds the unit from the descriptor copy in `scratch`. */
   private decode(): Work {
-    const d = this.scratch;
-    const kindBits = d[DescriptorCell.KIND];
-    const kind = kindBits & 0xff;
-    const count = d[DescriptorCell.COUNT];
-    const unit: UnitMessage = {
-      id: d[DescriptorCell.ID],
-      slot: d[DescriptorCell.SLOT],
-      kernel: '',
-      args: undefined,
-      items: undefined,
-      star: (kindBits & UnitFlag.STAR) !== 0 || undefined,
-      timed: (kindBits & UnitFlag.TIMED) !== 0 || undefined,
-    };
-    unit.kernel = this.kernelNames[d[DescriptorCell.KERNEL]];
-    let inPlace: Float64Array | undefined;
-    if (kind === UnitKind.APPLY_INLINE) {
-      const args = new Array<unknown>(count);
-      const bigints = d[DescriptorCell.BIGINTS];
-      for (let i = 0; i < count; i++) args[i] = (bigints >>> i) & 1 ? this.scratchI64[DESCRIPTOR_ARGS_F64 + i] : this.scratchF64[DESCRIPTOR_ARGS_F64 + i];
-      unit.args = args;
-    } else {
-      const page = this.arena.get(d[DescriptorCell.PAYLOAD_PAGE])!;
-      const offset = d[DescriptorCell.PAYLOAD_OFFSET];
-      const bytes = d[DescriptorCell.PAYLOAD_BYTES];
-      if (kind === UnitKind.CHUNK_NUMBERS) {
-        inPlace = new Float64Array(page, offset, count);
-        unit.items = inPlace;
-      } else {
-        const decoded = this.endpoint.deserialize!(new Uint8Array(page, offset, bytes));
-        if (kind === UnitKind.APPLY_PAYLOAD) unit.args = decoded as unknown[];
-        else unit.items = decoded as unknown[];
-      }
-    }
+    const unit = readDescriptor(this.scratch, this.kernelNames, this.arena, this.endpoint.deserialize);
+    const inPlace = descriptorKind(this.scratch.i32) === UnitKind.CHUNK_NUMBERS ? (unit.items as Float64Array) : undefined;
     return { unit, shared: true, inPlace };
   }
 
@@ -327,8 +280,8 @@ export class WorkerRuntime {
     const index = unit.slot & SLOT_INDEX_MASK;
     const single = unit.items === undefined;
     // Without shared memory this page is a stale copy (its slots are reused): cancellation is the main thread's alone.
-    if (single && SHARED_MEMORY_AVAILABLE && Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
-      Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
+    if (single && SHARED_MEMORY_AVAILABLE && !claimSlot(page, index)) {
+      releaseRunning(this.control, unit.id);
       this.publish(work, Outcome.SKIPPED, page, index, false); // cancelled by the main thread before we got here
       return undefined;
     }
@@ -476,7 +429,7 @@ export class WorkerRuntime {
 
   /** Releases the RUNNING cell; false if the main thread stopped this worker meanwhile (drop the outcome). */
   private release(unit: UnitMessage): boolean {
-    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id) return true;
+    if (releaseRunning(this.control, unit.id)) return true;
     this.stop();
     return false;
   }
@@ -486,8 +439,7 @@ export class WorkerRuntime {
     if (!this.release(unit)) return;
     // Without shared memory the slot is this worker's own copy: the value must travel by message.
     if (unit.items === undefined && typeof value === 'number' && SHARED_MEMORY_AVAILABLE) {
-      page.value[index] = value;
-      Atomics.store(page.state, index, SlotState.NUMBER);
+      writeNumber(page, index, value);
       return this.publish(work, Outcome.NUMBER, page, index, true);
     }
     if (work.inPlace && value === work.inPlace) return this.publish(work, Outcome.IN_PLACE, page, index, true);
@@ -506,7 +458,7 @@ export class WorkerRuntime {
         },
       });
     }
-    if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+    if (unit.items === undefined) markMessage(page, index);
     this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
@@ -516,18 +468,17 @@ export class WorkerRuntime {
     if (this.module!.resettable && error.origin !== 'unknown-kernel') this.dirty = true;
     this.flushDone();
     this.endpoint.post({ type: 'error', id: unit.id, error });
-    if (unit.items === undefined) Atomics.store(page.state, index, SlotState.MESSAGE);
+    if (unit.items === undefined) markMessage(page, index);
     this.publish(work, Outcome.MESSAGE, page, index, true);
   }
 
   /** The unit is finished with: count it down, then tell the main thread (completion ring or `done` notice). */
   private publish(work: Work, outcome: number, page: SlotPageViews, index: number, countDown: boolean): void {
     // Decrement after the value is published: a reader that sees 0 must find the value.
-    if (countDown) Atomics.sub(page.remaining, index, 1);
+    if (countDown) countDownSlot(page, index);
     if (work.shared) this.ring!.complete(work.unit.id, outcome, this.startedAt, outcome === Outcome.SKIPPED ? 0 : performance.now() - this.startedNow);
     else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    notifyPool(this.signal);
   }
 
   private flushDone(): void {

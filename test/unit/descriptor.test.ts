@@ -1,7 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { CONTROL_BYTES, DESCRIPTOR_ARGS_F64, DescriptorCell, MAX_INLINE_ARGS, UnitFlag, UnitKind } from '../../src/abi/layout.js';
+import { deserialize, serialize } from 'node:v8';
+import { CONTROL_BYTES, DESCRIPTOR_ARGS_F64, DESCRIPTOR_INT32S, DescriptorCell, MAX_INLINE_ARGS, UnitFlag, UnitKind } from '../../src/abi/layout.js';
 import { allocateRingBuffers, DescriptorViews } from '../../src/abi/work-ring.js';
-import { fillPayload, isInline, kindOf, payloadBytes, writeDescriptor } from '../../src/scheduling/descriptor.js';
+import {
+  DescriptorScratch,
+  canReadDescriptor,
+  descriptorKind,
+  fillPayload,
+  isInline,
+  kindOf,
+  payloadBytes,
+  readDescriptor,
+  writeDescriptor,
+} from '../../src/abi/descriptor.js';
+import { PayloadArena } from '../../src/abi/payload-arena.js';
 import { ApplyJob, MapJob, Unit } from '../../src/scheduling/jobs.js';
 
 const views = new DescriptorViews(allocateRingBuffers(new SharedArrayBuffer(CONTROL_BYTES)));
@@ -84,5 +96,54 @@ describe('kindOf, payloadBytes, fillPayload', () => {
     const target = new Uint8Array(16);
     fillPayload(target, unit);
     expect([...new Float64Array(target.buffer)]).toEqual([1.25, -2]);
+  });
+});
+
+describe('readDescriptor: the reader half reads back what the writer wrote', () => {
+  const arena = new PayloadArena({ pageAdded: () => {}, pageForgotten: () => {} });
+  const kernelNames = ['', 'add', 'sum'];
+
+  /** Writes `unit` as the scheduler does, copies the entry out as RingConsumer.take does, and reads it back. */
+  function roundTrip(unit: Unit, kernel: number): { read: ReturnType<typeof readDescriptor>; scratch: DescriptorScratch } {
+    let block;
+    if (payloadBytes(unit) > 0 || !unit.isApply) {
+      block = arena.allocate(payloadBytes(unit));
+      fillPayload(arena.view(block), unit);
+    }
+    const entry = 5 * DESCRIPTOR_INT32S;
+    writeDescriptor(views, entry, unit, kernel, block);
+    const scratch = new DescriptorScratch();
+    scratch.i32.set(views.i32.subarray(entry, entry + DESCRIPTOR_INT32S));
+    const pages = new Map(arena.pages());
+    expect(canReadDescriptor(scratch.i32, kernelNames, pages)).toBe(true);
+    return { read: readDescriptor(scratch, kernelNames, pages, deserialize), scratch };
+  }
+
+  it('an inline apply: id, slot, kernel name, numbers and bigints, the TIMED flag', () => {
+    const { read, scratch } = roundTrip(applyUnit([1.5, 2n ** 40n, -3], { timeout: 10 }), 1);
+    expect(read).toEqual({ id: 11, slot: 5, kernel: 'add', args: [1.5, 2n ** 40n, -3], items: undefined, star: undefined, timed: true });
+    expect(descriptorKind(scratch.i32)).toBe(UnitKind.APPLY_INLINE);
+  });
+
+  it('a numeric chunk: its items are a view of the arena block (results go over them)', () => {
+    const { read, scratch } = roundTrip(chunkUnit(new Float64Array([1, 2, 3])), 2);
+    expect(read.items).toBeInstanceOf(Float64Array);
+    expect([...(read.items as Float64Array)]).toEqual([1, 2, 3]);
+    expect((read.items as Float64Array).buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(descriptorKind(scratch.i32)).toBe(UnitKind.CHUNK_NUMBERS);
+  });
+
+  it('serialized payloads: an apply and a starmap chunk, decoded', () => {
+    const args = ['x', { y: 1 }];
+    expect(roundTrip(applyUnit(args, { encoded: serialize(args) }), 1).read.args).toEqual(args);
+    const items = [[1, 2], ['a']];
+    const chunk = roundTrip(chunkUnit(items, true, serialize(items)), 2).read;
+    expect([chunk.items, chunk.star]).toEqual([items, true]);
+  });
+
+  it('cannot read a descriptor whose kernel or arena page the catalog has not announced yet', () => {
+    const { scratch } = roundTrip(chunkUnit(new Float64Array([1])), 2);
+    expect(canReadDescriptor(scratch.i32, ['', 'add'], new Map(arena.pages()))).toBe(false);
+    expect(canReadDescriptor(scratch.i32, kernelNames, new Map())).toBe(false);
   });
 });

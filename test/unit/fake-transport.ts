@@ -3,7 +3,9 @@
  * protocol over the real shared memory: it reads the `init` message (control cells, pool signal, ring buffers,
  * its own completion ring, serial, catalog), takes units from the shared queue with the real RingConsumer, and
  * writes results in the order src/worker/runtime.ts does (release of RUNNING, slot value, slot state, countdown,
- * completion, signal). The test calls each step itself, so it decides when a worker runs and where it dies.
+ * completion, signal), through the same protocol halves the runtime uses (src/abi/worker-control.ts,
+ * slot-table.ts, descriptor.ts, pool-signal.ts), so the fake cannot drift from the worker. The test calls each
+ * step itself, so it decides when a worker runs and where it dies.
  *
  * Units posted in `run` messages (arguments only postMessage carries) wait in `inbox`; takePosted() takes one
  * and the same steps finish it, with a `done` notice for a number instead of a ring entry.
@@ -13,21 +15,20 @@
  * exit(). A real thread's RingConsumer.take() is atomic from the pool's point of view; the steps that split it
  * (holdLock, markRunning) reproduce the states a thread killed inside it leaves behind.
  */
+import { notifyPool } from '../../src/abi/pool-signal.js';
+import { DescriptorScratch, canReadDescriptor, descriptorKind, readDescriptor } from '../../src/abi/descriptor.js';
+import { claimSlot, countDown as countDownSlot, markMessage, writeNumber } from '../../src/abi/slot-table.js';
+import { announceExit, claimRunning, releaseRunning } from '../../src/abi/worker-control.js';
 import { deserialize } from 'node:v8';
 import {
-  DESCRIPTOR_ARGS_F64,
   DESCRIPTOR_INT32S,
   DescriptorCell,
   Outcome,
-  PoolCell,
   QueueCell,
   RING_MASK,
   SLOT_INDEX_MASK,
   SLOT_PAGE_SHIFT,
-  SlotState,
-  UnitFlag,
   UnitKind,
-  WorkerCell,
   viewSlotPage,
   type SlotPageViews,
 } from '../../src/abi/layout.js';
@@ -72,9 +73,7 @@ export class FakeWorker {
   private readonly kernels: string[] = [];
   private readonly pages: SlotPageViews[] = [];
   private readonly arena = new Map<number, SharedArrayBuffer>();
-  private readonly scratch = new Int32Array(DESCRIPTOR_INT32S);
-  private readonly scratchF64 = new Float64Array(this.scratch.buffer);
-  private readonly scratchI64 = new BigInt64Array(this.scratch.buffer);
+  private readonly scratch = new DescriptorScratch();
   private readonly terminated: Promise<void>;
   private markTerminated: () => void = () => {};
 
@@ -106,8 +105,7 @@ export class FakeWorker {
   takePosted(): TakenUnit | undefined {
     const unit = this.inbox.shift();
     if (!unit) return undefined;
-    if (Atomics.compareExchange(this.control, WorkerCell.RUNNING, 0, unit.id) !== 0)
-      throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
+    if (!claimRunning(this.control, unit.id)) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     this.held = {
       id: unit.id,
       slot: unit.slot,
@@ -139,7 +137,7 @@ export class FakeWorker {
 
   /** RingConsumer.take(): the whole take, as a live thread does it. Returns undefined if the queue is empty. */
   take(): TakenUnit | undefined {
-    const got = this.consumer.take(this.scratch);
+    const got = this.consumer.take(this.scratch.i32);
     if (got === TAKE_NOTHING) return undefined;
     if (got === TAKE_STOPPED) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     this.held = this.decode();
@@ -157,42 +155,18 @@ export class FakeWorker {
     const cells = this.consumer.views.cells;
     const entry = (Atomics.load(cells, QueueCell.TAKEN) & RING_MASK) * DESCRIPTOR_INT32S;
     const id = this.consumer.views.i32[entry + DescriptorCell.ID];
-    Atomics.store(this.control, WorkerCell.RUNNING, id);
-    Atomics.store(this.control, WorkerCell.LAST_TAKEN, id);
+    if (!claimRunning(this.control, id)) throw new Error(`worker ${this.serial} was stopped: it cannot take a unit`);
     return id;
   }
 
   private decode(): TakenUnit {
-    const d = this.scratch;
-    const kind = d[DescriptorCell.KIND] & 0xff;
-    const count = d[DescriptorCell.COUNT];
-    const unit: TakenUnit = {
-      id: d[DescriptorCell.ID],
-      slot: d[DescriptorCell.SLOT],
-      kernel: this.kernels[d[DescriptorCell.KERNEL]],
-      kind,
-      timed: (d[DescriptorCell.KIND] & UnitFlag.TIMED) !== 0,
-      args: undefined,
-      items: undefined,
-    };
-    if (unit.kernel === undefined) throw new Error(`descriptor names kernel ${d[DescriptorCell.KERNEL]}, which no catalog message announced`);
-    if (kind === UnitKind.APPLY_INLINE) {
-      const bigints = d[DescriptorCell.BIGINTS];
-      unit.args = Array.from({ length: count }, (_, i) =>
-        (bigints >>> i) & 1 ? this.scratchI64[DESCRIPTOR_ARGS_F64 + i] : this.scratchF64[DESCRIPTOR_ARGS_F64 + i],
-      );
-      return unit;
-    }
-    const page = this.arena.get(d[DescriptorCell.PAYLOAD_PAGE]);
-    if (!page) throw new Error(`descriptor names arena page ${d[DescriptorCell.PAYLOAD_PAGE]}, which no catalog message announced`);
-    const offset = d[DescriptorCell.PAYLOAD_OFFSET];
-    if (kind === UnitKind.CHUNK_NUMBERS) unit.items = new Float64Array(page, offset, count);
-    else {
-      const decoded = deserialize(new Uint8Array(page, offset, d[DescriptorCell.PAYLOAD_BYTES])) as unknown[];
-      if (kind === UnitKind.APPLY_PAYLOAD) unit.args = decoded;
-      else unit.items = decoded;
-    }
-    return unit;
+    const d = this.scratch.i32;
+    if (this.kernels[d[DescriptorCell.KERNEL]] === undefined)
+      throw new Error(`descriptor names kernel ${d[DescriptorCell.KERNEL]}, which no catalog message announced`);
+    if (!canReadDescriptor(d, this.kernels, this.arena))
+      throw new Error(`descriptor names arena page ${d[DescriptorCell.PAYLOAD_PAGE]}, which no catalog message announced`);
+    const unit = readDescriptor(this.scratch, this.kernels, this.arena, deserialize);
+    return { id: unit.id, slot: unit.slot, kernel: unit.kernel, kind: descriptorKind(d), timed: unit.timed === true, args: unit.args, items: unit.items };
   }
 
   // ---- running it (runtime.ts order) -----------------------------------------------------------------------
@@ -209,8 +183,8 @@ export class FakeWorker {
     const unit = this.mustHold();
     if (unit.items === undefined) {
       const [page, index] = this.slotPage(unit);
-      if (Atomics.compareExchange(page.state, index, SlotState.PENDING, SlotState.RUNNING) !== SlotState.PENDING) {
-        Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0);
+      if (!claimSlot(page, index)) {
+        releaseRunning(this.control, unit.id);
         this.publish(Outcome.SKIPPED, false);
         return false;
       }
@@ -222,14 +196,13 @@ export class FakeWorker {
   /** Releases RUNNING (id → 0); false if the main thread stopped this worker first (the outcome is dropped). */
   release(): boolean {
     const unit = this.mustHold();
-    return Atomics.compareExchange(this.control, WorkerCell.RUNNING, unit.id, 0) === unit.id;
+    return releaseRunning(this.control, unit.id);
   }
 
   /** After release(): writes a numeric apply value into the slot (value, then state NUMBER). */
   writeNumber(value: number): void {
     const [page, index] = this.slotPage(this.mustHold());
-    page.value[index] = value;
-    Atomics.store(page.state, index, SlotState.NUMBER);
+    writeNumber(page, index, value);
   }
 
   /** After release(): posts a value (or error) by message, then marks an apply's slot MESSAGE. */
@@ -239,7 +212,7 @@ export class FakeWorker {
     else this.post({ type: 'error', id: unit.id, error: { name: message.error.name, message: message.error.message, origin: 'throw' } });
     if (unit.items === undefined) {
       const [page, index] = this.slotPage(unit);
-      Atomics.store(page.state, index, SlotState.MESSAGE);
+      markMessage(page, index);
     }
   }
 
@@ -252,7 +225,7 @@ export class FakeWorker {
   /** Decrements the result's `remaining` count: a reader that then sees 0 finds the value. */
   countDown(): void {
     const [page, index] = this.slotPage(this.mustHold());
-    Atomics.sub(page.remaining, index, 1);
+    countDownSlot(page, index);
   }
 
   /** Publishes the completion into this worker's ring and bumps the pool signal; the unit is no longer held. */
@@ -260,8 +233,7 @@ export class FakeWorker {
     const unit = this.mustHold();
     if (!unit.posted) this.consumer.complete(unit.id, outcome, performance.timeOrigin + performance.now(), 0);
     else if (outcome !== Outcome.MESSAGE) this.post({ type: 'done', ids: [unit.id] });
-    Atomics.add(this.signal, PoolCell.COMPLETIONS, 1);
-    Atomics.notify(this.signal, PoolCell.COMPLETIONS);
+    notifyPool(this.signal);
     this.held = undefined;
   }
 
@@ -302,8 +274,7 @@ export class FakeWorker {
     this.exited = true;
     this.outbox.length = 0;
     if (code !== undefined) {
-      Atomics.store(this.control, WorkerCell.EXIT_CODE, code);
-      Atomics.store(this.control, WorkerCell.EXITING, 1);
+      announceExit(this.control, code);
     }
     this.events.exit({ code, error } satisfies WorkerExit);
     this.markTerminated();

@@ -80,13 +80,13 @@ export function expectFailure(watched: Watched, type: new (...args: never[]) => 
 
 /** The scheduler's books, private ones included: what a leak check must find at zero. */
 export function books(scheduler: Scheduler): { slotsInUse: number; queued: number; running: number; liveBlocks: number; units: number; lock: number } {
-  const inside = scheduler as unknown as { arena: PayloadArena; units: Map<number, unknown>; signal: Int32Array };
+  const inside = scheduler as unknown as { arena: PayloadArena; book: { size: number }; signal: Int32Array };
   return {
     slotsInUse: scheduler.slots.inUse,
     queued: scheduler.queuedUnits,
     running: scheduler.runningUnits,
     liveBlocks: inside.arena.liveBlocks,
-    units: inside.units.size,
+    units: inside.book.size,
     lock: Atomics.load(inside.signal, QueueCell.LOCK),
   };
 }
