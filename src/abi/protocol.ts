@@ -111,11 +111,18 @@ export type MainToWorker =
   | { type: 'run'; units: UnitMessage[] };
 
 export type WorkerToMain =
-  /** Units of `run` messages whose numeric value is already in the slot (or that were skipped as cancelled). */
-  | { type: 'done'; ids: number[] }
-  /** A unit's value that is not a plain number, posted before its completion is published. */
-  | { type: 'result'; id: number; value: unknown }
-  | { type: 'error'; id: number; error: SerializedError }
+  /**
+   * Units of `run` messages whose numeric value is already in the slot (or that were skipped as cancelled), with
+   * each one's start (epoch ms) and run time (ms; -1 for a skipped one) at the same index: a posted unit has no
+   * completion entry to carry them.
+   */
+  | { type: 'done'; ids: number[]; startedAt: number[]; runMs: number[] }
+  /**
+   * A unit's value that is not a plain number, posted before its completion is published. A posted unit's
+   * message carries its start and run time (a unit from the shared queue has them in its completion entry).
+   */
+  | { type: 'result'; id: number; value: unknown; startedAt?: number; runMs?: number }
+  | { type: 'error'; id: number; error: SerializedError; startedAt?: number; runMs?: number }
   | { type: 'started'; id: number }
   | { type: 'init-failed'; error: SerializedError }
   /** The module is loaded (and the initializer ran): units posted to this worker now start without delay. */

@@ -424,9 +424,7 @@ export class Scheduler implements ResultSource {
     if (!unit) return;
     if (outcome !== Outcome.SKIPPED) {
       worker.markProvedAlive();
-      this.metrics.recordRun(runMs, now);
-      this.metrics.recordWait(Math.max(0, ((clockUsOfEpoch(startedAt) - unit.submittedUs) | 0) / 1000), now);
-      this.metrics.reportBusy(worker.serial, runMs, now);
+      this.recordTimes(unit, worker, startedAt, runMs, now);
     }
     if (unit.awaitingCompletion) {
       this.book.completionDone(unit, false);
@@ -436,6 +434,13 @@ export class Scheduler implements ResultSource {
     if (outcome === Outcome.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
     else if (outcome === Outcome.IN_PLACE) this.book.settle(unit, true, this.arenaNumbers(unit));
     this.book.giveBack(unit);
+  }
+
+  /** A unit's run and wait time and its worker's busy time, from its completion entry or its posted outcome. */
+  private recordTimes(unit: Unit, worker: WorkerNode, startedAt: number, runMs: number, now: number): void {
+    this.metrics.recordRun(runMs, now);
+    this.metrics.recordWait(Math.max(0, ((clockUsOfEpoch(startedAt) - unit.submittedUs) | 0) / 1000), now);
+    this.metrics.reportBusy(worker.serial, runMs, now);
   }
 
   private arenaNumbers(unit: Unit): Float64Array {
@@ -469,6 +474,7 @@ export class Scheduler implements ResultSource {
         this.workers.proved(worker);
         const unit = this.book.get(message.id);
         if (!unit) break;
+        if (message.runMs !== undefined) this.recordTimes(unit, worker, message.startedAt!, message.runMs, performance.now());
         this.dispatch.countDownPosted(unit);
         if (message.type === 'result') this.book.settle(unit, true, message.value);
         else this.book.settle(unit, false, toTaskError(unit.job.kernel, message.error));
@@ -479,9 +485,11 @@ export class Scheduler implements ResultSource {
       }
       case 'done': {
         this.workers.proved(worker);
-        for (const id of message.ids) {
-          const unit = this.book.get(id);
+        const now = performance.now();
+        for (let i = 0; i < message.ids.length; i++) {
+          const unit = this.book.get(message.ids[i]);
           if (!unit || unit.place !== Place.POSTED) continue;
+          if (message.runMs[i] >= 0) this.recordTimes(unit, worker, message.startedAt[i], message.runMs[i], now);
           if (!unit.settled && this.slots.state(unit.job.slot) === SlotState.NUMBER) this.book.settle(unit, true, this.slots.numberValue(unit.job.slot));
           this.book.giveBack(unit);
         }

@@ -84,6 +84,9 @@ export class WorkerRuntime {
   private readonly pages: SlotPageViews[] = [];
   private readonly arena = new Map<number, SharedArrayBuffer>();
   private doneIds: number[] = [];
+  /** For each of doneIds: its start (epoch ms) and run time (ms, -1 if skipped). */
+  private doneStartedAt: number[] = [];
+  private doneRunMs: number[] = [];
   private lastFlush = 0;
   /** Resolves a loop waiting for a catalog entry that has not arrived yet (browser). */
   private catalogArrived: (() => void) | undefined;
@@ -445,12 +448,16 @@ export class WorkerRuntime {
     if (work.inPlace && value === work.inPlace) return this.publish(work, Outcome.IN_PLACE, page, index, true);
     this.flushDone();
     try {
-      this.endpoint.post({ type: 'result', id: unit.id, value }, value instanceof Float64Array && !work.shared && unit.items ? [value.buffer] : undefined);
+      this.endpoint.post(
+        { type: 'result', id: unit.id, value, ...this.timesOfPosted(work) },
+        value instanceof Float64Array && !work.shared && unit.items ? [value.buffer] : undefined,
+      );
     } catch (error) {
       // A value structured clone cannot copy (a function, a symbol...): the task fails instead of never settling.
       this.endpoint.post({
         type: 'error',
         id: unit.id,
+        ...this.timesOfPosted(work),
         error: {
           name: 'TypeError',
           message: `Kernel \`${unit.kernel}\` returned a value that cannot be sent back to the main thread (${(error as Error)?.message ?? String(error)}); return numbers, strings, plain objects, arrays or typed arrays`,
@@ -467,7 +474,7 @@ export class WorkerRuntime {
     if (!this.release(unit)) return;
     if (this.module!.resettable && error.origin !== 'unknown-kernel') this.dirty = true;
     this.flushDone();
-    this.endpoint.post({ type: 'error', id: unit.id, error });
+    this.endpoint.post({ type: 'error', id: unit.id, error, ...this.timesOfPosted(work) });
     if (unit.items === undefined) markMessage(page, index);
     this.publish(work, Outcome.MESSAGE, page, index, true);
   }
@@ -477,14 +484,25 @@ export class WorkerRuntime {
     // Decrement after the value is published: a reader that sees 0 must find the value.
     if (countDown) countDownSlot(page, index);
     if (work.shared) this.ring!.complete(work.unit.id, outcome, this.startedAt, outcome === Outcome.SKIPPED ? 0 : performance.now() - this.startedNow);
-    else if (outcome !== Outcome.MESSAGE) this.doneIds.push(work.unit.id);
+    else if (outcome !== Outcome.MESSAGE) {
+      this.doneIds.push(work.unit.id);
+      this.doneStartedAt.push(this.startedAt);
+      this.doneRunMs.push(outcome === Outcome.SKIPPED ? -1 : performance.now() - this.startedNow);
+    }
     notifyPool(this.signal);
+  }
+
+  /** A posted unit's start and run time, for the message that carries its outcome; nothing for a shared one. */
+  private timesOfPosted(work: Work): { startedAt?: number; runMs?: number } {
+    return work.shared ? {} : { startedAt: this.startedAt, runMs: performance.now() - this.startedNow };
   }
 
   private flushDone(): void {
     this.lastFlush = performance.now();
     if (this.doneIds.length === 0) return;
-    this.endpoint.post({ type: 'done', ids: this.doneIds });
+    this.endpoint.post({ type: 'done', ids: this.doneIds, startedAt: this.doneStartedAt, runMs: this.doneRunMs });
     this.doneIds = [];
+    this.doneStartedAt = [];
+    this.doneRunMs = [];
   }
 }

@@ -24,6 +24,7 @@ interface BlurOutcome {
   pixels: number;
   changed: number;
   slotsInUse: number;
+  busyWorkers: number;
 }
 
 test('a 512² separable blur on 2 Web Workers over pool.alloc arrays equals plain JS bit for bit', async () => {
@@ -50,6 +51,7 @@ test('a 512² separable blur on 2 Web Workers over pool.alloc arrays equals plai
         pixels: got.length,
         changed,
         slotsInUse: stats.slotsInUse,
+        busyWorkers: stats.perWorker.filter((worker) => worker.busyMs > 0).length,
       };
     } finally {
       await pool.terminate();
@@ -57,8 +59,10 @@ test('a 512² separable blur on 2 Web Workers over pool.alloc arrays equals plai
   })()`)) as BlurOutcome;
   expect(out.pixels).toBe(512 * 512);
   expect(out.firstDifference).toBe(-1);
-  // The blur changed the image (a kernel that did nothing would leave dst zero, not equal), and gave back its slots.
+  // The blur changed the image (a kernel that did nothing would leave dst zero, not equal), both workers took
+  // parts, and it gave back its slots.
   expect(out.changed).toBeGreaterThan(out.pixels * 0.9);
+  expect(out.busyWorkers).toBe(2);
   expect(out.slotsInUse).toBe(0);
   await page.close();
 });

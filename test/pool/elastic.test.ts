@@ -233,6 +233,21 @@ describe('stats', () => {
     expect(stats.utilization).toBeLessThanOrEqual(1);
   });
 
+  // A task with a SharedArrayBuffer view goes by message (no completion entry to carry its times): its run and wait
+  // time still count, for a value that comes back in the slot (a number) and one that comes by message.
+  it('counts the run and wait time of tasks that went by message', async () => {
+    pool = new Pool({ workers: 2, module: JS_TASKS });
+    const view = new Float64Array(new SharedArrayBuffer(32));
+    const numbers = Array.from({ length: 4 }, (_, i) => pool!.apply('echo', [i, view]));
+    const objects = Array.from({ length: 4 }, () => pool!.apply('describeValue', [view]));
+    await Promise.all([...numbers, ...objects]);
+    await until(() => pool!.stats().runTime.count === 8);
+    const { runTime, waitTime, perWorker } = pool.stats();
+    expect(waitTime.count).toBe(8);
+    expect(runTime.max).toBeGreaterThan(0);
+    expect(perWorker.reduce((sum, worker) => sum + worker.busyMs, 0)).toBeGreaterThan(0);
+  });
+
   // Kills: run time recorded as wait time (or the reverse). One worker holds a gated task for at least 60 ms
   // while four 2 ms tasks wait behind it: four of five waits are >= 60 ms, four of five runs are short.
   it('books the time queued as wait time and the time in a worker as run time', async () => {

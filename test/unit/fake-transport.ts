@@ -232,7 +232,10 @@ export class FakeWorker {
   complete(outcome: number): void {
     const unit = this.mustHold();
     if (!unit.posted) this.consumer.complete(unit.id, outcome, performance.timeOrigin + performance.now(), 0);
-    else if (outcome !== Outcome.MESSAGE) this.post({ type: 'done', ids: [unit.id] });
+    else if (outcome !== Outcome.MESSAGE) {
+      const skipped = outcome === Outcome.SKIPPED;
+      this.post({ type: 'done', ids: [unit.id], startedAt: [performance.timeOrigin + performance.now()], runMs: [skipped ? -1 : 0] });
+    }
     notifyPool(this.signal);
     this.held = undefined;
   }
