@@ -172,6 +172,12 @@ export abstract class Job extends ResultState<unknown> {
   uncounted = 0;
   /** Units back (their value came by message) whose worker has still to count them down: the slot waits for them. */
   owed = 0;
+  /**
+   * Units in the shared queue or taken from it (Place.SHARED): each has a completion entry to come. A worker counts
+   * a slot down before it writes that entry, so a finished slot with such a unit is not yet readable; without one,
+   * what is missing can only come by message.
+   */
+  inShared = 0;
 
   constructor(
     slot: number,

@@ -619,7 +619,9 @@ export class Scheduler implements ResultSource {
       const seen = readPoolSignal(this.signal);
       this.pump();
       if (!job.pending) return true;
-      if (!transport.readsMessagesSync && this.finished(job)) {
+      // Finished but unsettled: the value comes by message (this thread cannot read one while it blocks), unless a
+      // unit's completion entry is still to come (its worker counted down and is writing it): then wait for it.
+      if (!transport.readsMessagesSync && this.finished(job) && job.inShared === 0) {
         if (!needValue) return true;
         throw new TypeError(
           'getSync() can only return a number here: this result travels by message, which a browser thread cannot read while it blocks. Use `await result.get()` (waitSync() works for any result)',

@@ -81,6 +81,7 @@ export class UnitBook {
   placeShared(unit: Unit, block: ArenaBlock | undefined): void {
     unit.block = block;
     unit.place = Place.SHARED;
+    unit.job.inShared++;
     this.#units.set(unit.id, unit);
   }
 
@@ -94,6 +95,7 @@ export class UnitBook {
 
   /** SHARED or POSTED → QUEUED: back in a waiting queue, its payload block kept (the caller queues it). */
   requeue(unit: Unit): void {
+    if (unit.place === Place.SHARED) unit.job.inShared--;
     unit.place = Place.QUEUED;
     this.#units.delete(unit.id);
   }
@@ -111,6 +113,7 @@ export class UnitBook {
       unit.job.owed++;
     }
     if (unit.place === Place.POSTED) this.parts.workers.bySerial(unit.worker)?.releasePosted(unit.id);
+    if (unit.place === Place.SHARED) unit.job.inShared--;
     unit.place = Place.RETURNED;
     unit.job.outstanding--;
     if (unit.block) {

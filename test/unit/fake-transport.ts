@@ -308,7 +308,7 @@ export class FakeWorker {
 /** Spawns FakeWorkers; `workers` lists every one ever spawned, in order. */
 export class FakeTransport implements Transport {
   readonly canBlock = true;
-  readonly readsMessagesSync = true;
+  readonly readsMessagesSync: boolean = true;
   readonly workers: FakeWorker[] = [];
 
   defaultWorkers(): number {

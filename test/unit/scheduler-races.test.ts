@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Outcome, RING_CAPACITY, WorkerCell } from '../../src/abi/layout.js';
 import { CancelledError, PoolStateError, TaskError, TimeoutError } from '../../src/errors.js';
 import { WorkerNode } from '../../src/scheduling/worker-node.js';
-import { add, applyWatched, books, expectFailure, expectIdle, expectValue, makeScheduler, settleMicrotasks } from './scheduler-harness.js';
+import { FakeTransport } from './fake-transport.js';
+import { add, applyWatched, books, expectFailure, expectIdle, expectValue, makeScheduler, schedulerOver, settleMicrotasks } from './scheduler-harness.js';
 
 afterEach(() => {
   vi.useRealTimers();
@@ -323,6 +324,34 @@ describe('Scheduler: lifecycle', () => {
     scheduler.pump();
     expectValue(job, 'hello ada');
     expectFailure(failing, TaskError, /bad input/);
+    expectIdle(scheduler);
+  });
+});
+
+describe('Scheduler: getSync on a thread that cannot read messages while it blocks (a browser worker)', () => {
+  /** The fake transport, as a browser Web Worker's: it may block, but reads no message meanwhile. */
+  class BlockingWithoutMessages extends FakeTransport {
+    override readonly readsMessagesSync = false;
+  }
+
+  // The race CI met in Chromium: the worker counts the slot down, then writes the completion entry. Between the two
+  // the slot reads finished while nothing has settled; the value is in the slot, not in a message, so getSync
+  // must wait for the entry instead of refusing the result as one that "travels by message".
+  it('a number whose worker counted down but has not written its completion entry yet: getSync waits for the entry', () => {
+    const transport = new BlockingWithoutMessages();
+    const scheduler = schedulerOver(transport);
+    const { job } = applyWatched(scheduler, { kernel: 'add', args: [40, 2] });
+    const worker = transport.latest;
+    expect(worker.take()?.args).toEqual([40, 2]);
+    expect(worker.claim()).toBe(true);
+    expect(worker.release()).toBe(true);
+    worker.writeNumber(42);
+    worker.countDown();
+    expect(scheduler.finished(job)).toBe(true);
+    expect(scheduler.block(job, 5, true)).toBe(false); // timed out waiting, not refused
+    worker.complete(Outcome.NUMBER);
+    expect(scheduler.block(job, 5, true)).toBe(true);
+    expect(job.value).toBe(42);
     expectIdle(scheduler);
   });
 });
